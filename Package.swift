@@ -1,0 +1,69 @@
+// swift-tools-version:6.1
+// SXSim: steady-state simulation of countercurrent solvent-extraction cascades.
+//
+// Dependencies run one way:
+//   SXNumerics  <-  SXModel  <-  (SXFlowsheet, SXReport, SXDesign)  <-  sxsim
+// Nothing in SXNumerics knows what a rare earth is; only `sxsim` does I/O.
+import PackageDescription
+
+let package = Package(
+    name: "SXSim",
+    products: [
+        // MARK: - Public API
+        .library(name: "SXNumerics", targets: ["SXNumerics"]),
+        .library(name: "SXModel", targets: ["SXModel"]),
+        .library(name: "SXFlowsheet", targets: ["SXFlowsheet"]),
+        .library(name: "SXReport", targets: ["SXReport"]),
+        .library(name: "SXDesign", targets: ["SXDesign"]),
+        // MARK: - Executable
+        .executable(name: "sxsim", targets: ["sxsim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - Implementation details
+        // Fortran LAPACK/BLAS symbols (Debian liblapack-dev, libblas-dev).
+        // Only Sources/SXNumerics/LAPACK.swift imports this module.
+        .systemLibrary(
+            name: "CLAPACK",
+            path: "Sources/CLAPACK",
+            providers: [.apt(["liblapack-dev", "libblas-dev"])]
+        ),
+
+        // MARK: - Public API
+        // Band/dense linear algebra, damped Newton, convergence reasons.
+        .target(name: "SXNumerics", dependencies: ["CLAPACK"]),
+        // Elements, equilibrium models, cascades, the cascade residual and solver driver.
+        .target(name: "SXModel", dependencies: ["SXNumerics"]),
+        // Flowsheet text -> model, with located diagnostics. Reads no files.
+        .target(name: "SXFlowsheet", dependencies: ["SXModel", .product(name: "Yams", package: "Yams")]),
+        // Results -> text / JSON / CSV through an output stream.
+        .target(name: "SXReport", dependencies: ["SXModel", "SXFlowsheet"]),
+        // Xu / Fenske design formulas and the exact minimum-stage search.
+        .target(name: "SXDesign", dependencies: ["SXModel", "SXFlowsheet"]),
+
+        // MARK: - Executable
+        .executableTarget(
+            name: "sxsim",
+            dependencies: [
+                "SXModel", "SXFlowsheet", "SXReport", "SXDesign",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "SXNumericsTests", dependencies: ["SXNumerics"]),
+        .testTarget(name: "SXModelTests", dependencies: ["SXModel", "SXNumerics"]),
+        .testTarget(
+            name: "SXFlowsheetTests",
+            dependencies: ["SXFlowsheet", "SXModel"],
+        ),
+        .testTarget(
+            name: "SXSimEndToEndTests",
+            dependencies: ["SXFlowsheet", "SXModel", "SXReport", "SXDesign"],
+            resources: []
+        ),
+    ]
+)

@@ -1,0 +1,171 @@
+/// A phase of the two-phase system.
+public enum Phase: String, Sendable, Codable, CaseIterable {
+    case aqueous, organic
+}
+
+/// One section of a cascade: a run of consecutive stages sharing equilibrium parameters
+/// and a stage efficiency.
+public struct Section: Sendable, Equatable {
+    /// Free name, conventionally "extraction", "scrub" or "strip".
+    public var name: String
+    /// Number of stages (> 0).
+    public var stageCount: Int
+    /// Equilibrium model and parameters of every stage in the section.
+    public var equilibrium: Equilibrium
+    /// Aqueous-phase Murphree efficiency E ∈ (0, 1] of every stage in the section:
+    /// E = (x_in − x) / (x_in − x*), x_in the mixed aqueous inlet concentration, x the
+    /// aqueous outlet, x* the aqueous concentration in equilibrium with the organic outlet.
+    /// E = 1 is an ideal (equilibrium) stage. This is not "D multiplied by E".
+    public var murphreeEfficiency: Double
+
+    public init(name: String, stageCount: Int, equilibrium: Equilibrium, murphreeEfficiency: Double = 1) {
+        self.name = name
+        self.stageCount = stageCount
+        self.equilibrium = equilibrium
+        self.murphreeEfficiency = murphreeEfficiency
+    }
+}
+
+/// An aqueous stream fed into a stage. Its anion concentration follows from
+/// electroneutrality: [anion⁻] = acidity + cation + 3 Σ_j concentration_j (mol/L).
+public struct AqueousFeed: Sendable, Equatable {
+    public var name: String
+    /// 1-based stage number the stream enters.
+    public var stage: Int
+    /// Volumetric flow, L/h (> 0).
+    public var flow: Double
+    /// Rare-earth concentrations, mol/L, one per cascade element (each ≥ 0).
+    public var concentrations: [Double]
+    /// Free acid [H⁺], mol/L (≥ 0).
+    public var acidity: Double
+    /// Saponifying cation (Na⁺ or NH₄⁺) already in the stream, mol/L (≥ 0).
+    public var cation: Double
+
+    public init(name: String, stage: Int, flow: Double, concentrations: [Double], acidity: Double = 0, cation: Double = 0) {
+        self.name = name
+        self.stage = stage
+        self.flow = flow
+        self.concentrations = concentrations
+        self.acidity = acidity
+        self.cation = cation
+    }
+
+    /// [anion⁻] in mol/L, monovalent equivalents (Cl⁻, or ½ SO₄²⁻).
+    public var anionConcentration: Double { acidity + cation + 3 * concentrations.reduce(0, +) }
+}
+
+/// An organic stream fed into a stage (normally fresh or stripped, saponified organic at stage 1).
+public struct OrganicFeed: Sendable, Equatable {
+    public var name: String
+    /// 1-based stage number the stream enters.
+    public var stage: Int
+    /// Volumetric flow, L/h (> 0).
+    public var flow: Double
+    /// Total extractant C_HA, mol/L on a monomer (HA) basis. Used by the mass-action model.
+    public var extractant: Double
+    /// Fraction of the extractant's acid groups in the cation (Na⁺/NH₄⁺) form, 0 ≤ s < 1.
+    public var saponification: Double
+    /// Rare-earth loading of the entering organic, mol/L, one per cascade element (≥ 0).
+    public var concentrations: [Double]
+
+    public init(name: String, stage: Int, flow: Double, extractant: Double = 0, saponification: Double = 0, concentrations: [Double]) {
+        self.name = name
+        self.stage = stage
+        self.flow = flow
+        self.extractant = extractant
+        self.saponification = saponification
+        self.concentrations = concentrations
+    }
+}
+
+/// Where part of a stage's outlet goes instead of the next stage in its flow direction.
+public enum SplitDestination: Sendable, Equatable {
+    /// Leaves the cascade as the named product stream (a side draw).
+    case product(String)
+    /// Enters the given 1-based stage in the same phase (internal routing, e.g. reflux).
+    case stage(Int)
+}
+
+/// A fraction of one phase's outlet of one stage sent somewhere other than the next stage.
+/// Whatever the splits of a stage and phase leave over continues to the next stage
+/// (aqueous: stage − 1, organic: stage + 1) or, at the cascade's ends, leaves as the
+/// raffinate (aqueous from stage 1) or the organic outlet (organic from the last stage).
+public struct OutletSplit: Sendable, Equatable {
+    /// 1-based stage whose outlet is split.
+    public var stage: Int
+    public var phase: Phase
+    /// Fraction of that outlet, 0 < fraction ≤ 1.
+    public var fraction: Double
+    public var destination: SplitDestination
+
+    public init(stage: Int, phase: Phase, fraction: Double, destination: SplitDestination) {
+        self.stage = stage
+        self.phase = phase
+        self.fraction = fraction
+        self.destination = destination
+    }
+}
+
+/// A countercurrent cascade: stages 1…N, the aqueous flowing from stage N towards stage 1,
+/// the organic from stage 1 towards stage N. Stage 1 is the raffinate end.
+///
+/// Assumptions: phase volumes do not change on mass transfer (the volumetric flow of each
+/// phase leaving a stage equals the volumetric flow of that phase entering it); the organic
+/// leaving the last stage is an outlet (a recycle of stripped organic to stage 1 is
+/// represented by an organic feed of the stripped composition).
+public struct Cascade: Sendable, Equatable {
+    public var name: String
+    /// The elements, in the order every per-element array uses.
+    public var elements: [Element]
+    /// Sections in stage order, starting at stage 1.
+    public var sections: [Section]
+    public var aqueousFeeds: [AqueousFeed]
+    public var organicFeeds: [OrganicFeed]
+    public var splits: [OutletSplit]
+    /// Name of the aqueous leaving stage 1.
+    public var raffinateName: String
+    /// Name of the organic leaving the last stage.
+    public var organicOutletName: String
+
+    public init(name: String = "cascade", elements: [Element], sections: [Section],
+                aqueousFeeds: [AqueousFeed], organicFeeds: [OrganicFeed], splits: [OutletSplit] = [],
+                raffinateName: String = "raffinate", organicOutletName: String = "organic out") {
+        self.name = name
+        self.elements = elements
+        self.sections = sections
+        self.aqueousFeeds = aqueousFeeds
+        self.organicFeeds = organicFeeds
+        self.splits = splits
+        self.raffinateName = raffinateName
+        self.organicOutletName = organicOutletName
+    }
+
+    /// Total number of stages.
+    public var stageCount: Int { sections.reduce(0) { $0 + $1.stageCount } }
+
+    /// 1-based stage range of each section.
+    public var sectionStageRanges: [ClosedRange<Int>] {
+        var first = 1
+        return sections.map { section in
+            defer { first += section.stageCount }
+            return first...(first + section.stageCount - 1)
+        }
+    }
+
+    /// Index of the section containing the 1-based `stage`.
+    public func sectionIndex(ofStage stage: Int) -> Int? {
+        sectionStageRanges.firstIndex { $0.contains(stage) }
+    }
+
+    /// True when the sections use the mass-action model.
+    public var usesMassAction: Bool {
+        sections.contains { if case .massAction = $0.equilibrium { true } else { false } }
+    }
+}
+
+/// A problem with a cascade specification found before any solving.
+public struct CascadeSpecificationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var problems: [String]
+    public init(problems: [String]) { self.problems = problems }
+    public var description: String { problems.joined(separator: "\n") }
+}

@@ -1,0 +1,301 @@
+import SXNumerics
+
+/// A cascade compiled into flat arrays: volumetric flows of both phases at every stage,
+/// the streams entering each stage, feed fluxes and the concentrations of the species that
+/// only mix (the aqueous anion, the organic's extractant). Stages are 0-based here.
+public struct CascadeNetwork: Sendable {
+    /// A stream from one stage into another, in one phase: `flow` L/h leaving stage `from`.
+    public struct Link: Sendable, Equatable {
+        public var from: Int
+        public var flow: Double
+    }
+
+    /// A named stream leaving the cascade.
+    public struct Outlet: Sendable, Equatable {
+        public var name: String
+        public var phase: Phase
+        /// 0-based stage it leaves.
+        public var stage: Int
+        /// Volumetric flow, L/h.
+        public var flow: Double
+    }
+
+    public let cascade: Cascade
+    public let stageCount: Int
+    public let elementCount: Int
+    /// Mass-action cascades carry [(HA)₂] per stage; `hasCation` adds the saponifying cation.
+    public let isMassAction: Bool
+    public let hasCation: Bool
+    /// Unknowns per stage: elements, then ln[(HA)₂], then ln[C⁺] (when present).
+    public let blockSize: Int
+
+    /// Total aqueous / organic volumetric flow leaving each stage (= entering it), L/h.
+    public let aqueousFlow: [Double]
+    public let organicFlow: [Double]
+    /// Streams entering each stage from other stages, CSR layout: the sources of stage i are
+    /// `aqueousSources[aqueousSourceStart[i] ..< aqueousSourceStart[i + 1]]`.
+    public let aqueousSourceStart: [Int]
+    public let aqueousSources: [Link]
+    public let organicSourceStart: [Int]
+    public let organicSources: [Link]
+    /// Rare earth fed into each stage by feeds of both phases, mol/h, flat [stage · elementCount + j].
+    public let feedFlux: [Double]
+    /// The aqueous feeds' part of `feedFlux`, mol/h (it enters the Murphree inlet mixture).
+    public let aqueousFeedFlux: [Double]
+    /// Saponifying cation fed into each stage (aqueous C⁺ plus organic CA), mol/h.
+    public let cationFeedFlux: [Double]
+    /// Free acid fed directly into each stage, mol/h.
+    public let acidFeedFlux: [Double]
+    /// [anion⁻] of the aqueous at each stage, mol/L (conservative, from mixing).
+    public let anionConcentration: [Double]
+    /// C_HA of the organic at each stage, mol/L monomer basis (conservative, from mixing).
+    public let extractantConcentration: [Double]
+    /// [C⁺] each stage's aqueous would have if every saponifying cation fed stayed aqueous,
+    /// mol/L (a start estimate for the mass-action solve).
+    public let cationAllAqueous: [Double]
+    /// Section index of each stage.
+    public let sectionOfStage: [Int]
+    /// Murphree efficiency of each stage.
+    public let efficiency: [Double]
+    /// Organic RE loading Y of each stage for the separation-factor model (0 elsewhere), mol/L.
+    public let fullLoading: [Double]
+    /// Streams leaving the cascade.
+    public let outlets: [Outlet]
+    /// Jacobian bandwidths in stages (how far below/above its own stage a stage's equations reach).
+    public let stagesBelow: Int
+    public let stagesAbove: Int
+
+    /// Compiles and validates `cascade`. Throws every problem found at once.
+    public init(_ cascade: Cascade) throws(CascadeSpecificationError) {
+        var problems: [String] = []
+        let n = cascade.stageCount
+        let ne = cascade.elements.count
+        self.cascade = cascade
+        self.stageCount = n
+        self.elementCount = ne
+
+        if cascade.sections.isEmpty { problems.append("the cascade has no sections") }
+        if ne == 0 { problems.append("the cascade has no elements") }
+        if Set(cascade.elements).count != ne { problems.append("an element is listed twice") }
+        for s in cascade.sections {
+            if s.stageCount <= 0 { problems.append("section '\(s.name)' has \(s.stageCount) stages; it needs at least 1") }
+            if !(s.murphreeEfficiency > 0 && s.murphreeEfficiency <= 1) {
+                problems.append("section '\(s.name)': Murphree efficiency \(s.murphreeEfficiency) is outside (0, 1]")
+            }
+            if s.equilibrium.elementCount != ne {
+                problems.append("section '\(s.name)': equilibrium parameters for \(s.equilibrium.elementCount) elements, the cascade has \(ne)")
+            }
+            switch s.equilibrium {
+            case .constantDistribution(let d):
+                if d.contains(where: { !($0 > 0) || !$0.isFinite }) { problems.append("section '\(s.name)': every distribution ratio must be positive and finite") }
+            case .separationFactors(let b, let loading):
+                if b.contains(where: { !($0 > 0) || !$0.isFinite }) { problems.append("section '\(s.name)': every separation factor must be positive and finite") }
+                if !(loading > 0) || !loading.isFinite { problems.append("section '\(s.name)': organic loading must be positive") }
+            case .massAction(let p):
+                if p.extractionConstants.contains(where: { !($0 > 0) || !$0.isFinite }) { problems.append("section '\(s.name)': every extraction constant must be positive and finite") }
+                if !(p.cationExchangeConstant > 0) { problems.append("section '\(s.name)': the cation exchange constant must be positive") }
+            }
+        }
+        let massActionSections = cascade.sections.filter { if case .massAction = $0.equilibrium { true } else { false } }.count
+        if massActionSections > 0 && massActionSections < cascade.sections.count {
+            problems.append("mass-action sections cannot be mixed with other models in one cascade (it adds extractant and acid unknowns to every stage)")
+        }
+        let stageText = n > 0 ? "stages are numbered 1 to \(n)" : "the cascade has no stages"
+        for f in cascade.aqueousFeeds {
+            if !(1...max(n, 1)).contains(f.stage) || n == 0 { problems.append("aqueous feed '\(f.name)' enters stage \(f.stage); \(stageText)") }
+            if !(f.flow > 0) || !f.flow.isFinite { problems.append("aqueous feed '\(f.name)': flow must be positive, got \(f.flow) L/h") }
+            if f.concentrations.count != ne { problems.append("aqueous feed '\(f.name)': \(f.concentrations.count) concentrations for \(ne) elements") }
+            if f.concentrations.contains(where: { !($0 >= 0) || !$0.isFinite }) { problems.append("aqueous feed '\(f.name)': concentrations must be ≥ 0") }
+            if !(f.acidity >= 0) || !(f.cation >= 0) { problems.append("aqueous feed '\(f.name)': acidity and cation must be ≥ 0") }
+        }
+        for f in cascade.organicFeeds {
+            if !(1...max(n, 1)).contains(f.stage) || n == 0 { problems.append("organic feed '\(f.name)' enters stage \(f.stage); \(stageText)") }
+            if !(f.flow > 0) || !f.flow.isFinite { problems.append("organic feed '\(f.name)': flow must be positive, got \(f.flow) L/h") }
+            if f.concentrations.count != ne { problems.append("organic feed '\(f.name)': \(f.concentrations.count) concentrations for \(ne) elements") }
+            if f.concentrations.contains(where: { !($0 >= 0) || !$0.isFinite }) { problems.append("organic feed '\(f.name)': loadings must be ≥ 0") }
+            if !(f.saponification >= 0 && f.saponification < 1) { problems.append("organic feed '\(f.name)': saponification \(f.saponification) is outside [0, 1)") }
+            if massActionSections > 0 && !(f.extractant > 0) { problems.append("organic feed '\(f.name)': the mass-action model needs an extractant concentration > 0") }
+        }
+        var splitTotal: [String: Double] = [:]
+        for s in cascade.splits {
+            if !(1...max(n, 1)).contains(s.stage) || n == 0 { problems.append("a split of the \(s.phase.rawValue) outlet names stage \(s.stage); \(stageText)") }
+            if !(s.fraction > 0 && s.fraction <= 1) { problems.append("a split of stage \(s.stage)'s \(s.phase.rawValue) outlet has fraction \(s.fraction), outside (0, 1]") }
+            if case .stage(let t) = s.destination, !(1...max(n, 1)).contains(t) {
+                problems.append("a split of stage \(s.stage)'s \(s.phase.rawValue) outlet is routed to stage \(t); \(stageText)")
+            }
+            splitTotal["\(s.stage)-\(s.phase.rawValue)", default: 0] += s.fraction
+        }
+        for (key, total) in splitTotal.sorted(by: { $0.key < $1.key }) where total > 1 + 1e-12 {
+            problems.append("the splits of outlet \(key) add up to \(total), more than 1")
+        }
+        if cascade.organicFeeds.isEmpty { problems.append("no organic feed: the organic never enters the cascade") }
+        if cascade.aqueousFeeds.isEmpty { problems.append("no aqueous feed: the aqueous never enters the cascade") }
+        if !problems.isEmpty { throw CascadeSpecificationError(problems: problems) }
+
+        // Section of each stage, efficiencies.
+        var sectionOfStage = [Int](repeating: 0, count: n)
+        var efficiency = [Double](repeating: 1, count: n)
+        var stage = 0
+        for (k, s) in cascade.sections.enumerated() {
+            for _ in 0..<s.stageCount {
+                sectionOfStage[stage] = k
+                efficiency[stage] = s.murphreeEfficiency
+                stage += 1
+            }
+        }
+        self.sectionOfStage = sectionOfStage
+        self.efficiency = efficiency
+
+        // Outlet routing: fraction of each stage's outlet per destination.
+        var aqueousOut: [[(to: Int?, fraction: Double, product: String?)]] = Array(repeating: [], count: n)
+        var organicOut: [[(to: Int?, fraction: Double, product: String?)]] = Array(repeating: [], count: n)
+        for s in cascade.splits {
+            let entry: (to: Int?, fraction: Double, product: String?)
+            switch s.destination {
+            case .product(let name): entry = (nil, s.fraction, name)
+            case .stage(let t): entry = (t - 1, s.fraction, nil)
+            }
+            if s.phase == .aqueous { aqueousOut[s.stage - 1].append(entry) } else { organicOut[s.stage - 1].append(entry) }
+        }
+        for i in 0..<n {
+            let aqRemainder = 1 - aqueousOut[i].reduce(0) { $0 + $1.fraction }
+            if aqRemainder > 1e-15 {
+                aqueousOut[i].append(i == 0 ? (nil, aqRemainder, cascade.raffinateName) : (i - 1, aqRemainder, nil))
+            }
+            let orgRemainder = 1 - organicOut[i].reduce(0) { $0 + $1.fraction }
+            if orgRemainder > 1e-15 {
+                organicOut[i].append(i == n - 1 ? (nil, orgRemainder, cascade.organicOutletName) : (i + 1, orgRemainder, nil))
+            }
+        }
+
+        // Volumetric flows: F_i = feed_i + Σ_k F_k · fraction(k → i), a banded linear system.
+        func mixing(_ routes: [[(to: Int?, fraction: Double, product: String?)]],
+                    _ rhsList: [[Double]]) throws(CascadeSpecificationError) -> [[Double]] {
+            var below = 0, above = 0
+            for (k, outs) in routes.enumerated() { for o in outs { if let t = o.to { below = max(below, t - k); above = max(above, k - t) } } }
+            var matrix = BandMatrix(order: n, lowerBandwidth: max(below, 1), upperBandwidth: max(above, 1))
+            for i in 0..<n { matrix[i, i] = 1 }
+            for (k, outs) in routes.enumerated() { for o in outs { if let t = o.to { matrix.add(-o.fraction, row: t, column: k) } } }
+            var lu = BandLUWorkspace(order: n)
+            do { try lu.factorize(&matrix) } catch {
+                throw CascadeSpecificationError(problems: ["a phase circulates between stages without ever leaving the cascade"])
+            }
+            var results: [[Double]] = []
+            for rhs in rhsList {
+                var b = rhs
+                do { try lu.solve(matrix, &b) } catch { throw CascadeSpecificationError(problems: ["internal error solving the flow network: \(error)"]) }
+                results.append(b)
+            }
+            return results
+        }
+        var aqFeedVolume = [Double](repeating: 0, count: n)
+        var aqAnionFlux = [Double](repeating: 0, count: n)
+        var orgFeedVolume = [Double](repeating: 0, count: n)
+        var orgExtractantFlux = [Double](repeating: 0, count: n)
+        var feedFlux = [Double](repeating: 0, count: n * ne)
+        var aqueousFeedFlux = [Double](repeating: 0, count: n * ne)
+        var cationFeedFlux = [Double](repeating: 0, count: n)
+        var acidFeedFlux = [Double](repeating: 0, count: n)
+        for f in cascade.aqueousFeeds {
+            let i = f.stage - 1
+            aqFeedVolume[i] += f.flow
+            aqAnionFlux[i] += f.flow * f.anionConcentration
+            acidFeedFlux[i] += f.flow * f.acidity
+            cationFeedFlux[i] += f.flow * f.cation
+            for j in 0..<ne {
+                feedFlux[i * ne + j] += f.flow * f.concentrations[j]
+                aqueousFeedFlux[i * ne + j] += f.flow * f.concentrations[j]
+            }
+        }
+        for f in cascade.organicFeeds {
+            let i = f.stage - 1
+            orgFeedVolume[i] += f.flow
+            orgExtractantFlux[i] += f.flow * f.extractant
+            cationFeedFlux[i] += f.flow * f.extractant * f.saponification
+            for j in 0..<ne { feedFlux[i * ne + j] += f.flow * f.concentrations[j] }
+        }
+        let aq = try mixing(aqueousOut, [aqFeedVolume, aqAnionFlux, cationFeedFlux])
+        let org = try mixing(organicOut, [orgFeedVolume, orgExtractantFlux])
+        let aqueousFlow = aq[0], organicFlow = org[0]
+        var late: [String] = []
+        for i in 0..<n {
+            if !(aqueousFlow[i] > 1e-12 * (aqueousFlow.max() ?? 1)) { late.append("stage \(i + 1) receives no aqueous flow: check the feeds and splits upstream of it") }
+            if !(organicFlow[i] > 1e-12 * (organicFlow.max() ?? 1)) { late.append("stage \(i + 1) receives no organic flow: check the organic feeds and splits upstream of it") }
+        }
+        if !late.isEmpty { throw CascadeSpecificationError(problems: late) }
+        self.aqueousFlow = aqueousFlow
+        self.organicFlow = organicFlow
+        self.anionConcentration = (0..<n).map { aq[1][$0] / aqueousFlow[$0] }
+        self.extractantConcentration = (0..<n).map { org[1][$0] / organicFlow[$0] }
+        self.cationAllAqueous = (0..<n).map { aq[2][$0] / aqueousFlow[$0] }
+        self.feedFlux = feedFlux
+        self.aqueousFeedFlux = aqueousFeedFlux
+        self.cationFeedFlux = cationFeedFlux
+        self.acidFeedFlux = acidFeedFlux
+
+        // Links into each stage, and outlets.
+        var aqIn: [[Link]] = Array(repeating: [], count: n)
+        var orgIn: [[Link]] = Array(repeating: [], count: n)
+        var outlets: [Outlet] = []
+        for k in 0..<n {
+            for o in aqueousOut[k] {
+                if let t = o.to { aqIn[t].append(Link(from: k, flow: aqueousFlow[k] * o.fraction)) }
+                else { outlets.append(Outlet(name: o.product!, phase: .aqueous, stage: k, flow: aqueousFlow[k] * o.fraction)) }
+            }
+            for o in organicOut[k] {
+                if let t = o.to { orgIn[t].append(Link(from: k, flow: organicFlow[k] * o.fraction)) }
+                else { outlets.append(Outlet(name: o.product!, phase: .organic, stage: k, flow: organicFlow[k] * o.fraction)) }
+            }
+        }
+        self.outlets = outlets
+        var start = [0]; var flat: [Link] = []
+        for i in 0..<n { flat += aqIn[i]; start.append(flat.count) }
+        self.aqueousSourceStart = start; self.aqueousSources = flat
+        start = [0]; flat = []
+        for i in 0..<n { flat += orgIn[i]; start.append(flat.count) }
+        self.organicSourceStart = start; self.organicSources = flat
+
+        // Separation-factor loading per stage (acid fed into a stage is consumed by exchange).
+        var fullLoading = [Double](repeating: 0, count: n)
+        var loadingProblems: [String] = []
+        for i in 0..<n {
+            if case .separationFactors(_, let loading) = cascade.sections[sectionOfStage[i]].equilibrium {
+                fullLoading[i] = loading - acidFeedFlux[i] / (3 * organicFlow[i])
+                if !(fullLoading[i] > 0) {
+                    loadingProblems.append("stage \(i + 1): the acid fed there (\(acidFeedFlux[i]) mol/h H⁺) would strip more rare earth than the fully loaded organic carries (\(loading * organicFlow[i]) mol/h)")
+                }
+            }
+        }
+        if !loadingProblems.isEmpty { throw CascadeSpecificationError(problems: loadingProblems) }
+        self.fullLoading = fullLoading
+
+        // Unknown layout and Jacobian reach.
+        let isMassAction = massActionSections > 0
+        self.isMassAction = isMassAction
+        let hasCation = isMassAction && cationFeedFlux.contains { $0 > 0 }
+        self.hasCation = hasCation
+        self.blockSize = ne + (isMassAction ? 1 : 0) + (hasCation ? 1 : 0)
+        var below = 0, above = 0
+        func reach(_ row: Int, _ column: Int) { below = max(below, row - column); above = max(above, column - row) }
+        for i in 0..<n {
+            for l in aqIn[i] { reach(i, l.from); if efficiency[i] < 1 { reach(i, l.from) } }
+            for l in orgIn[i] {
+                reach(i, l.from)
+                if efficiency[l.from] < 1 { for q in aqIn[l.from] { reach(i, q.from) } }
+            }
+        }
+        self.stagesBelow = below
+        self.stagesAbove = above
+    }
+
+    /// Rare-earth feed of element j summed over all feeds, mol/h.
+    public func totalFeed(element j: Int) -> Double {
+        var s = 0.0
+        for i in 0..<stageCount { s += feedFlux[i * elementCount + j] }
+        return s
+    }
+
+    /// Jacobian bandwidths in unknowns.
+    public var lowerBandwidth: Int { stagesBelow * blockSize + blockSize - 1 }
+    public var upperBandwidth: Int { stagesAbove * blockSize + blockSize - 1 }
+}

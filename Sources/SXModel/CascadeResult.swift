@@ -1,0 +1,142 @@
+import Foundation
+
+/// A stream leaving the cascade, with its composition at the solution.
+public struct OutletStream: Sendable, Equatable {
+    public var name: String
+    public var phase: Phase
+    /// 1-based stage it leaves.
+    public var stage: Int
+    /// Volumetric flow, L/h.
+    public var flow: Double
+    /// Rare-earth concentrations, mol/L, one per cascade element.
+    public var concentrations: [Double]
+    /// Free acid [H⁺], mol/L (aqueous outlets of mass-action cascades; nil otherwise).
+    public var acidity: Double?
+
+    /// Rare-earth flow of each element, mol/h.
+    public var elementFlows: [Double] { concentrations.map { $0 * flow } }
+}
+
+/// The solution of one cascade (or the last iterate, when `outcome` is not `.converged`).
+public struct CascadeResult: Sendable {
+    public let cascade: Cascade
+    public let outcome: SolveOutcome
+    /// Newton iterations, all continuation steps included.
+    public let iterations: Int
+    /// ‖F‖∞ of the stage balances at the returned state (relative balance error).
+    public let residualNorm: Double
+    /// Continuation steps taken (0 when the direct solve from the linear start converged).
+    public let continuationSteps: Int
+    /// Aqueous outlet concentration x of every stage (index 0 = stage 1) and element, mol/L.
+    public let aqueous: [[Double]]
+    /// Organic outlet concentration y of every stage and element, mol/L.
+    public let organic: [[Double]]
+    /// Aqueous concentration in equilibrium with the organic outlet (x* = x for ideal stages), mol/L.
+    public let equilibriumAqueous: [[Double]]
+    /// [H⁺] of each stage's aqueous outlet, mol/L (mass action only).
+    public let acidity: [Double]?
+    /// Free [(HA)₂] of each stage's organic outlet, mol/L (mass action only).
+    public let freeDimer: [Double]?
+    /// Aqueous [C⁺] (Na⁺/NH₄⁺) and organic [CA] per stage, mol/L (mass action with saponification).
+    public let aqueousCation: [Double]?
+    public let organicCation: [Double]?
+    public let outlets: [OutletStream]
+    /// Volumetric flows leaving each stage, L/h.
+    public let aqueousFlow: [Double]
+    public let organicFlow: [Double]
+
+    init(cascade: Cascade, fedElements: [Int], system: CascadeSystem, outcome: SolveOutcome,
+         iterations: Int, residualNorm: Double, continuationSteps: Int) {
+        self.cascade = cascade
+        self.outcome = outcome
+        self.iterations = iterations
+        self.residualNorm = residualNorm
+        self.continuationSteps = continuationSteps
+        let net = system.network
+        let n = net.stageCount, ne = net.elementCount, full = cascade.elements.count
+        func expand(_ flat: [Double]) -> [[Double]] {
+            (0..<n).map { i in
+                var row = [Double](repeating: 0, count: full)
+                for (k, j) in fedElements.enumerated() { row[j] = flat[i * ne + k] }
+                return row
+            }
+        }
+        aqueous = expand(system.aqueousConcentrations)
+        organic = expand(system.organicConcentrations)
+        equilibriumAqueous = expand(system.equilibriumAqueousConcentrations)
+        acidity = net.isMassAction ? system.acidityProfile : nil
+        freeDimer = net.isMassAction ? system.freeDimerProfile : nil
+        aqueousCation = net.hasCation ? system.cationProfile : nil
+        organicCation = net.hasCation ? system.organicCationProfile : nil
+        aqueousFlow = net.aqueousFlow
+        organicFlow = net.organicFlow
+        let aq = aqueous, org = organic, h = acidity
+        outlets = net.outlets.map { o in
+            OutletStream(name: o.name, phase: o.phase, stage: o.stage + 1, flow: o.flow,
+                         concentrations: o.phase == .aqueous ? aq[o.stage] : org[o.stage],
+                         acidity: o.phase == .aqueous ? h?[o.stage] : nil)
+        }
+    }
+
+    public var stageCount: Int { aqueous.count }
+
+    /// Rare earth of element j fed by all feeds, mol/h.
+    public func feedFlow(element j: Int) -> Double {
+        cascade.aqueousFeeds.reduce(0) { $0 + $1.flow * $1.concentrations[j] }
+            + cascade.organicFeeds.reduce(0) { $0 + $1.flow * $1.concentrations[j] }
+    }
+
+    /// (fed − leaving) / fed for each element: the whole-cascade mass-balance closure
+    /// (0 for an element that is not fed).
+    public var massBalanceClosure: [Double] {
+        cascade.elements.indices.map { j in
+            let fed = feedFlow(element: j)
+            if fed == 0 { return 0 }
+            let out = outlets.reduce(0) { $0 + $1.flow * $1.concentrations[j] }
+            return (fed - out) / fed
+        }
+    }
+
+    /// Largest |closure| over the elements.
+    public var worstClosure: Double { massBalanceClosure.map(abs).max() ?? 0 }
+
+    /// D = y / x* at every stage for every element (0 where the element is absent).
+    public var distributionRatios: [[Double]] {
+        zip(organic, equilibriumAqueous).map { y, x in zip(y, x).map { $1 > 0 ? $0 / $1 : 0 } }
+    }
+
+    /// pH = −log10 [H⁺] per stage (mass action only).
+    public var pH: [Double]? { acidity?.map { -log10($0) } }
+
+    /// Total organic RE loading per stage, mol/L.
+    public var organicLoading: [Double] { organic.map { $0.reduce(0, +) } }
+
+    /// The outlet with the given name.
+    public func outlet(named name: String) -> OutletStream? { outlets.first { $0.name == name } }
+
+    /// Recovery of element j into the named outlet: its flow there over the flow fed.
+    public func recovery(element j: Int, in outlet: OutletStream) -> Double {
+        let fed = feedFlow(element: j)
+        return fed > 0 ? outlet.flow * outlet.concentrations[j] / fed : 0
+    }
+}
+
+extension OutletStream {
+    /// Oxide-basis purity of each element: its oxide mass over the total rare-earth oxide.
+    public func oxidePurity(elements: [Element]) -> [Double] {
+        let masses = zip(elements, concentrations).map { $0.oxideMassPerMole * $1 }
+        let total = masses.reduce(0, +)
+        return masses.map { total > 0 ? $0 / total : 0 }
+    }
+
+    /// Total rare-earth oxide concentration, g/L REO.
+    public func oxideConcentration(elements: [Element]) -> Double {
+        zip(elements, concentrations).reduce(0) { $0 + $1.0.oxideMassPerMole * $1.1 }
+    }
+
+    /// Mole-fraction purity of each element (Xu's convention).
+    public var molePurity: [Double] {
+        let total = concentrations.reduce(0, +)
+        return concentrations.map { total > 0 ? $0 / total : 0 }
+    }
+}

@@ -1,0 +1,214 @@
+/// Why a Newton solve stopped. A value, never a trap: callers explain it to the user.
+public enum ConvergenceReason: Sendable, Equatable {
+    /// ‖F‖∞ fell to the tolerance.
+    case converged
+    /// The iteration limit was reached with ‖F‖∞ above tolerance.
+    case iterationLimit(iterations: Int)
+    /// The line search could not reduce ‖F‖₂ even with a tiny step: a local minimum of the
+    /// merit function that is not a root, typically an impossible specification.
+    case stalled(iterations: Int)
+    /// LAPACK found an exactly zero pivot; `unknown` is the 0-based unknown whose column
+    /// could not be eliminated.
+    case singularJacobian(unknown: Int)
+    /// Every trial step, however short, left the physical domain.
+    case leftDomain(DomainViolation)
+    /// The starting point itself is outside the physical domain.
+    case invalidStart(DomainViolation)
+    /// A residual or step was not finite (NaN or infinity).
+    case nonFinite(iterations: Int)
+    /// A LAPACK argument or size error (an internal error, reported rather than trapped).
+    case linearAlgebraFailure(LinearAlgebraError)
+
+    public var isConverged: Bool { self == .converged }
+}
+
+/// Settings of the damped Newton method. They are part of the solver's interface: the
+/// residual's scaling decides what `residualTolerance` means (SXSim's cascade residuals are
+/// logarithms of inflow over outflow, so it is a relative balance error).
+public struct NewtonOptions: Sendable, Equatable {
+    /// Converged when ‖F‖∞ ≤ this.
+    public var residualTolerance: Double = 1e-12
+    /// Newton iterations at most.
+    public var maximumIterations: Int = 200
+    /// Largest change of any unknown in one step (the step is scaled down to it).
+    public var maximumStep: Double = 2.0
+    /// Smallest line-search fraction tried before the solve is declared stalled.
+    public var minimumDamping: Double = 1e-10
+    /// Extra full Newton steps after convergence, kept while they lower ‖F‖∞
+    /// (they drive the residual to round-off at almost no cost).
+    public var polishIterations: Int = 2
+
+    public init() {}
+}
+
+/// One line of the solver's progress log: iteration, ‖F‖∞ before the step, step length.
+public struct NewtonIterationRecord: Sendable, Equatable {
+    public var iteration: Int
+    public var residualNorm: Double
+    /// Fraction of the (possibly scaled) Newton step that was taken.
+    public var damping: Double
+}
+
+/// The outcome of a Newton solve.
+public struct NewtonReport: Sendable {
+    public var reason: ConvergenceReason
+    /// Newton iterations performed (Jacobian factorisations).
+    public var iterations: Int
+    /// ‖F‖∞ at the returned unknowns.
+    public var residualNorm: Double
+    public var history: [NewtonIterationRecord]
+}
+
+/// Damped Newton on a banded system, factorised with LAPACK `dgbtrf`/`dgbtrs`.
+///
+/// Each step solves J·δ = −F, scales δ so that no unknown moves by more than
+/// `maximumStep`, then backtracks (halving, then quadratic interpolation of the merit
+/// ½‖F‖₂²) until the Armijo condition holds. A residual that throws `DomainViolation`
+/// counts as a failed trial and shortens the step. All buffers are allocated once in
+/// `init`; the iteration itself allocates only when it appends to the history.
+public struct NewtonSolver {
+    public var options: NewtonOptions
+    private var jacobian: BandMatrix
+    private var lu: BandLUWorkspace
+    private var residual: [Double]
+    private var trialResidual: [Double]
+    private var trial: [Double]
+    private var step: [Double]
+
+    public init<System: NewtonSystem>(for system: System, options: NewtonOptions = NewtonOptions()) {
+        self.options = options
+        let n = system.unknownCount
+        jacobian = BandMatrix(order: n, lowerBandwidth: system.lowerBandwidth, upperBandwidth: system.upperBandwidth)
+        lu = BandLUWorkspace(order: n)
+        residual = Array(repeating: 0, count: n)
+        trialResidual = residual
+        trial = residual
+        step = residual
+    }
+
+    @inline(__always)
+    private static func infinityNorm(_ v: [Double]) -> Double {
+        var m = 0.0
+        for e in v { let a = abs(e); if !(a <= m) { m = a } }  // NaN propagates
+        return m
+    }
+
+    @inline(__always)
+    private static func merit(_ v: [Double]) -> Double {
+        var s = 0.0
+        for e in v { s += e * e }
+        return 0.5 * s
+    }
+
+    /// Solves `system` starting from `unknowns`, which on return hold the last accepted iterate.
+    public mutating func solve<System: NewtonSystem>(_ system: inout System, unknowns: inout [Double]) -> NewtonReport {
+        precondition(unknowns.count == system.unknownCount)
+        var history: [NewtonIterationRecord] = []
+        history.reserveCapacity(32)
+        var iterations = 0
+        var polishLeft = options.polishIterations
+        var convergedOnce = false
+
+        func finish(_ reason: ConvergenceReason, _ norm: Double) -> NewtonReport {
+            NewtonReport(reason: reason, iterations: iterations, residualNorm: norm, history: history)
+        }
+
+        jacobian.setZero()
+        do {
+            try system.residualAndJacobian(at: unknowns, residual: &residual, jacobian: &jacobian)
+        } catch {
+            return finish(.invalidStart(error), .infinity)
+        }
+        var norm = Self.infinityNorm(residual)
+        var currentMerit = Self.merit(residual)
+        if !norm.isFinite { return finish(.nonFinite(iterations: 0), norm) }
+
+        while true {
+            if norm <= options.residualTolerance {
+                convergedOnce = true
+                if polishLeft == 0 { return finish(.converged, norm) }
+            }
+            if iterations >= options.maximumIterations {
+                return finish(convergedOnce ? .converged : .iterationLimit(iterations: iterations), norm)
+            }
+            iterations += 1
+            do {
+                try lu.factorize(&jacobian)
+            } catch {
+                if convergedOnce { return finish(.converged, norm) }
+                if case .singular(let pivot) = error { return finish(.singularJacobian(unknown: pivot), norm) }
+                return finish(.linearAlgebraFailure(error), norm)
+            }
+            for i in 0..<residual.count { step[i] = -residual[i] }
+            do {
+                try lu.solve(jacobian, &step)
+            } catch {
+                return finish(.linearAlgebraFailure(error), norm)
+            }
+            let stepNorm = Self.infinityNorm(step)
+            if !stepNorm.isFinite {
+                return finish(convergedOnce ? .converged : .nonFinite(iterations: iterations), norm)
+            }
+            let scale = stepNorm > options.maximumStep ? options.maximumStep / stepNorm : 1.0
+
+            if convergedOnce {
+                // Polishing: take the full step only if it lowers the residual.
+                for i in 0..<unknowns.count { trial[i] = unknowns[i] + scale * step[i] }
+                polishLeft -= 1
+                guard (try? system.residual(at: trial, into: &trialResidual)) != nil,
+                      Self.infinityNorm(trialResidual) < norm else {
+                    return finish(.converged, norm)
+                }
+                swap(&unknowns, &trial)
+            } else {
+                // Backtracking line search on the merit ½‖F‖₂².
+                var damping = 1.0
+                var lastViolation: DomainViolation?
+                var sawAdmissibleTrial = false
+                var accepted = false
+                while damping >= options.minimumDamping {
+                    let factor = damping * scale
+                    for i in 0..<unknowns.count { trial[i] = unknowns[i] + factor * step[i] }
+                    do {
+                        try system.residual(at: trial, into: &trialResidual)
+                    } catch {
+                        lastViolation = error
+                        damping *= 0.5
+                        continue
+                    }
+                    sawAdmissibleTrial = true
+                    let trialMerit = Self.merit(trialResidual)
+                    if trialMerit.isFinite && trialMerit <= (1 - 2e-4 * damping * scale) * currentMerit {
+                        accepted = true
+                        break
+                    }
+                    // Quadratic model of the merit along the step; its slope at 0 is −2·scale·merit.
+                    var next = 0.5 * damping
+                    if trialMerit.isFinite {
+                        let q = scale * damping * damping * currentMerit
+                            / (trialMerit - currentMerit + 2 * scale * damping * currentMerit)
+                        if q.isFinite { next = min(0.5 * damping, max(0.1 * damping, q)) }
+                    }
+                    damping = next
+                }
+                history.append(NewtonIterationRecord(iteration: iterations, residualNorm: norm, damping: accepted ? damping : 0))
+                if !accepted {
+                    if !sawAdmissibleTrial, let violation = lastViolation {
+                        return finish(.leftDomain(violation), norm)
+                    }
+                    return finish(.stalled(iterations: iterations), norm)
+                }
+                swap(&unknowns, &trial)
+            }
+            jacobian.setZero()
+            do {
+                try system.residualAndJacobian(at: unknowns, residual: &residual, jacobian: &jacobian)
+            } catch {
+                return finish(.leftDomain(error), norm)
+            }
+            norm = Self.infinityNorm(residual)
+            currentMerit = Self.merit(residual)
+            if !norm.isFinite { return finish(.nonFinite(iterations: iterations), norm) }
+        }
+    }
+}

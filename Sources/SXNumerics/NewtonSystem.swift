@@ -1,0 +1,37 @@
+/// A square nonlinear system F(u) = 0 whose Jacobian is banded.
+///
+/// Implementations own any scratch space they need, so evaluation methods are `mutating`.
+/// The solver never interprets the unknowns: scaling and transformation (for instance
+/// logarithms of concentrations) are the implementation's business and part of its contract.
+public protocol NewtonSystem {
+    /// Number of unknowns, equal to the number of equations.
+    var unknownCount: Int { get }
+    /// Sub-diagonals of the Jacobian that may be non-zero.
+    var lowerBandwidth: Int { get }
+    /// Super-diagonals of the Jacobian that may be non-zero.
+    var upperBandwidth: Int { get }
+
+    /// Writes F(u) into `residual`. Throws `DomainViolation` when `unknowns` lie outside the
+    /// physical domain (the solver then shortens its step instead of failing).
+    mutating func residual(at unknowns: [Double], into residual: inout [Double]) throws(DomainViolation)
+
+    /// Writes F(u) and ∂F/∂u. `jacobian` arrives zeroed with the system's bandwidths.
+    mutating func residualAndJacobian(at unknowns: [Double], residual: inout [Double],
+                                      jacobian: inout BandMatrix) throws(DomainViolation)
+}
+
+/// Raised by a residual evaluation whose unknowns have left the physical domain
+/// (a negative concentration, an acidity that would have to be negative, ...).
+public struct DomainViolation: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The equation or unknown (0-based) where the violation was detected, when known.
+    public var index: Int?
+    /// What left the domain, in the model's terms.
+    public var reason: String
+
+    public init(index: Int?, reason: String) {
+        self.index = index
+        self.reason = reason
+    }
+
+    public var description: String { reason }
+}

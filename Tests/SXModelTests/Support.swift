@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+import SXNumerics
+@testable import SXModel
+
+/// Builders for the textbook cascades the reference cases describe.
+enum Build {
+    /// Countercurrent extraction of one solute: N stages, constant D, solute-free organic
+    /// (flow O) at stage 1, aqueous feed (flow A, 1 mol/L) at stage N.
+    static func kremser(extractionFactor: Double, stages: Int) -> Cascade {
+        Cascade(elements: [.Nd],
+                sections: [Section(name: "extraction", stageCount: stages,
+                                   equilibrium: .constantDistribution(distributionRatios: [extractionFactor]))],
+                aqueousFeeds: [AqueousFeed(name: "feed", stage: stages, flow: 1, concentrations: [1])],
+                organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: 1, concentrations: [0])])
+    }
+
+    /// Fractional extraction with constant D: organic O at stage 1, feed F at stage n,
+    /// scrub W at stage n+m (no strip section).
+    static func fractional(d: [Double], elements: [Element], organic: Double, feed: Double, scrub: Double,
+                           n: Int, m: Int, feedConcentrations: [Double]) -> Cascade {
+        let eq = Equilibrium.constantDistribution(distributionRatios: d)
+        let zeros = [Double](repeating: 0, count: d.count)
+        return Cascade(elements: elements,
+                       sections: [Section(name: "extraction", stageCount: n, equilibrium: eq),
+                                  Section(name: "scrub", stageCount: m, equilibrium: eq)],
+                       aqueousFeeds: [AqueousFeed(name: "feed", stage: n, flow: feed, concentrations: feedConcentrations),
+                                      AqueousFeed(name: "scrub", stage: n + m, flow: scrub, concentrations: zeros)],
+                       organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: organic, concentrations: zeros)])
+    }
+
+    /// Xu's normalised model (aqueous feed): feed RE flux 1 (1 L/h at 1 mol/L), organic RE
+    /// flux S (S L/h loaded to 1 mol/L), scrub acid carrying 3W mol/h H⁺ (W RE stripped).
+    static func xu(beta: [Double], elements: [Element], feedFractions: [Double], s: Double, w: Double, n: Int, m: Int) -> Cascade {
+        let eq = Equilibrium.separationFactors(separationFactors: beta, organicLoading: 1)
+        let zeros = [Double](repeating: 0, count: beta.count)
+        return Cascade(elements: elements,
+                       sections: [Section(name: "extraction", stageCount: n, equilibrium: eq),
+                                  Section(name: "scrub", stageCount: m, equilibrium: eq)],
+                       aqueousFeeds: [AqueousFeed(name: "feed", stage: n, flow: 1, concentrations: feedFractions),
+                                      AqueousFeed(name: "scrub", stage: n + m, flow: 1, concentrations: zeros, acidity: 3 * w)],
+                       organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: s, concentrations: zeros)])
+    }
+
+    /// One batch contact (a one-stage cascade), O/A = 1 L/L, mass action.
+    static func batch(k: [Double], metal: [Double], acid: Double, dimer: Double) -> Cascade {
+        let elements = Array(Element.allCases.prefix(k.count))
+        return Cascade(elements: elements,
+                       sections: [Section(name: "contact", stageCount: 1,
+                                          equilibrium: .massAction(MassActionParameters(extractionConstants: k)))],
+                       aqueousFeeds: [AqueousFeed(name: "aqueous", stage: 1, flow: 1, concentrations: metal, acidity: acid)],
+                       organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: 1, extractant: 2 * dimer,
+                                                  concentrations: [Double](repeating: 0, count: k.count))])
+    }
+
+    /// A fractional-extraction + scrub + strip cascade with `count` elements La, Ce, Pr, Nd, Sm, Gd…,
+    /// under the requested model; the strip liquor leaves stage n+m+1 (no reflux) unless `reflux` > 0.
+    static func fractionalWithStrip(model: String, elements count: Int, n: Int, m: Int, k: Int,
+                                    reflux: Double = 0, efficiency: Double = 1) -> Cascade {
+        let all: [Element] = [.La, .Ce, .Pr, .Nd, .Sm, .Gd, .Eu, .Tb, .Dy, .Ho, .Er, .Tm, .Yb, .Lu, .Y]
+        let elements = Array(all.prefix(count))
+        // β relative to La rising ≈1.5 per step, split between the middle two elements.
+        let beta = (0..<count).map { pow(1.5, Double($0)) }
+        let feed = (0..<count).map { _ in 1.2 / Double(count) }   // 1.2 mol/L total RE
+        let zeros = [Double](repeating: 0, count: count)
+        let extraction: Equilibrium, scrub: Equilibrium, strip: Equilibrium
+        var organic = OrganicFeed(name: "organic", stage: 1, flow: 1, concentrations: zeros)
+        var feedAcid = 0.01, scrubAcid = 1.0, stripAcid = 4.0
+        var scrubFlow = 0.3
+        let split = Double(count) / 2 - 0.5
+        let keyScale = pow(1.5, -split)      // puts the cut between the middle elements
+        switch model {
+        case "constant-D":
+            extraction = .constantDistribution(distributionRatios: beta.map { 1.6 * $0 * keyScale })
+            scrub = extraction
+            strip = .constantDistribution(distributionRatios: beta.map { 0.02 * $0 * keyScale })
+            organic.flow = 2.0
+        case "separation-factors":
+            extraction = .separationFactors(separationFactors: beta, organicLoading: 0.17)
+            scrub = extraction
+            strip = .constantDistribution(distributionRatios: beta.map { 0.02 * $0 * keyScale })
+            organic.flow = 4.5
+            scrubAcid = 3 * 0.25 / scrubFlow   // W ≈ 0.25 mol/h RE returned
+            feedAcid = 0
+        default:
+            let k = beta.map { 0.5 * $0 * keyScale }
+            let p = MassActionParameters(extractionConstants: k)
+            extraction = .massAction(p); scrub = extraction; strip = extraction
+            organic = OrganicFeed(name: "organic", stage: 1, flow: 6.0, extractant: 1.0, saponification: 0.36, concentrations: zeros)
+            scrubAcid = 1.5; stripAcid = 4.5; feedAcid = 0.05; scrubFlow = 0.6
+        }
+        var splits: [OutletSplit] = [OutletSplit(stage: n + m + 1, phase: .aqueous, fraction: 1 - reflux, destination: .product("strip liquor"))]
+        if reflux >= 1 { splits = [] }
+        return Cascade(elements: elements,
+                       sections: [Section(name: "extraction", stageCount: n, equilibrium: extraction, murphreeEfficiency: efficiency),
+                                  Section(name: "scrub", stageCount: m, equilibrium: scrub, murphreeEfficiency: efficiency),
+                                  Section(name: "strip", stageCount: k, equilibrium: strip, murphreeEfficiency: efficiency)],
+                       aqueousFeeds: [AqueousFeed(name: "feed", stage: n, flow: 1, concentrations: feed, acidity: feedAcid),
+                                      AqueousFeed(name: "scrub", stage: n + m, flow: scrubFlow, concentrations: zeros, acidity: scrubAcid),
+                                      AqueousFeed(name: "strip", stage: n + m + k, flow: 0.8, concentrations: zeros, acidity: stripAcid)],
+                       organicFeeds: [organic], splits: splits)
+    }
+}
+
+/// Identity checks every solved case must pass, computed here independently of the engine.
+enum Check {
+    /// Conservation of every element over the whole cascade, within `tolerance` of its feed,
+    /// and each stage's balance within `tolerance` relative.
+    static func conservation(_ r: CascadeResult, tolerance: Double = 1e-12, sourceLocation: SourceLocation = #_sourceLocation) {
+        for (j, c) in r.massBalanceClosure.enumerated() {
+            #expect(abs(c) <= tolerance, "closure of \(r.cascade.elements[j].symbol): \(c)", sourceLocation: sourceLocation)
+        }
+        guard let net = try? CascadeNetwork(r.cascade) else { Issue.record("network", sourceLocation: sourceLocation); return }
+        let ne = r.cascade.elements.count
+        var worst = 0.0
+        for i in 0..<r.stageCount {
+            for j in 0..<ne where r.feedFlow(element: j) > 0 {
+                var inflow = net.feedFlux[i * ne + j]
+                for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
+                    inflow += net.aqueousSources[s].flow * r.aqueous[net.aqueousSources[s].from][j]
+                }
+                for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
+                    inflow += net.organicSources[s].flow * r.organic[net.organicSources[s].from][j]
+                }
+                let outflow = net.aqueousFlow[i] * r.aqueous[i][j] + net.organicFlow[i] * r.organic[i][j]
+                worst = max(worst, abs(inflow - outflow) / max(inflow, outflow))
+            }
+        }
+        #expect(worst <= tolerance, "worst stage balance \(worst)", sourceLocation: sourceLocation)
+    }
+
+    /// Equilibrium at every stage: the organic outlet recomputed from the model's formula
+    /// and the aqueous (via the Murphree definition) agrees with the engine's within `tolerance`.
+    static func equilibrium(_ r: CascadeResult, tolerance: Double = 1e-10, sourceLocation: SourceLocation = #_sourceLocation) {
+        guard let net = try? CascadeNetwork(r.cascade) else { Issue.record("network", sourceLocation: sourceLocation); return }
+        let ne = r.cascade.elements.count
+        var worst = 0.0
+        for i in 0..<r.stageCount {
+            let section = r.cascade.sections[net.sectionOfStage[i]]
+            let e = section.murphreeEfficiency
+            // x* from the Murphree definition with the mixed aqueous inlet.
+            var xStar = [Double](repeating: 0, count: ne)
+            for j in 0..<ne {
+                var inflow = 0.0
+                for f in r.cascade.aqueousFeeds where f.stage == i + 1 { inflow += f.flow * f.concentrations[j] }
+                for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
+                    inflow += net.aqueousSources[s].flow * r.aqueous[net.aqueousSources[s].from][j]
+                }
+                let xin = inflow / net.aqueousFlow[i]
+                xStar[j] = e == 1 ? r.aqueous[i][j] : xin - (xin - r.aqueous[i][j]) / e
+            }
+            var expected = [Double](repeating: 0, count: ne)
+            switch section.equilibrium {
+            case .constantDistribution(let d):
+                for j in 0..<ne { expected[j] = d[j] * xStar[j] }
+            case .separationFactors(let beta, let loading):
+                var acid = 0.0
+                for f in r.cascade.aqueousFeeds where f.stage == i + 1 { acid += f.flow * f.acidity }
+                let total = loading - acid / (3 * net.organicFlow[i])
+                let sum = zip(beta, xStar).reduce(0) { $0 + $1.0 * $1.1 }
+                for j in 0..<ne { expected[j] = total * beta[j] * xStar[j] / sum }
+            case .massAction(let p):
+                let h = r.acidity![i], free = r.freeDimer![i]
+                // Electroneutrality and extractant balance, checked separately.
+                let cation = r.aqueousCation?[i] ?? 0
+                let charge = net.anionConcentration[i] - cation - 3 * r.aqueous[i].reduce(0, +)
+                worst = max(worst, abs(charge - h) / net.anionConcentration[i])
+                let organicCation = r.organicCation?[i] ?? 0
+                let extractant = 2 * free + 6 * r.organic[i].reduce(0, +) + organicCation
+                worst = max(worst, abs(extractant - net.extractantConcentration[i]) / net.extractantConcentration[i])
+                if r.aqueousCation != nil {
+                    let expectedCA = p.cationExchangeConstant * cation * free.squareRoot() / h
+                    worst = max(worst, abs(expectedCA - organicCation) / max(organicCation, 1e-300))
+                }
+                for j in 0..<ne { expected[j] = p.extractionConstants[j] * xStar[j] * pow(free / h, 3) }
+            }
+            for j in 0..<ne where expected[j] > 0 {
+                worst = max(worst, abs(expected[j] - r.organic[i][j]) / expected[j])
+            }
+        }
+        #expect(worst <= tolerance, "worst equilibrium deviation \(worst)", sourceLocation: sourceLocation)
+    }
+
+    static func solved(_ r: CascadeResult, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(r.outcome == .converged, "outcome: \(r.outcome.explanation)", sourceLocation: sourceLocation)
+        conservation(r, sourceLocation: sourceLocation)
+        equilibrium(r, sourceLocation: sourceLocation)
+    }
+}

@@ -1,0 +1,311 @@
+import Foundation
+import SXModel
+
+/// The split of a feed into the two sides of a key pair, by separation factor.
+public struct KeySplit: Sendable, Equatable {
+    /// Indices (into the specification's elements) of the organic side (β ≥ β of the heavier key).
+    public var organicSide: [Int]
+    /// Indices of the raffinate side (β ≤ β of the lighter key).
+    public var raffinateSide: [Int]
+    /// β of the heavier key over the lighter key.
+    public var keySeparationFactor: Double
+    /// Feed mole fraction of the organic side, f_A.
+    public var feedFractionA: Double
+    /// Feed-weighted mean oxide mass per mole of each side, g/mol (for oxide-basis purities).
+    public var oxideMassA: Double
+    public var oxideMassB: Double
+}
+
+/// Purity and recovery of the two sides in a solved cascade.
+public struct SplitPerformance: Sendable, Equatable {
+    /// Organic side's share of the organic product, and raffinate side's share of the raffinate, by moles.
+    public var molePurityA: Double, molePurityB: Double
+    /// The same by oxide mass.
+    public var oxidePurityA: Double, oxidePurityB: Double
+    /// Recoveries (moles) of each side into its product.
+    public var recoveryA: Double, recoveryB: Double
+
+    public func purity(_ product: DesignProduct, basis: PurityBasis) -> Double {
+        switch (product, basis) {
+        case (.organic, .mole): molePurityA
+        case (.organic, .oxide): oxidePurityA
+        case (.raffinate, .mole): molePurityB
+        case (.raffinate, .oxide): oxidePurityB
+        }
+    }
+
+    public func recovery(_ product: DesignProduct) -> Double { product == .organic ? recoveryA : recoveryB }
+
+    /// Smallest achieved − target over the targets (≥ 0: all met).
+    public func margin(_ targets: [DesignTarget], basis: PurityBasis) -> Double {
+        targets.map { t in
+            switch t {
+            case .purity(let p, let v): purity(p, basis: basis) - v
+            case .recovery(let p, let v): recovery(p) - v
+            }
+        }.min() ?? 0
+    }
+}
+
+/// Where one element ends up in the designed cascade.
+public struct ElementDistribution: Sendable, Equatable {
+    public var element: Element
+    public var side: DesignProduct
+    /// Fraction of the element's feed leaving in the organic product and in the raffinate.
+    public var toOrganic: Double, toRaffinate: Double
+    /// Its oxide share of each product's TREO.
+    public var oxideShareOrganic: Double, oxideShareRaffinate: Double
+}
+
+/// The result of a design, step by step (see `text` for the printed form).
+public struct DesignReport: Sendable {
+    public var specification: DesignSpecification
+    public var split: KeySplit
+    /// Group purities on the mole basis that the closed forms use (converted from oxide targets).
+    public var purityA: Double, purityB: Double
+    /// The cut f'_A and the recoveries it implies.
+    public var cut: Double, recoveryA: Double, recoveryB: Double
+    public var minimumS: Double, minimumW: Double
+    public var fenskeStages: Double
+    public var optimum: (s: Double, w: Double, controlling: XuTheory.ControllingSection)
+    /// Operating fluxes used (per unit feed RE flux).
+    public var s: Double, w: Double
+    public var extractionRatio: Double, scrubRatio: Double
+    public var approximateN: Double?, approximateM: Double?
+    public var search: StageSearch.Result
+    /// The recommended (n, m): among the minimal pairs, the one with the largest margin.
+    public var recommended: StageSearch.Point?
+    /// Solution of the recommended cascade.
+    public var result: CascadeResult?
+    public var performance: SplitPerformance?
+    public var distribution: [ElementDistribution]
+    public var flows: OperatingFlows
+    /// The designed cascade (nil when no stage count reaches the targets).
+    public var cascade: Cascade?
+    /// Remarks for the engineer (operating below the minimum fluxes, etc.).
+    public var notes: [String]
+
+    public var isBelowMinimum: Bool { s < minimumS * (1 - 1e-12) || w < minimumW * (1 - 1e-12) }
+}
+
+/// Xu's design method with rigorous confirmation (see docs/design.md).
+public enum Designer {
+    /// Solves the design. Throws when the specification is inconsistent; a design whose targets
+    /// cannot be reached is returned with `search.outcome` saying why.
+    public static func design(_ spec: DesignSpecification, options: SolveOptions = SolveOptions(),
+                              concurrent: Bool = true) throws(DesignSpecificationError) -> DesignReport
+    {
+        let split = try keySplit(spec)
+        let (pA, pB) = try moleTargets(spec, split)
+        let beta = split.keySeparationFactor, fA = split.feedFractionA
+        let minimum = XuTheory.minimumFluxes(beta: beta, feedFractionA: fA, purityA: pA, purityB: pB)
+        let cut = minimum.cut
+        let recoveries = XuTheory.recoveries(feedFractionA: fA, purityA: pA, purityB: pB)
+        let fenske = XuTheory.fenskeMinimumStages(beta: beta, feedFractionA: fA, purityA: pA, purityB: pB)
+        let optimum = XuTheory.optimumOperatingPoint(beta: beta, cut: cut)
+        var s: Double, w: Double
+        switch spec.operating {
+        case .xuOptimum: (s, w) = (optimum.s, optimum.w)
+        case .multipleOfMinimum(let k):
+            guard k > 0 else { throw DesignSpecificationError(problems: ["the multiple of S_min must be > 0 (got \(k))"]) }
+            s = k * minimum.s; w = s - cut
+        case .fluxes(let s0, let w0): (s, w) = (s0, w0)
+        }
+        guard s > 0, w > 0, s > w else {
+            throw DesignSpecificationError(problems: ["operating fluxes need S > W > 0 (got S = \(s), W = \(w))"])
+        }
+        let ratios = XuTheory.extractionRatios(s: s, w: w)
+        let approx = XuTheory.approximateStages(beta: beta, feedFractionA: fA, purityA: pA, purityB: pB, s: s, w: w)
+        var notes: [String] = []
+        if abs((s - w) - cut) > 1e-6 {
+            notes.append(String(format: "S − W = %.6f differs from the cut f'_A = %.6f: the organic product takes %@ rare earth than the targets need, so one purity is reached with margin and the other may be out of reach",
+                                s - w, cut, (s - w) > cut ? "more" : "less"))
+        }
+        if s < minimum.s * (1 - 1e-12) || w < minimum.w * (1 - 1e-12) {
+            notes.append(String(format: "the operating fluxes are below the minimum (S = %.6f < S_min = %.6f or W = %.6f < W_min = %.6f): by Xu's theory the purity plateaus below the target however many stages are added",
+                                s, minimum.s, w, minimum.w))
+        }
+        if spec.elements.count > 2 {
+            notes.append("multi-element feed: the closed forms treat each side of the split as one component with the key pair's β; the exact search solves every element")
+        }
+
+        // Exact search with the rigorous model (b).
+        let targets = spec.targets, basis = spec.purityBasis
+        let (fixedS, fixedW) = (s, w)
+        let evaluate: StageSearch.Evaluate = { n, m in
+            guard let r = try? CascadeSolver.solve(cascade(spec, s: fixedS, w: fixedW, n: n, m: m), options: options),
+                  r.outcome.isConverged else { return nil }
+            return performance(r, split).margin(targets, basis: basis)
+        }
+        let start: Int
+        let fraction: Double
+        if let n = approx.n, let m = approx.m, n + m > 0 {
+            start = max(2, Int((n + m).rounded())); fraction = n / (n + m)
+        } else {
+            start = max(2, Int((2 * fenske).rounded())); fraction = 0.5
+        }
+        let searcher = StageSearch(maximumTotal: spec.maximumStages, concurrent: concurrent)
+        let search = searcher.run(startingTotal: start, startingFraction: fraction, evaluate: evaluate)
+
+        var recommended: StageSearch.Point? = nil
+        var designed: Cascade? = nil
+        var result: CascadeResult? = nil
+        var perf: SplitPerformance? = nil
+        var shown: StageSearch.Point
+        switch search.outcome {
+        case .found(_, let pairs, _):
+            recommended = pairs.max { $0.margin < $1.margin }
+            shown = recommended!
+        case .plateau(let best):
+            shown = best
+            notes.append(String(format: "purity plateau: the best split of %d stages misses the targets by %.3g and adding stages no longer helps; raise S (and W) above the minimum", best.total, -best.margin))
+        case .notReached(let best):
+            shown = best
+            notes.append("the targets were not reached within \(spec.maximumStages) stages")
+        }
+        let c = cascade(spec, s: s, w: w, n: shown.n, m: shown.m)
+        if let r = try? CascadeSolver.solve(c, options: options) {
+            result = r
+            perf = performance(r, split)
+        }
+        if recommended != nil { designed = c }
+        let distribution = result.map { distributionOf($0, split, spec) } ?? []
+        let productOxide = result.flatMap { r in r.outlet(named: "organic out").map { $0.flow * $0.oxideConcentration(elements: spec.elements) / 1000 } }
+        let flows = OperatingFlows(spec: spec, s: s, w: w, productOxide: productOxide)
+        return DesignReport(specification: spec, split: split, purityA: pA, purityB: pB, cut: cut,
+                            recoveryA: recoveries.a, recoveryB: recoveries.b, minimumS: minimum.s, minimumW: minimum.w,
+                            fenskeStages: fenske, optimum: optimum, s: s, w: w,
+                            extractionRatio: ratios.extraction, scrubRatio: ratios.scrub,
+                            approximateN: approx.n, approximateM: approx.m, search: search, recommended: recommended,
+                            result: result, performance: perf, distribution: distribution, flows: flows,
+                            cascade: designed, notes: notes)
+    }
+
+    /// The designed cascade in engineering units: n extraction and m scrub stages under model (b)
+    /// with the specification's loading; feed at stage n; scrub acid at stage n + m carrying
+    /// 3·W·F_RE mol/h H⁺; stripped, saponified organic (S·F_RE/Y L/h) at stage 1.
+    public static func cascade(_ spec: DesignSpecification, s: Double, w: Double, n: Int, m: Int) -> Cascade {
+        let flows = OperatingFlows(spec: spec, s: s, w: w, productOxide: nil)
+        let eq = Equilibrium.separationFactors(separationFactors: spec.separationFactors, organicLoading: flows.organicLoading)
+        let zeros = [Double](repeating: 0, count: spec.elements.count)
+        return Cascade(name: "design", elements: spec.elements,
+                       sections: [Section(name: "extraction", stageCount: n, equilibrium: eq),
+                                  Section(name: "scrub", stageCount: m, equilibrium: eq)],
+                       aqueousFeeds: [AqueousFeed(name: "feed", stage: n, flow: spec.feedFlow, concentrations: spec.feedConcentrations),
+                                      AqueousFeed(name: "scrub acid", stage: n + m, flow: flows.scrubAcidFlow,
+                                                  concentrations: zeros, acidity: spec.scrubAcid)],
+                       organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: flows.organicFlow, extractant: spec.extractant,
+                                                  saponification: spec.saponification, concentrations: zeros)])
+    }
+
+    /// Groups the elements by β around the key pair and checks the specification.
+    public static func keySplit(_ spec: DesignSpecification) throws(DesignSpecificationError) -> KeySplit {
+        var problems: [String] = []
+        let k = spec.elements.count
+        if k < 2 { problems.append("a split needs at least two elements (got \(k))") }
+        if spec.feedConcentrations.count != k { problems.append("\(spec.feedConcentrations.count) feed concentrations for \(k) elements") }
+        if spec.separationFactors.count != k { problems.append("\(spec.separationFactors.count) separation factors for \(k) elements") }
+        if Set(spec.elements).count != k { problems.append("an element is listed twice") }
+        if !(spec.feedFlow > 0) { problems.append("feed flow must be > 0 L/h (got \(spec.feedFlow))") }
+        if spec.feedConcentrations.contains(where: { !($0 >= 0) }) { problems.append("feed concentrations must be ≥ 0 mol/L") }
+        if spec.separationFactors.contains(where: { !($0 > 0) }) { problems.append("separation factors must be > 0") }
+        if !(spec.effectiveLoading > 0) { problems.append("the organic loading must be > 0 mol/L (check extractant and saponification)") }
+        if !(spec.scrubAcid > 0) || !(spec.stripAcid > 0) { problems.append("scrub and strip acid strengths must be > 0 mol/L") }
+        if !(spec.saponification >= 0 && spec.saponification < 1) { problems.append("saponification must be in [0, 1) (got \(spec.saponification))") }
+        let symbols = spec.elements.map(\.symbol).joined(separator: ", ")
+        let light = spec.elements.firstIndex(of: spec.lighterKey)
+        let heavy = spec.elements.firstIndex(of: spec.heavierKey)
+        if light == nil { problems.append("the lighter key \(spec.lighterKey.symbol) is not among the feed's elements (\(symbols))") }
+        if heavy == nil { problems.append("the heavier key \(spec.heavierKey.symbol) is not among the feed's elements (\(symbols))") }
+        if spec.targets.count != 2 { problems.append("give exactly two targets (two purities, a purity and a recovery, or two recoveries); got \(spec.targets.count)") }
+        for t in spec.targets where !(t.value > 0 && t.value < 1) {
+            problems.append("target values are fractions strictly between 0 and 1 (got \(t.value))")
+        }
+        guard problems.isEmpty, let l = light, let h = heavy, spec.separationFactors.count == k, spec.feedConcentrations.count == k else {
+            throw DesignSpecificationError(problems: problems)
+        }
+        let bl = spec.separationFactors[l], bh = spec.separationFactors[h]
+        if !(bh > bl) {
+            throw DesignSpecificationError(problems: ["the heavier key \(spec.heavierKey.symbol) must be more extractable than the lighter key \(spec.lighterKey.symbol) (β \(bh) ≤ \(bl)); swap the keys"])
+        }
+        let between = spec.elements.indices.filter { spec.separationFactors[$0] > bl && spec.separationFactors[$0] < bh }
+        if !between.isEmpty {
+            throw DesignSpecificationError(problems: ["the keys must be adjacent in extractability, but \(between.map { spec.elements[$0].symbol }.joined(separator: ", ")) lies between \(spec.lighterKey.symbol) and \(spec.heavierKey.symbol)"])
+        }
+        let a = spec.elements.indices.filter { spec.separationFactors[$0] >= bh }
+        let b = spec.elements.indices.filter { spec.separationFactors[$0] <= bl }
+        let total = spec.feedConcentrations.reduce(0, +)
+        let fa = a.reduce(0) { $0 + spec.feedConcentrations[$1] } / total
+        func meanOxide(_ g: [Int]) -> Double {
+            let moles = g.reduce(0) { $0 + spec.feedConcentrations[$1] }
+            return g.reduce(0) { $0 + spec.feedConcentrations[$1] * spec.elements[$1].oxideMassPerMole } / moles
+        }
+        if !(fa > 0 && fa < 1) {
+            throw DesignSpecificationError(problems: ["both sides of the split must be present in the feed (organic-side fraction \(fa))"])
+        }
+        return KeySplit(organicSide: a, raffinateSide: b, keySeparationFactor: bh / bl, feedFractionA: fa,
+                        oxideMassA: meanOxide(a), oxideMassB: meanOxide(b))
+    }
+
+    /// Converts the two targets to group mole purities (P_A, P_B) by solving the two linear
+    /// conditions they put on the organic product's A and B fluxes (a, b), per unit feed RE:
+    /// purity P of the organic: a = P(a + b); of the raffinate: f_B − b = P(1 − a − b);
+    /// recovery Y of A: a = Y·f_A; of B: f_B − b = Y·f_B.
+    static func moleTargets(_ spec: DesignSpecification, _ split: KeySplit) throws(DesignSpecificationError) -> (Double, Double) {
+        let fA = split.feedFractionA, fB = 1 - fA
+        // Each condition as c1·a + c2·b = r.
+        var rows: [(Double, Double, Double)] = []
+        for t in spec.targets {
+            switch t {
+            case .purity(.organic, var p):
+                if spec.purityBasis == .oxide { p = (p / split.oxideMassA) / (p / split.oxideMassA + (1 - p) / split.oxideMassB) }
+                rows.append((1 - p, -p, 0))
+            case .purity(.raffinate, var p):
+                if spec.purityBasis == .oxide { p = (p / split.oxideMassB) / (p / split.oxideMassB + (1 - p) / split.oxideMassA) }
+                rows.append((p, p - 1, p - fB))   // f_B − b = p·(1 − a − b)
+            case .recovery(.organic, let y): rows.append((1, 0, y * fA))
+            case .recovery(.raffinate, let y): rows.append((0, 1, fB - y * fB))
+            }
+        }
+        let (a1, b1, r1) = rows[0], (a2, b2, r2) = rows[1]
+        let det = a1 * b2 - a2 * b1
+        guard abs(det) > 1e-14 else {
+            throw DesignSpecificationError(problems: ["the two targets do not fix the split (they say the same thing); give one target per product, or a purity and a recovery"])
+        }
+        let a = (r1 * b2 - r2 * b1) / det, b = (a1 * r2 - a2 * r1) / det
+        guard a > 0, a < fA, b > 0, b < fB else {
+            throw DesignSpecificationError(problems: [String(format: "the targets are inconsistent with the feed: they need the organic product to carry %.6g of the organic side (of %.6g fed) and %.6g of the raffinate side (of %.6g fed)", a, fA, b, fB)])
+        }
+        let pA = a / (a + b), pB = (fB - b) / (1 - a - b)
+        let (ea, eb) = XuTheory.enrichments(feedFractionA: fA, purityA: pA, purityB: pB)
+        guard ea > 1, eb > 1 else {
+            throw DesignSpecificationError(problems: [String(format: "the targets need no separation: a purity (%.6g organic, %.6g raffinate) is not above the feed's share (%.6g, %.6g)", pA, pB, fA, fB)])
+        }
+        return (pA, pB)
+    }
+
+    /// Group purities and recoveries of a solved design cascade ("organic out" and "raffinate").
+    public static func performance(_ r: CascadeResult, _ split: KeySplit) -> SplitPerformance {
+        let org = r.outlet(named: r.cascade.organicOutletName)!, raf = r.outlet(named: r.cascade.raffinateName)!
+        let e = r.cascade.elements
+        func sum(_ v: [Double], _ g: [Int]) -> Double { g.reduce(0) { $0 + v[$1] } }
+        let oMole = org.concentrations, rMole = raf.concentrations
+        let oOx = zip(e, oMole).map { $0.oxideMassPerMole * $1 }, rOx = zip(e, rMole).map { $0.oxideMassPerMole * $1 }
+        let a = split.organicSide, b = split.raffinateSide
+        let fedA = a.reduce(0) { $0 + r.feedFlow(element: $1) }, fedB = b.reduce(0) { $0 + r.feedFlow(element: $1) }
+        return SplitPerformance(
+            molePurityA: sum(oMole, a) / oMole.reduce(0, +), molePurityB: sum(rMole, b) / rMole.reduce(0, +),
+            oxidePurityA: sum(oOx, a) / oOx.reduce(0, +), oxidePurityB: sum(rOx, b) / rOx.reduce(0, +),
+            recoveryA: org.flow * sum(oMole, a) / fedA, recoveryB: raf.flow * sum(rMole, b) / fedB)
+    }
+
+    static func distributionOf(_ r: CascadeResult, _ split: KeySplit, _ spec: DesignSpecification) -> [ElementDistribution] {
+        let org = r.outlet(named: r.cascade.organicOutletName)!, raf = r.outlet(named: r.cascade.raffinateName)!
+        let po = org.oxidePurity(elements: spec.elements), pr = raf.oxidePurity(elements: spec.elements)
+        return spec.elements.indices.map { j in
+            ElementDistribution(element: spec.elements[j], side: split.organicSide.contains(j) ? .organic : .raffinate,
+                                toOrganic: r.recovery(element: j, in: org), toRaffinate: r.recovery(element: j, in: raf),
+                                oxideShareOrganic: po[j], oxideShareRaffinate: pr[j])
+        }
+    }
+}

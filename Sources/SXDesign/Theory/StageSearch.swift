@@ -1,0 +1,195 @@
+import Dispatch
+import Foundation
+
+/// The exact minimum-stage search over (n, m): n extraction stages, m scrub stages.
+///
+/// The caller supplies `evaluate(n, m)`, which solves the rigorous model and returns a margin:
+/// ≥ 0 when every target is met (the smallest of achieved − target over the targets), or nil
+/// when the solve did not converge. The search assumes what Xu's model shows: at a fixed
+/// total N the margin rises then falls with the feed position n (one maximum), and the best
+/// margin does not fall when N grows. It then confirms its answer by evaluating **every** split
+/// of N_min (to list all pairs reaching the targets) and of N_min − 1 (to show none does).
+///
+/// It stops instead of searching forever when the best margin stops improving while still
+/// negative (a purity plateau, e.g. below the minimum fluxes) or when N passes `maximumTotal`.
+public struct StageSearch: Sendable {
+    public typealias Evaluate = @Sendable (_ n: Int, _ m: Int) -> Double?
+
+    /// Largest total number of stages n + m tried.
+    public var maximumTotal: Int
+    /// The best margin is taken as a plateau when growing N by half again improves it by less than this.
+    public var plateauTolerance: Double
+    /// Evaluate full scans concurrently (results do not depend on it).
+    public var concurrent: Bool
+
+    public init(maximumTotal: Int = 1000, plateauTolerance: Double = 1e-9, concurrent: Bool = true) {
+        self.maximumTotal = maximumTotal
+        self.plateauTolerance = plateauTolerance
+        self.concurrent = concurrent
+    }
+
+    /// A (n, m) pair with its margin.
+    public struct Point: Sendable, Equatable {
+        public var n: Int
+        public var m: Int
+        public var margin: Double
+        public var total: Int { n + m }
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        /// The minimal total, every pair reaching it (ascending n), and the best split one
+        /// stage below it (its margin is negative).
+        case found(minimalTotal: Int, pairs: [Point], bestBelow: Point?)
+        /// The best margin stopped improving below zero: the targets are out of reach at these
+        /// fluxes however many stages are added. `best` is the best split at the largest N tried.
+        case plateau(best: Point)
+        /// The targets were not reached within `maximumTotal` stages.
+        case notReached(best: Point)
+    }
+
+    public struct Result: Sendable, Equatable {
+        public var outcome: Outcome
+        /// Rigorous solves done.
+        public var evaluations: Int
+        /// Solves that did not converge (counted as failing the targets).
+        public var failedSolves: Int
+    }
+
+    public func run(startingTotal: Int, startingFraction: Double = 0.5, evaluate: @escaping Evaluate) -> Result {
+        let cache = EvaluationCache(evaluate)
+        var fraction = min(max(startingFraction, 0.02), 0.98)
+
+        // Best split at total N by hill climbing from the previous best feed position.
+        func best(_ total: Int) -> Point {
+            var n = min(max(Int((fraction * Double(total)).rounded()), 1), total - 1)
+            var here = cache.margin(n, total - n)
+            while true {
+                let up = n + 1 < total ? cache.margin(n + 1, total - n - 1) : -.infinity
+                let down = n - 1 >= 1 ? cache.margin(n - 1, total - n + 1) : -.infinity
+                if up > here && up >= down { n += 1; here = up }
+                else if down > here { n -= 1; here = down }
+                else { break }
+            }
+            fraction = Double(n) / Double(total)
+            return Point(n: n, m: total - n, margin: here)
+        }
+
+        var total = max(2, min(startingTotal, maximumTotal))
+        var current = best(total)
+        var lowFail: Point? = nil
+        var highPass: Point? = nil
+        if current.margin >= 0 {
+            highPass = current
+            // Walk down geometrically, then bisect.
+            var step = max(1, total / 8)
+            while let pass = highPass, pass.total > 2 {
+                let t = max(2, pass.total - step)
+                let p = best(t)
+                if p.margin >= 0 { highPass = p; step *= 2 } else { lowFail = p; break }
+                if t == 2 { break }
+            }
+        } else {
+            lowFail = current
+            var previous = current
+            while highPass == nil {
+                if total >= maximumTotal { return finish(.notReached(best: previous)) }
+                total = min(maximumTotal, max(total + 1, Int((Double(total) * 1.5).rounded())))
+                current = best(total)
+                if current.margin >= 0 { highPass = current; break }
+                if current.margin - previous.margin < plateauTolerance && current.total >= 8 {
+                    // Confirm with a much longer cascade before declaring a plateau.
+                    let far = best(min(maximumTotal, current.total * 2))
+                    if far.margin - current.margin < plateauTolerance && far.margin < 0 {
+                        return finish(.plateau(best: far))
+                    }
+                    if far.margin >= 0 { lowFail = current; highPass = far; break }
+                    current = far; total = far.total
+                }
+                lowFail = current
+                previous = current
+            }
+        }
+        // Bisection on the total between lowFail (fails) and highPass (passes).
+        var high = highPass!
+        if var low = lowFail {
+            while high.total - low.total > 1 {
+                let mid = (high.total + low.total) / 2
+                fraction = Double(high.n) / Double(high.total)
+                let p = best(mid)
+                if p.margin >= 0 { high = p } else { low = p }
+            }
+        }
+        // Confirm by full scans: all pairs at the minimum, none one below (walk down if any).
+        var minimal = high.total
+        var pairs = scan(minimal, cache).filter { $0.margin >= 0 }
+        var below: Point? = nil
+        while minimal > 2 {
+            let lower = scan(minimal - 1, cache)
+            let passing = lower.filter { $0.margin >= 0 }
+            if passing.isEmpty { below = lower.max { $0.margin < $1.margin }; break }
+            minimal -= 1
+            pairs = passing
+        }
+        return finish(.found(minimalTotal: minimal, pairs: pairs, bestBelow: below))
+
+        func finish(_ o: Outcome) -> Result {
+            Result(outcome: o, evaluations: cache.count, failedSolves: cache.failures)
+        }
+    }
+
+    private func scan(_ total: Int, _ cache: EvaluationCache) -> [Point] {
+        let ns = Array(1..<total)
+        cache.prefetch(ns.map { ($0, total - $0) }, concurrent: concurrent)
+        return ns.map { Point(n: $0, m: total - $0, margin: cache.margin($0, total - $0)) }
+    }
+}
+
+/// Memoised margins; failed solves count as −∞.
+private final class EvaluationCache: @unchecked Sendable {
+    private let evaluate: StageSearch.Evaluate
+    private var values: [Int: [Int: Double]] = [:]
+    private(set) var count = 0
+    private(set) var failures = 0
+    private let lock = NSLock()
+
+    init(_ evaluate: @escaping StageSearch.Evaluate) { self.evaluate = evaluate }
+
+    func margin(_ n: Int, _ m: Int) -> Double {
+        if let v = lock.withLock({ values[n]?[m] }) { return v }
+        let v = evaluate(n, m)
+        return store(n, m, v)
+    }
+
+    @discardableResult
+    private func store(_ n: Int, _ m: Int, _ v: Double?) -> Double {
+        lock.withLock {
+            count += 1
+            if v == nil { failures += 1 }
+            let value = v ?? -.infinity
+            values[n, default: [:]][m] = value
+            return value
+        }
+    }
+
+    func prefetch(_ points: [(Int, Int)], concurrent: Bool) {
+        let missing = points.filter { p in lock.withLock { values[p.0]?[p.1] == nil } }
+        if !concurrent || missing.count < 2 {
+            for (n, m) in missing { _ = margin(n, m) }
+            return
+        }
+        let results = UnsafeResults<Double?>(count: missing.count)
+        DispatchQueue.concurrentPerform(iterations: missing.count) { i in
+            results.set(i, evaluate(missing[i].0, missing[i].1))
+        }
+        for (i, p) in missing.enumerated() { store(p.0, p.1, results.get(i) ?? nil) }
+    }
+}
+
+/// Slots written by exactly one concurrent iteration each.
+final class UnsafeResults<T>: @unchecked Sendable {
+    private var storage: [T?]
+    private let lock = NSLock()
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ v: T?) { lock.withLock { storage[i] = v } }
+    func get(_ i: Int) -> T? { lock.withLock { storage[i] } }
+}

@@ -159,110 +159,181 @@ public enum CascadeSolver {
         case failure(SolveOutcome)
     }
 
-    /// The linear start: each element solved as a constant-D cascade with D estimated from
-    /// the model (exact for model (a)); extra unknowns from trace-loading estimates.
-    static func initialGuess(_ net: CascadeNetwork) -> StartResult {
+    /// The start: each element solved as a linear (constant-D) cascade, with D at every
+    /// stage refined by damped successive substitution from the model's own formula
+    /// (Xu: D_j = Y β_j / Σ_k β_k x_k; mass action: D_j = K_j ([(HA)₂]/[H⁺])³ with [H⁺] and
+    /// [(HA)₂] from the charge and extractant balances, the cation solved as one more linear
+    /// species). Exact in one pass for model (a); a few dozen cheap O(N) passes otherwise.
+    static func initialGuess(_ net: CascadeNetwork, maximumSweeps: Int = 40) -> StartResult {
         let n = net.stageCount, ne = net.elementCount, b = net.blockSize
-        var d = [Double](repeating: 0, count: n * ne)
-        var dimer = [Double](repeating: 0, count: n)
-        var cation = [Double](repeating: 0, count: n)
+        let system = CascadeSystem(network: net)
+        var logD = [Double](repeating: 0, count: n * ne)
+        var logCationD = [Double](repeating: -20, count: n)
+        var logDimer = [Double](repeating: 0, count: n)
+        var logCation = [Double](repeating: -30, count: n)
         let feedTotals = (0..<ne).map { net.totalFeed(element: $0) }
         let feedSum = feedTotals.reduce(0, +)
-        // Aqueous totals for the separation-factor model follow from the total RE balance.
-        var aqueousTotal = [Double](repeating: 0, count: n)
-        if net.fullLoading.contains(where: { $0 > 0 }) {
-            var rhs = [Double](repeating: 0, count: n)
-            var totals = [Double](repeating: 0, count: n)
-            // Organic totals: Ŷ where fully loaded; elsewhere estimated later, use 0 contribution.
-            for i in 0..<n {
-                var feed = 0.0
-                for j in 0..<ne { feed += net.feedFlux[i * ne + j] }
-                rhs[i] = feed
-                totals[i] = net.fullLoading[i]
-            }
-            if let solved = linearTotals(net, organicTotals: totals, feed: rhs) { aqueousTotal = solved }
-        }
-        let system = CascadeSystem(network: net)
+        // First estimates: trace loading for mass action, feed composition for Xu.
         for i in 0..<n {
             for j in 0..<ne {
-                let c = system.coefficient[i * ne + j]
+                let c = system.logCoefficient[i * ne + j]
                 switch system.stageModel[i] {
                 case .constantD:
-                    d[i * ne + j] = c
+                    logD[i * ne + j] = c
                 case .separationFactors:
                     var meanBeta = 0.0
                     for k in 0..<ne { meanBeta += system.coefficient[i * ne + k] * feedTotals[k] / feedSum }
-                    let total = aqueousTotal[i]
-                    if !(total > 0) {
-                        return .failure(.infeasible(reason: "at stage \(i + 1) the fully loaded organic would take more rare earth than reaches it (the total RE balance gives a non-positive aqueous concentration); lower the organic loading or flow, or raise the scrub"))
-                    }
-                    d[i * ne + j] = net.fullLoading[i] * c / (meanBeta * total)
+                    let typical = feedSum / max(net.aqueousFlow[i], 1e-300)
+                    logD[i * ne + j] = log(net.fullLoading[i]) + c - log(meanBeta * typical)
                 case .massAction:
-                    let cationGuess = net.cationAllAqueous[i]
-                    cation[i] = max(cationGuess, 1e-12)
-                    let h = max(net.anionConcentration[i] - cationGuess, 0.01 * net.anionConcentration[i])
-                    let free = 0.5 * net.extractantConcentration[i]
-                    dimer[i] = free
-                    let r = free / h
-                    d[i * ne + j] = c * r * r * r
+                    let h = max(net.anionConcentration[i] - net.cationAllAqueous[i], 0.05 * net.anionConcentration[i])
+                    logDimer[i] = log(0.5 * net.extractantConcentration[i])
+                    logD[i * ne + j] = c + 3 * (logDimer[i] - log(h))
+                    logCationD[i] = system.logCationConstant[i] + 0.5 * logDimer[i] - log(h)
                 }
             }
         }
-        var u = [Double](repeating: 0, count: n * b)
-        for j in 0..<ne {
-            guard let xs = linearElement(net, element: j, distribution: { d[$0 * ne + j] }) else {
-                return .failure(.singular(stage: 1, variable: net.cascade.elements[j].symbol + " (linear start)"))
+        let needsSweeps = system.stageModel.contains { $0 != .constantD }
+        let hasFullLoading = system.stageModel.contains { $0 == .separationFactors }
+        var logX = [Double](repeating: 0, count: n * ne)
+        for sweep in 0..<(needsSweeps ? maximumSweeps : 1) {
+            for j in 0..<ne {
+                guard let lx = linearElementLog(net, rightHandSide: (0..<n).map { net.feedFlux[$0 * ne + j] },
+                                                logDistribution: { logD[$0 * ne + j] }) else {
+                    return .failure(.singular(stage: 1, variable: net.cascade.elements[j].symbol + " (linear start)"))
+                }
+                for i in 0..<n { logX[i * ne + j] = lx[i].isFinite ? lx[i] : -700 }
             }
-            let scale = max(xs.max() ?? 1, 1e-300)
-            for i in 0..<n { u[i * b + j] = log(max(xs[i], scale * 1e-30)) }
-        }
-        if net.isMassAction {
+            if net.hasCation {
+                guard let lc = linearElementLog(net, rightHandSide: net.cationFeedFlux, logDistribution: { logCationD[$0] }) else {
+                    return .failure(.singular(stage: 1, variable: "saponifying cation (linear start)"))
+                }
+                for i in 0..<n { logCation[i] = lc[i].isFinite ? lc[i] : -700 }
+            }
+            if !needsSweeps || sweep == maximumSweeps - 1 { break }
+            // Aqueous RE totals from the total balance (organic totals fixed where fully loaded).
+            var aqueousTotals = [Double](repeating: 1, count: n)
+            if hasFullLoading {
+                guard let totals = aqueousTotalsFromBalance(net, system: system, logX: logX, logD: logD) else {
+                    return .failure(.singular(stage: 1, variable: "total rare earth (linear start)"))
+                }
+                if let bad = (0..<n).first(where: { system.stageModel[$0] == .separationFactors && !(totals[$0] > 0) }) {
+                    return .failure(.infeasible(reason: "at stage \(bad + 1) the fully loaded organic would take more rare earth than reaches it (the total RE balance leaves a non-positive aqueous concentration); lower the organic flow or loading, or raise the scrub"))
+                }
+                aqueousTotals = totals
+            }
+            // Refine D from the model's formula, damped.
+            var change = 0.0
             for i in 0..<n {
-                u[i * b + net.elementCount] = log(dimer[i])
-                if net.hasCation { u[i * b + net.elementCount + 1] = log(cation[i]) }
+                switch system.stageModel[i] {
+                case .constantD:
+                    continue
+                case .separationFactors:
+                    // Composition from the linear solve, total from the RE balance (stable).
+                    var sum = CascadeSystem.LogSum(), total = CascadeSystem.LogSum()
+                    for l in 0..<ne {
+                        sum.add(system.logCoefficient[i * ne + l] + logX[i * ne + l])
+                        total.add(logX[i * ne + l])
+                    }
+                    let logMeanBeta = sum.value - total.value
+                    for j in 0..<ne {
+                        let target = log(net.fullLoading[i]) + system.logCoefficient[i * ne + j] - logMeanBeta - log(aqueousTotals[i])
+                        let step = max(-2, min(2, 0.7 * (target - logD[i * ne + j])))
+                        change = max(change, abs(step))
+                        logD[i * ne + j] += step
+                    }
+                case .massAction:
+                    var sumX = 0.0, sumY = 0.0
+                    for j in 0..<ne {
+                        sumX += exp(logX[i * ne + j])
+                        sumY += exp(logX[i * ne + j] + logD[i * ne + j])
+                    }
+                    let c = net.hasCation ? exp(logCation[i]) : 0
+                    let ca = net.hasCation ? exp(logCation[i] + logCationD[i]) : 0
+                    let anion = net.anionConcentration[i]
+                    let h = max(anion - c - 3 * sumX, 1e-3 * anion)
+                    let free = max(0.5 * (net.extractantConcentration[i] - 6 * sumY - ca), 1e-4 * net.extractantConcentration[i])
+                    let targetDimer = log(free)
+                    let dimerStep = max(-2, min(2, 0.5 * (targetDimer - logDimer[i])))
+                    logDimer[i] += dimerStep
+                    change = max(change, abs(dimerStep))
+                    for j in 0..<ne {
+                        let target = system.logCoefficient[i * ne + j] + 3 * (logDimer[i] - log(h))
+                        let step = max(-2, min(2, 0.5 * (target - logD[i * ne + j])))
+                        change = max(change, abs(step))
+                        logD[i * ne + j] += step
+                    }
+                    logCationD[i] = system.logCationConstant[i] + 0.5 * logDimer[i] - log(h)
+                }
+            }
+            if change < 1e-3 { break }
+        }
+        var u = [Double](repeating: 0, count: n * b)
+        for i in 0..<n {
+            for j in 0..<ne { u[i * b + j] = logX[i * ne + j] }
+            if net.isMassAction {
+                u[i * b + net.elementCount] = logDimer[i]
+                if net.hasCation { u[i * b + net.elementCount + 1] = logCation[i] }
             }
         }
         return .success(u)
     }
 
-    /// Solves one element's linear balances with y = D·x (ideal stages), mol/L.
-    static func linearElement(_ net: CascadeNetwork, element j: Int, distribution: (Int) -> Double) -> [Double]? {
+    /// Aqueous total RE per stage (mol/L) from the total RE balance, the organic totals being
+    /// fixed (the full loading Y) at separation-factor stages and D̄·X elsewhere, D̄ the
+    /// composition-weighted distribution ratio of the current start iterate.
+    static func aqueousTotalsFromBalance(_ net: CascadeNetwork, system: CascadeSystem, logX: [Double], logD: [Double]) -> [Double]? {
         let n = net.stageCount, ne = net.elementCount
+        var meanD = [Double](repeating: 0, count: n)
+        for i in 0..<n where system.stageModel[i] != .separationFactors {
+            var num = CascadeSystem.LogSum(), den = CascadeSystem.LogSum()
+            for j in 0..<ne { num.add(logX[i * ne + j] + logD[i * ne + j]); den.add(logX[i * ne + j]) }
+            meanD[i] = exp(num.value - den.value)
+        }
         var m = BandMatrix(order: n, lowerBandwidth: max(net.stagesBelow, 1), upperBandwidth: max(net.stagesAbove, 1))
         var rhs = [Double](repeating: 0, count: n)
         for i in 0..<n {
-            m.add(net.aqueousFlow[i] + net.organicFlow[i] * distribution(i), row: i, column: i)
+            for j in 0..<ne { rhs[i] += net.feedFlux[i * ne + j] }
+            if system.stageModel[i] == .separationFactors {
+                m.add(net.aqueousFlow[i], row: i, column: i)
+                rhs[i] -= net.organicFlow[i] * net.fullLoading[i]
+            } else {
+                m.add(net.aqueousFlow[i] + net.organicFlow[i] * meanD[i], row: i, column: i)
+            }
             for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
                 let l = net.aqueousSources[s]; m.add(-l.flow, row: i, column: l.from)
             }
             for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
-                let l = net.organicSources[s]; m.add(-l.flow * distribution(l.from), row: i, column: l.from)
+                let l = net.organicSources[s]
+                if system.stageModel[l.from] == .separationFactors { rhs[i] += l.flow * net.fullLoading[l.from] }
+                else { m.add(-l.flow * meanD[l.from], row: i, column: l.from) }
             }
-            rhs[i] = net.feedFlux[i * ne + j]
         }
         var lu = BandLUWorkspace(order: n)
         do { try lu.factorize(&m); try lu.solve(m, &rhs) } catch { return nil }
         return rhs
     }
 
-    /// Aqueous total RE per stage when each stage's organic outlet total is given, mol/L.
-    static func linearTotals(_ net: CascadeNetwork, organicTotals: [Double], feed: [Double]) -> [Double]? {
+    /// ln x of one species' linear balances with y = D·x at ideal stages (D given as ln D per
+    /// stage), fed `rightHandSide` mol/h per stage, to full relative accuracy (see
+    /// `AccurateMMatrixSolver`).
+    static func linearElementLog(_ net: CascadeNetwork, rightHandSide f: [Double], logDistribution: (Int) -> Double) -> [Double]? {
         let n = net.stageCount
-        var m = BandMatrix(order: n, lowerBandwidth: max(net.stagesBelow, 1), upperBandwidth: max(net.stagesAbove, 1))
-        var rhs = feed
+        var m = AccurateMMatrixSolver(order: n, lower: net.stagesBelow, upper: net.stagesAbove)
+        var leaving = [Double](repeating: 0, count: n)
+        for o in net.outlets {
+            leaving[o.stage] += o.phase == .aqueous ? o.flow : o.flow * exp(logDistribution(o.stage))
+        }
         for i in 0..<n {
-            m.add(net.aqueousFlow[i], row: i, column: i)
-            rhs[i] -= net.organicFlow[i] * organicTotals[i]
+            m.setExcess(i, leaving[i])
             for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
-                let l = net.aqueousSources[s]; m.add(-l.flow, row: i, column: l.from)
+                let l = net.aqueousSources[s]; m.addTransfer(from: l.from, to: i, coefficient: l.flow)
             }
             for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
-                let l = net.organicSources[s]; rhs[i] += l.flow * organicTotals[l.from]
+                let l = net.organicSources[s]; m.addTransfer(from: l.from, to: i, coefficient: l.flow * exp(logDistribution(l.from)))
             }
         }
-        var lu = BandLUWorkspace(order: n)
-        do { try lu.factorize(&m); try lu.solve(m, &rhs) } catch { return nil }
-        return rhs
+        return m.solveLog(rightHandSide: f)
     }
 
     // MARK: - Continuation
@@ -367,10 +438,17 @@ extension Cascade {
         return c
     }
 
-    /// Every rare-earth feed concentration multiplied by `factor` (acids unchanged).
+    /// Every rare-earth feed concentration multiplied by `factor`; each aqueous feed's free
+    /// acid is raised by the charge removed (3 per RE), so its anion, and hence the acid and
+    /// base balance of the whole cascade, stays as in the real problem.
     func scalingRareEarthFeeds(by factor: Double) -> Cascade {
         var c = self
-        c.aqueousFeeds = aqueousFeeds.map { var f = $0; f.concentrations = f.concentrations.map { $0 * factor }; return f }
+        c.aqueousFeeds = aqueousFeeds.map {
+            var f = $0
+            f.acidity += 3 * (1 - factor) * f.concentrations.reduce(0, +)
+            f.concentrations = f.concentrations.map { $0 * factor }
+            return f
+        }
         c.organicFeeds = organicFeeds.map { var f = $0; f.concentrations = f.concentrations.map { $0 * factor }; return f }
         return c
     }

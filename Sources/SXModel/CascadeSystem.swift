@@ -1,13 +1,12 @@
 import Foundation
 import SXNumerics
 
-/// The steady-state equations of a cascade as a `NewtonSystem`.
+/// The steady-state equations of a cascade as a `NewtonSystem`, evaluated in logarithms.
 ///
 /// **Unknowns** (per stage, stage by stage so the Jacobian is banded): u = ln x_j for every
 /// element (x_j aqueous outlet concentration, mol/L); for mass action also ln [(HA)₂] (free
 /// dimer in the organic outlet, mol/L) and, when a saponifying cation is present, ln [C⁺]
-/// (aqueous outlet, mol/L). Logarithms keep a 1e-12 impurity at full relative accuracy and
-/// make every concentration positive by construction.
+/// (aqueous outlet, mol/L).
 ///
 /// **Residuals**, each a logarithm of inflow over outflow, hence a relative error:
 /// - element j at stage i: ln(in_ij) − ln(out_ij), in_ij = Σ aqueous links F·x + Σ organic
@@ -15,35 +14,52 @@ import SXNumerics
 /// - extractant (mass action): ln(2[(HA)₂] + 6Σ_j y_j + [CA]) − ln(C_HA,i);
 /// - cation (mass action with saponification): ln(C⁺ in) − ln(C⁺ out), both in mol/h.
 ///
-/// The organic outlet y_ij follows from the equilibrium model evaluated at x*_ij =
-/// x_ij / E − x_in,ij (1 − E) / E (aqueous Murphree efficiency E, x_in,ij the mixed aqueous
-/// inlet); [H⁺] = [anion⁻] − [C⁺] − 3 Σ_j x_j. The Jacobian is analytic.
+/// Every flux is carried as its logarithm and sums are formed as log-sum-exp, so a
+/// concentration of 1e-400 mol/L (below the range of `Double`) is still exact to relative
+/// round-off, and each Jacobian entry is a weight in [0, 1] times a logarithmic derivative:
+/// nothing underflows or overflows however long the cascade. The Jacobian is analytic.
+///
+/// The organic outlet follows from the equilibrium model evaluated at
+/// x*_ij = x_ij / E − x_in,ij (1 − E) / E (aqueous Murphree efficiency E, x_in,ij the mixed
+/// aqueous inlet); for mass action [H⁺] = [anion⁻] − [C⁺] − 3 Σ_j x_j.
 public struct CascadeSystem: NewtonSystem {
     public let network: CascadeNetwork
     public let unknownCount: Int
     public let lowerBandwidth: Int
     public let upperBandwidth: Int
 
-    /// Per-stage model parameters, flattened.
-    @usableFromInline enum StageModel: Sendable { case constantD, separationFactors, massAction }
+    enum StageModel: Sendable { case constantD, separationFactors, massAction }
     let stageModel: [StageModel]
     /// D_ij (constant-D), β_ij (separation factors) or K_ij (mass action), flat [i·ne + j].
     let coefficient: [Double]
-    /// K_C of each stage (mass action).
-    let cationConstant: [Double]
+    let logCoefficient: [Double]
+    /// ln K_C of each stage (mass action).
+    let logCationConstant: [Double]
+    let logAqueousFlow: [Double]
+    let logOrganicFlow: [Double]
+    let logFeedFlux: [Double]
+    let logAqueousFeedFlux: [Double]
+    let logCationFeedFlux: [Double]
+    let logAqueousLinkFlow: [Double]
+    let logOrganicLinkFlow: [Double]
 
-    // Scratch, flat per stage.
+    // State at the last evaluation, flat per stage.
     var x: [Double]
-    var xStar: [Double]
-    var y: [Double]
+    var lx: [Double]
+    var lxStar: [Double]
+    /// ∂ln x*_ij/∂ln x_ij = 1/(1 − r), r = (1 − E) x_in / x.
+    var murphreeGain: [Double]
+    var ly: [Double]
     var acidity: [Double]
     var dimer: [Double]
     var cation: [Double]
     var organicCation: [Double]
-    /// ∂y_ij/∂x*_il, flat [(i·ne + j)·ne + l].
-    var dYdXStar: [Double]
-    /// ∂(y_i0 … y_i,ne−1, CA_i)/∂(stage i unknowns), flat [(i·(ne+1) + row)·b + column].
-    var dYdLocal: [Double]
+    var logInflow: [Double]
+    var logOutflow: [Double]
+    /// ∂ln y_ij/∂ln x*_il, flat [(i·ne + j)·ne + l].
+    var dLogYdLogXStar: [Double]
+    /// ∂(ln y_i0 … ln y_i,ne−1, ln CA_i)/∂(stage i unknowns), flat [(i·(ne+1) + row)·b + column].
+    var dLogYdLocal: [Double]
 
     public init(network: CascadeNetwork) {
         self.network = network
@@ -53,7 +69,7 @@ public struct CascadeSystem: NewtonSystem {
         upperBandwidth = network.upperBandwidth
         var models: [StageModel] = []
         var coefficient = [Double](repeating: 0, count: n * ne)
-        var cationConstant = [Double](repeating: 0, count: n)
+        var logCationConstant = [Double](repeating: 0, count: n)
         for i in 0..<n {
             switch network.cascade.sections[network.sectionOfStage[i]].equilibrium {
             case .constantDistribution(let d):
@@ -65,21 +81,34 @@ public struct CascadeSystem: NewtonSystem {
             case .massAction(let p):
                 models.append(.massAction)
                 for j in 0..<ne { coefficient[i * ne + j] = p.extractionConstants[j] }
-                cationConstant[i] = p.cationExchangeConstant
+                logCationConstant[i] = log(p.cationExchangeConstant)
             }
         }
+        func safeLog(_ v: [Double]) -> [Double] { v.map { $0 > 0 ? log($0) : -Double.infinity } }
         stageModel = models
         self.coefficient = coefficient
-        self.cationConstant = cationConstant
+        logCoefficient = safeLog(coefficient)
+        self.logCationConstant = logCationConstant
+        logAqueousFlow = safeLog(network.aqueousFlow)
+        logOrganicFlow = safeLog(network.organicFlow)
+        logFeedFlux = safeLog(network.feedFlux)
+        logAqueousFeedFlux = safeLog(network.aqueousFeedFlux)
+        logCationFeedFlux = safeLog(network.cationFeedFlux)
+        logAqueousLinkFlow = safeLog(network.aqueousSources.map(\.flow))
+        logOrganicLinkFlow = safeLog(network.organicSources.map(\.flow))
         x = Array(repeating: 0, count: n * ne)
-        xStar = x
-        y = x
+        lx = x
+        lxStar = x
+        murphreeGain = Array(repeating: 1, count: n * ne)
+        ly = x
+        logInflow = x
+        logOutflow = x
         acidity = Array(repeating: 0, count: n)
         dimer = acidity
         cation = acidity
         organicCation = acidity
-        dYdXStar = Array(repeating: 0, count: n * ne * ne)
-        dYdLocal = Array(repeating: 0, count: n * (ne + 1) * b)
+        dLogYdLogXStar = Array(repeating: 0, count: n * ne * ne)
+        dLogYdLocal = Array(repeating: 0, count: n * (ne + 1) * b)
     }
 
     public mutating func residual(at unknowns: [Double], into residual: inout [Double]) throws(DomainViolation) {
@@ -94,12 +123,40 @@ public struct CascadeSystem: NewtonSystem {
         fillJacobian(&jacobian)
     }
 
-    // MARK: - State
-
     /// Index of the extractant unknown within a block.
     var dimerIndex: Int { network.elementCount }
     /// Index of the cation unknown within a block.
     var cationIndex: Int { network.elementCount + 1 }
+
+    // MARK: - Log-sum-exp
+
+    /// ln(Σ exp(tᵢ)) accumulated in one pass (running maximum, rescaled sum).
+    @usableFromInline struct LogSum {
+        @usableFromInline var maximum = -Double.infinity
+        @usableFromInline var sum = 0.0
+        @inlinable init() {}
+        @inlinable mutating func add(_ t: Double) {
+            if t == -Double.infinity { return }
+            if t <= maximum { sum += exp(t - maximum) } else { sum = sum * exp(maximum - t) + 1; maximum = t }
+        }
+        @inlinable var value: Double { maximum == -Double.infinity ? -Double.infinity : maximum + log(sum) }
+    }
+
+    @inline(__always)
+    func logElementInflow(stage i: Int, element j: Int) -> Double {
+        let net = network, ne = net.elementCount
+        var s = LogSum()
+        s.add(logFeedFlux[i * ne + j])
+        for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
+            s.add(logAqueousLinkFlow[k] + lx[net.aqueousSources[k].from * ne + j])
+        }
+        for k in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
+            s.add(logOrganicLinkFlow[k] + ly[net.organicSources[k].from * ne + j])
+        }
+        return s.value
+    }
+
+    // MARK: - State
 
     mutating func evaluateState(_ u: [Double], derivatives: Bool) throws(DomainViolation) {
         let net = network
@@ -107,111 +164,120 @@ public struct CascadeSystem: NewtonSystem {
         for i in 0..<n {
             for j in 0..<ne {
                 let v = u[i * b + j]
-                if !(v < 700) { throw DomainViolation(index: i * b + j, reason: "stage \(i + 1): concentration of \(net.cascade.elements[j].symbol) overflows") }
+                if !(v < 700) {
+                    throw DomainViolation(index: i * b + j, reason: "stage \(i + 1): concentration of \(net.cascade.elements[j].symbol) overflows")
+                }
+                lx[i * ne + j] = v
                 x[i * ne + j] = exp(v)
             }
             if net.isMassAction {
-                dimer[i] = exp(u[i * b + dimerIndex])
-                cation[i] = net.hasCation ? exp(u[i * b + cationIndex]) : 0
+                let ld = u[i * b + dimerIndex]
+                let lc = net.hasCation ? u[i * b + cationIndex] : -Double.infinity
+                if !(ld < 700 && lc < 700) { throw DomainViolation(index: i * b + dimerIndex, reason: "stage \(i + 1): extractant or cation concentration overflows") }
+                dimer[i] = exp(ld)
+                cation[i] = net.hasCation ? exp(lc) : 0
                 var sum = 0.0
                 for j in 0..<ne { sum += x[i * ne + j] }
                 let h = net.anionConcentration[i] - cation[i] - 3 * sum
-                if !(h > 1e-15 * net.anionConcentration[i]) {
+                if !(h > 1e-14 * net.anionConcentration[i]) {
                     throw DomainViolation(index: i * b, reason: "stage \(i + 1): the aqueous would need a negative acidity (more cations than anions)")
                 }
                 acidity[i] = h
             }
         }
-        // Equilibrium aqueous x* (Murphree), organic outlet y and their derivatives.
         for i in 0..<n {
             let e = net.efficiency[i]
             if e < 1 {
-                let inv = 1 / net.aqueousFlow[i]
                 for j in 0..<ne {
-                    var inflow = net.feedFluxAqueousOnly(stage: i, element: j)
-                    for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
-                        let link = net.aqueousSources[s]
-                        inflow += link.flow * x[link.from * ne + j]
+                    var s = LogSum()
+                    s.add(logAqueousFeedFlux[i * ne + j])
+                    for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
+                        s.add(logAqueousLinkFlow[k] + lx[net.aqueousSources[k].from * ne + j])
                     }
-                    let xin = inflow * inv
-                    let xs = x[i * ne + j] / e - xin * (1 - e) / e
-                    if !(xs > 0) {
+                    let r = (1 - e) * exp(s.value - logAqueousFlow[i] - lx[i * ne + j])
+                    if !(r < 1) {
                         throw DomainViolation(index: i * b + j, reason: "stage \(i + 1): the Murphree equilibrium concentration of \(net.cascade.elements[j].symbol) would be negative")
                     }
-                    xStar[i * ne + j] = xs
+                    lxStar[i * ne + j] = lx[i * ne + j] - log(e) + log1p(-r)
+                    murphreeGain[i * ne + j] = 1 / (1 - r)
                 }
             } else {
-                for j in 0..<ne { xStar[i * ne + j] = x[i * ne + j] }
+                for j in 0..<ne { lxStar[i * ne + j] = lx[i * ne + j]; murphreeGain[i * ne + j] = 1 }
             }
             equilibrium(stage: i, derivatives: derivatives)
         }
+        for i in 0..<n {
+            for j in 0..<ne {
+                logInflow[i * ne + j] = logElementInflow(stage: i, element: j)
+                var s = LogSum()
+                s.add(logAqueousFlow[i] + lx[i * ne + j])
+                s.add(logOrganicFlow[i] + ly[i * ne + j])
+                logOutflow[i * ne + j] = s.value
+            }
+        }
     }
 
-    /// y of stage i from x*, and ∂y/∂x*, ∂y/∂(local unknowns).
+    /// ln y of stage i from ln x*, and its logarithmic derivatives.
     mutating func equilibrium(stage i: Int, derivatives: Bool) {
         let ne = network.elementCount, b = network.blockSize
         let base = i * ne
-        let e = network.efficiency[i]
         let rowBase = i * (ne + 1)
         if derivatives {
-            for k in 0..<(ne * ne) { dYdXStar[base * ne + k] = 0 }
-            for k in 0..<((ne + 1) * b) { dYdLocal[rowBase * b + k] = 0 }
+            for k in 0..<(ne * ne) { dLogYdLogXStar[base * ne + k] = 0 }
+            for k in 0..<((ne + 1) * b) { dLogYdLocal[rowBase * b + k] = 0 }
         }
         switch stageModel[i] {
         case .constantD:
             for j in 0..<ne {
-                let d = coefficient[base + j]
-                y[base + j] = d * xStar[base + j]
-                if derivatives { dYdXStar[(base + j) * ne + j] = d }
+                ly[base + j] = logCoefficient[base + j] + lxStar[base + j]
+                if derivatives { dLogYdLogXStar[(base + j) * ne + j] = 1 }
             }
         case .separationFactors:
-            var sum = 0.0
-            for j in 0..<ne { sum += coefficient[base + j] * xStar[base + j] }
-            let loading = network.fullLoading[i]
+            var s = LogSum()
+            for l in 0..<ne { s.add(logCoefficient[base + l] + lxStar[base + l]) }
+            let logSum = s.value
+            let logLoading = log(network.fullLoading[i])
             for j in 0..<ne {
-                y[base + j] = loading * coefficient[base + j] * xStar[base + j] / sum
+                ly[base + j] = logLoading + logCoefficient[base + j] + lxStar[base + j] - logSum
             }
             if derivatives {
-                for j in 0..<ne {
-                    for l in 0..<ne {
-                        var d = -y[base + j] * coefficient[base + l] / sum
-                        if j == l { d += loading * coefficient[base + j] / sum }
-                        dYdXStar[(base + j) * ne + l] = d
-                    }
+                for l in 0..<ne {
+                    let weight = exp(logCoefficient[base + l] + lxStar[base + l] - logSum)
+                    for j in 0..<ne { dLogYdLogXStar[(base + j) * ne + l] = (j == l ? 1 : 0) - weight }
                 }
             }
         case .massAction:
-            let h = acidity[i], free = dimer[i]
-            let ratio = free / h
-            let g = ratio * ratio * ratio
+            let h = acidity[i]
+            let logRatio = log(dimer[i]) - log(h)
             for j in 0..<ne {
-                y[base + j] = coefficient[base + j] * xStar[base + j] * g
-                if derivatives { dYdXStar[(base + j) * ne + j] = coefficient[base + j] * g }
+                ly[base + j] = logCoefficient[base + j] + lxStar[base + j] + 3 * logRatio
+                if derivatives { dLogYdLogXStar[(base + j) * ne + j] = 1 }
             }
-            let ca = network.hasCation ? cationConstant[i] * cation[i] * free.squareRoot() / h : 0
-            organicCation[i] = ca
+            if network.hasCation {
+                organicCation[i] = exp(logCationConstant[i] + log(cation[i]) + 0.5 * log(dimer[i]) - log(h))
+            }
             if derivatives {
-                // Through [H⁺] = anion − C⁺ − 3Σx: ∂h/∂u_l = −3 x_l, ∂h/∂u_C = −C⁺.
+                // [H⁺] = anion − C⁺ − 3Σx: ∂ln h/∂u_l = −3 x_l / h, ∂ln h/∂ln C⁺ = −C⁺ / h.
                 for j in 0..<ne {
                     let row = (rowBase + j) * b
-                    for l in 0..<ne { dYdLocal[row + l] += 9 * y[base + j] * x[base + l] / h }
-                    dYdLocal[row + dimerIndex] = 3 * y[base + j]
-                    if network.hasCation { dYdLocal[row + cationIndex] = 3 * y[base + j] * cation[i] / h }
+                    for l in 0..<ne { dLogYdLocal[row + l] = 9 * x[base + l] / h }
+                    dLogYdLocal[row + dimerIndex] = 3
+                    if network.hasCation { dLogYdLocal[row + cationIndex] = 3 * cation[i] / h }
                 }
                 if network.hasCation {
                     let row = (rowBase + ne) * b
-                    for l in 0..<ne { dYdLocal[row + l] = 3 * ca * x[base + l] / h }
-                    dYdLocal[row + dimerIndex] = 0.5 * ca
-                    dYdLocal[row + cationIndex] = ca + ca * cation[i] / h
+                    for l in 0..<ne { dLogYdLocal[row + l] = 3 * x[base + l] / h }
+                    dLogYdLocal[row + dimerIndex] = 0.5
+                    dLogYdLocal[row + cationIndex] = 1 + cation[i] / h
                 }
             }
         }
         if derivatives {
-            // Own-stage aqueous enters through x*: ∂x*_l/∂u_l = x_l / E.
+            // Own-stage aqueous enters through x*: ∂ln x*_l/∂u_l = murphreeGain_l.
             for j in 0..<ne {
                 let row = (rowBase + j) * b
                 for l in 0..<ne {
-                    dYdLocal[row + l] += dYdXStar[(base + j) * ne + l] * x[base + l] / e
+                    dLogYdLocal[row + l] += dLogYdLogXStar[(base + j) * ne + l] * murphreeGain[base + l]
                 }
             }
         }
@@ -223,38 +289,24 @@ public struct CascadeSystem: NewtonSystem {
         let net = network
         let n = net.stageCount, ne = net.elementCount, b = net.blockSize
         for i in 0..<n {
-            let a = net.aqueousFlow[i], o = net.organicFlow[i]
             for j in 0..<ne {
-                let inflow = elementInflow(stage: i, element: j)
-                let outflow = a * x[i * ne + j] + o * y[i * ne + j]
-                r[i * b + j] = log(inflow) - log(outflow)
+                r[i * b + j] = logInflow[i * ne + j] - logOutflow[i * ne + j]
             }
             if net.isMassAction {
-                var sumY = 0.0
-                for j in 0..<ne { sumY += y[i * ne + j] }
-                let total = 2 * dimer[i] + 6 * sumY + organicCation[i]
-                r[i * b + dimerIndex] = log(total) - log(net.extractantConcentration[i])
+                r[i * b + dimerIndex] = log(extractantTotal(stage: i)) - log(net.extractantConcentration[i])
                 if net.hasCation {
-                    let outflow = a * cation[i] + o * organicCation[i]
-                    r[i * b + cationIndex] = log(cationInflow(stage: i)) - log(outflow)
+                    r[i * b + cationIndex] = log(cationInflow(stage: i)) - log(cationOutflow(stage: i))
                 }
             }
         }
     }
 
     @inline(__always)
-    func elementInflow(stage i: Int, element j: Int) -> Double {
-        let net = network, ne = net.elementCount
-        var inflow = net.feedFlux[i * ne + j]
-        for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
-            let link = net.aqueousSources[s]
-            inflow += link.flow * x[link.from * ne + j]
-        }
-        for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
-            let link = net.organicSources[s]
-            inflow += link.flow * y[link.from * ne + j]
-        }
-        return inflow
+    func extractantTotal(stage i: Int) -> Double {
+        let ne = network.elementCount
+        var sumY = 0.0
+        for j in 0..<ne { sumY += exp(ly[i * ne + j]) }
+        return 2 * dimer[i] + 6 * sumY + organicCation[i]
     }
 
     @inline(__always)
@@ -262,39 +314,42 @@ public struct CascadeSystem: NewtonSystem {
         let net = network
         var inflow = net.cationFeedFlux[i]
         for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
-            let link = net.aqueousSources[s]
-            inflow += link.flow * cation[link.from]
+            inflow += net.aqueousSources[s].flow * cation[net.aqueousSources[s].from]
         }
         for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
-            let link = net.organicSources[s]
-            inflow += link.flow * organicCation[link.from]
+            inflow += net.organicSources[s].flow * organicCation[net.organicSources[s].from]
         }
         return inflow
     }
 
+    @inline(__always)
+    func cationOutflow(stage i: Int) -> Double {
+        network.aqueousFlow[i] * cation[i] + network.organicFlow[i] * organicCation[i]
+    }
+
     // MARK: - Jacobian
 
-    /// Adds `scale` · ∂y_kj/∂(unknowns) (and, for j == ne, ∂CA_k) into row `row`, including the
+    /// Adds `scale` · ∂ln y_kj/∂(unknowns) into row `row` (j = ne: ln CA_k), including the
     /// dependence of y_k on stage k's aqueous inlet through x* when its efficiency is below 1.
     @inline(__always)
-    func addOrganicDerivative(_ jac: inout BandMatrix, row: Int, stage k: Int, component j: Int, scale: Double) {
+    func addLogYDerivative(_ jac: inout BandMatrix, row: Int, stage k: Int, component j: Int, scale: Double) {
+        if scale == 0 { return }
         let net = network, ne = net.elementCount, b = net.blockSize
         let local = (k * (ne + 1) + j) * b
         for l in 0..<b {
-            let d = dYdLocal[local + l]
+            let d = dLogYdLocal[local + l]
             if d != 0 { jac.add(scale * d, row: row, column: k * b + l) }
         }
         let e = net.efficiency[k]
         if e < 1 && j < ne {
-            // ∂x*_kl/∂u_ql = −(1 − E)/E · F_q→k · x_ql / A_k for each aqueous link q → k.
-            let factor = -(1 - e) / e / net.aqueousFlow[k]
+            // ∂ln x*_kl/∂u_ql = −(1 − E) · F_q→k x_ql / (A_k x_kl) · gain_kl for each aqueous link q → k.
             for s in net.aqueousSourceStart[k]..<net.aqueousSourceStart[k + 1] {
-                let link = net.aqueousSources[s]
+                let from = net.aqueousSources[s].from
                 for l in 0..<ne {
-                    let d = dYdXStar[(k * ne + j) * ne + l]
-                    if d != 0 {
-                        jac.add(scale * d * factor * link.flow * x[link.from * ne + l], row: row, column: link.from * b + l)
-                    }
+                    let d = dLogYdLogXStar[(k * ne + j) * ne + l]
+                    if d == 0 { continue }
+                    let share = exp(logAqueousLinkFlow[s] + lx[from * ne + l] - logAqueousFlow[k] - lx[k * ne + l])
+                    jac.add(-scale * d * (1 - e) * share * murphreeGain[k * ne + l], row: row, column: from * b + l)
                 }
             }
         }
@@ -304,45 +359,42 @@ public struct CascadeSystem: NewtonSystem {
         let net = network
         let n = net.stageCount, ne = net.elementCount, b = net.blockSize
         for i in 0..<n {
-            let a = net.aqueousFlow[i], o = net.organicFlow[i]
             for j in 0..<ne {
                 let row = i * b + j
-                let invIn = 1 / elementInflow(stage: i, element: j)
-                let invOut = 1 / (a * x[i * ne + j] + o * y[i * ne + j])
-                // Outflow: A·x_ij + O·y_ij.
-                jac.add(-invOut * a * x[i * ne + j], row: row, column: row)
-                addOrganicDerivative(&jac, row: row, stage: i, component: j, scale: -invOut * o)
-                // Inflow: aqueous and organic links.
+                let lin = logInflow[i * ne + j], lout = logOutflow[i * ne + j]
+                // Outflow A·x + O·y, weights of its two terms.
+                jac.add(-exp(logAqueousFlow[i] + lx[i * ne + j] - lout), row: row, column: row)
+                addLogYDerivative(&jac, row: row, stage: i, component: j, scale: -exp(logOrganicFlow[i] + ly[i * ne + j] - lout))
+                // Inflow: aqueous and organic links (feeds are constant).
                 for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
-                    let link = net.aqueousSources[s]
-                    jac.add(invIn * link.flow * x[link.from * ne + j], row: row, column: link.from * b + j)
+                    let from = net.aqueousSources[s].from
+                    let w = exp(logAqueousLinkFlow[s] + lx[from * ne + j] - lin)
+                    if w != 0 { jac.add(w, row: row, column: from * b + j) }
                 }
                 for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
-                    let link = net.organicSources[s]
-                    addOrganicDerivative(&jac, row: row, stage: link.from, component: j, scale: invIn * link.flow)
+                    let from = net.organicSources[s].from
+                    addLogYDerivative(&jac, row: row, stage: from, component: j, scale: exp(logOrganicLinkFlow[s] + ly[from * ne + j] - lin))
                 }
             }
             if net.isMassAction {
-                var sumY = 0.0
-                for j in 0..<ne { sumY += y[i * ne + j] }
                 let row = i * b + dimerIndex
-                let invTotal = 1 / (2 * dimer[i] + 6 * sumY + organicCation[i])
+                let invTotal = 1 / extractantTotal(stage: i)
                 jac.add(invTotal * 2 * dimer[i], row: row, column: i * b + dimerIndex)
-                for j in 0..<ne { addOrganicDerivative(&jac, row: row, stage: i, component: j, scale: 6 * invTotal) }
+                for j in 0..<ne { addLogYDerivative(&jac, row: row, stage: i, component: j, scale: 6 * exp(ly[i * ne + j]) * invTotal) }
                 if net.hasCation {
-                    addOrganicDerivative(&jac, row: row, stage: i, component: ne, scale: invTotal)
+                    addLogYDerivative(&jac, row: row, stage: i, component: ne, scale: organicCation[i] * invTotal)
                     let crow = i * b + cationIndex
                     let invIn = 1 / cationInflow(stage: i)
-                    let invOut = 1 / (a * cation[i] + o * organicCation[i])
-                    jac.add(-invOut * a * cation[i], row: crow, column: crow)
-                    addOrganicDerivative(&jac, row: crow, stage: i, component: ne, scale: -invOut * o)
+                    let invOut = 1 / cationOutflow(stage: i)
+                    jac.add(-invOut * net.aqueousFlow[i] * cation[i], row: crow, column: crow)
+                    addLogYDerivative(&jac, row: crow, stage: i, component: ne, scale: -invOut * net.organicFlow[i] * organicCation[i])
                     for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
-                        let link = net.aqueousSources[s]
-                        jac.add(invIn * link.flow * cation[link.from], row: crow, column: link.from * b + cationIndex)
+                        let from = net.aqueousSources[s].from
+                        jac.add(invIn * net.aqueousSources[s].flow * cation[from], row: crow, column: from * b + cationIndex)
                     }
                     for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
-                        let link = net.organicSources[s]
-                        addOrganicDerivative(&jac, row: crow, stage: link.from, component: ne, scale: invIn * link.flow)
+                        let from = net.organicSources[s].from
+                        addLogYDerivative(&jac, row: crow, stage: from, component: ne, scale: invIn * net.organicSources[s].flow * organicCation[from])
                     }
                 }
             }
@@ -353,10 +405,14 @@ public struct CascadeSystem: NewtonSystem {
 
     /// Aqueous outlet concentrations at the last evaluated state, flat [i·ne + j], mol/L.
     public var aqueousConcentrations: [Double] { x }
-    /// Organic outlet concentrations at the last evaluated state, flat [i·ne + j], mol/L.
-    public var organicConcentrations: [Double] { y }
+    /// ln of the aqueous outlet concentrations (exact even where x underflows).
+    public var logAqueousConcentrations: [Double] { lx }
+    /// Organic outlet concentrations, flat [i·ne + j], mol/L.
+    public var organicConcentrations: [Double] { ly.map { exp($0) } }
+    /// ln of the organic outlet concentrations.
+    public var logOrganicConcentrations: [Double] { ly }
     /// Equilibrium aqueous concentrations x* (equal to x for ideal stages), mol/L.
-    public var equilibriumAqueousConcentrations: [Double] { xStar }
+    public var equilibriumAqueousConcentrations: [Double] { lxStar.map { exp($0) } }
     /// [H⁺] per stage (mass action), mol/L.
     public var acidityProfile: [Double] { acidity }
     /// Free [(HA)₂] per stage (mass action), mol/L.
@@ -365,12 +421,4 @@ public struct CascadeSystem: NewtonSystem {
     public var cationProfile: [Double] { cation }
     /// Organic [CA] per stage, mol/L.
     public var organicCationProfile: [Double] { organicCation }
-}
-
-extension CascadeNetwork {
-    /// Rare earth fed into stage i by aqueous feeds only, mol/h (the part of x_in that is not a link).
-    @inline(__always)
-    func feedFluxAqueousOnly(stage i: Int, element j: Int) -> Double {
-        aqueousFeedFlux[i * elementCount + j]
-    }
 }

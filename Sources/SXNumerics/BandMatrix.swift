@@ -80,6 +80,14 @@ public struct BandMatrix: Sendable {
     /// The same matrix as a dense column-major array (for tests and the dense baseline).
     public func denseColumnMajor() -> [Double] {
         var dense = Array(repeating: 0.0, count: order * order)
+        writeDense(into: &dense)
+        return dense
+    }
+
+    /// Writes the matrix into a dense column-major buffer of order² elements, without allocating.
+    public func writeDense(into dense: inout [Double]) {
+        precondition(dense.count == order * order)
+        dense.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         for column in 0..<order {
             let lo = max(0, column - upperBandwidth)
             let hi = min(order - 1, column + lowerBandwidth)
@@ -88,6 +96,5 @@ public struct BandMatrix: Sendable {
                 dense[row + column * order] = storage[offset(row: row, column: column)]
             }
         }
-        return dense
     }
 }

@@ -37,8 +37,17 @@ public struct NewtonOptions: Sendable, Equatable {
     /// Extra full Newton steps after convergence, kept while they lower ‖F‖∞
     /// (they drive the residual to round-off at almost no cost).
     public var polishIterations: Int = 2
+    /// How each Newton system is factorised: `.band` (`dgbtrf`/`dgbtrs`, the default) or
+    /// `.dense` (`dgesv` on the same matrix expanded to dense storage; the baseline that
+    /// shows what the band structure buys).
+    public var linearSolver: LinearSolverKind = .band
 
     public init() {}
+}
+
+/// The factorisation used for the Newton systems.
+public enum LinearSolverKind: String, Sendable, Equatable, CaseIterable {
+    case band, dense
 }
 
 /// One line of the solver's progress log: iteration, ‖F‖∞ before the step, step length.
@@ -74,6 +83,8 @@ public struct NewtonSolver {
     private var trialResidual: [Double]
     private var trial: [Double]
     private var step: [Double]
+    private var dense: [Double] = []
+    private var densePivots: [Int32] = []
 
     public init<System: NewtonSystem>(for system: System, options: NewtonOptions = NewtonOptions()) {
         self.options = options
@@ -84,6 +95,23 @@ public struct NewtonSolver {
         trialResidual = residual
         trial = residual
         step = residual
+        if options.linearSolver == .dense {
+            dense = Array(repeating: 0, count: n * n)
+            densePivots = Array(repeating: 0, count: n)
+        }
+    }
+
+    /// Solves J·δ = −F into `step` with the configured factorisation.
+    private mutating func newtonStep() throws(LinearAlgebraError) {
+        for i in 0..<residual.count { step[i] = -residual[i] }
+        switch options.linearSolver {
+        case .band:
+            try lu.factorize(&jacobian)
+            try lu.solve(jacobian, &step)
+        case .dense:
+            jacobian.writeDense(into: &dense)
+            try DenseSolver.solve(order: jacobian.order, matrix: &dense, rhs: &step, pivots: &densePivots)
+        }
     }
 
     @inline(__always)
@@ -133,16 +161,10 @@ public struct NewtonSolver {
             }
             iterations += 1
             do {
-                try lu.factorize(&jacobian)
+                try newtonStep()
             } catch {
                 if convergedOnce { return finish(.converged, norm) }
                 if case .singular(let pivot) = error { return finish(.singularJacobian(unknown: pivot), norm) }
-                return finish(.linearAlgebraFailure(error), norm)
-            }
-            for i in 0..<residual.count { step[i] = -residual[i] }
-            do {
-                try lu.solve(jacobian, &step)
-            } catch {
                 return finish(.linearAlgebraFailure(error), norm)
             }
             let stepNorm = Self.infinityNorm(step)

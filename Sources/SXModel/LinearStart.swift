@@ -1,0 +1,114 @@
+import Foundation
+
+/// Solves one element's linear cascade balances M·x = f (constant D at every stage) to full
+/// relative accuracy in every component, for the solver's starting point.
+///
+/// M is a column-diagonally-dominant M-matrix: column i holds the outflow coefficient of
+/// stage i on the diagonal and −(flow from stage i into stage k) in row k. LU factorisation
+/// in floating point loses the relative accuracy of tiny components: interior columns sum
+/// to exactly zero (every flow leaving a stage enters another), so the pivots are formed by
+/// cancellation and a 1e-16 error excites the "uniform" mode, flooring trace concentrations
+/// at ~1e-16 of the main ones. Here the pivots come from the column *excesses* (the flow
+/// leaving the cascade from each stage), updated without subtraction as in the
+/// Grassmann–Taksar–Heyman algorithm; L and U are then sign-definite, so forward and back
+/// substitution only add positive terms. They run in logarithms, so a concentration below
+/// the range of `Double` is still returned exactly as its logarithm.
+struct AccurateMMatrixSolver {
+    let order: Int
+    let lower: Int
+    let upper: Int
+    /// Band storage: entry (row, column) at `values[row * width + (column - row + lower)]`.
+    private var values: [Double]
+    private var excess: [Double]
+    private var width: Int { lower + upper + 1 }
+
+    init(order: Int, lower: Int, upper: Int) {
+        self.order = order
+        self.lower = lower
+        self.upper = upper
+        values = Array(repeating: 0, count: order * (lower + upper + 1))
+        excess = Array(repeating: 0, count: order)
+    }
+
+    @inline(__always) private func index(_ row: Int, _ column: Int) -> Int { row * width + (column - row + lower) }
+
+    /// Adds a transfer coefficient: `coefficient` ≥ 0 of stage `from`'s unknown enters stage `to`.
+    mutating func addTransfer(from: Int, to: Int, coefficient: Double) {
+        precondition(from != to && to - from <= lower && from - to <= upper)
+        values[index(to, from)] -= coefficient
+    }
+
+    /// Sets the coefficient of stage i's unknown that leaves the cascade (≥ 0).
+    mutating func setExcess(_ stage: Int, _ value: Double) { excess[stage] = value }
+
+    /// Returns ln x for M·x = f (f ≥ 0), or nil if a pivot vanishes (a stage from which
+    /// nothing ever leaves the cascade).
+    mutating func solveLog(rightHandSide f: [Double]) -> [Double]? {
+        let n = order
+        // Diagonals from the excesses.
+        for c in 0..<n {
+            var d = excess[c]
+            for r in max(0, c - upper)...min(n - 1, c + lower) where r != c { d -= values[index(r, c)] }
+            values[index(c, c)] = d
+        }
+        // Elimination without pivoting (diagonal dominance makes it stable).
+        for i in 0..<n {
+            let pivot = values[index(i, i)]
+            if !(pivot > 0) { return nil }
+            let lastRow = min(n - 1, i + lower), lastColumn = min(n - 1, i + upper)
+            if i + 1 <= lastColumn {
+                for c in (i + 1)...lastColumn {
+                    let uic = values[index(i, c)]        // ≤ 0
+                    if uic != 0 { excess[c] += -uic * excess[i] / pivot }
+                }
+            }
+            if i + 1 <= lastRow {
+                for k in (i + 1)...lastRow {
+                    let mki = values[index(k, i)]
+                    if mki == 0 { continue }
+                    let l = mki / pivot                   // ≤ 0, kept as the L factor
+                    values[index(k, i)] = l
+                    if i + 1 <= lastColumn {
+                        for c in (i + 1)...lastColumn where c != k && c - k <= upper && k - c <= lower {
+                            values[index(k, c)] -= l * values[index(i, c)]   // both terms ≤ 0
+                        }
+                    }
+                }
+            }
+            // Remaining diagonals from the updated excesses.
+            let reach = min(n - 1, i + max(lower, upper))
+            if i + 1 <= reach {
+                for c in (i + 1)...reach {
+                    var d = excess[c]
+                    for r in max(i + 1, c - upper)...min(n - 1, c + lower) where r != c { d -= values[index(r, c)] }
+                    values[index(c, c)] = d
+                }
+            }
+        }
+        // Forward: y_k = f_k − Σ l_ki y_i (l ≤ 0), in logarithms.
+        var logY = [Double](repeating: -.infinity, count: n)
+        for k in 0..<n {
+            var s = CascadeSystem.LogSum()
+            if f[k] > 0 { s.add(log(f[k])) }
+            for i in max(0, k - lower)..<k {
+                let l = values[index(k, i)]
+                if l < 0 { s.add(log(-l) + logY[i]) }
+            }
+            logY[k] = s.value
+        }
+        // Back: x_i = (y_i − Σ u_ic x_c) / u_ii (u_ic ≤ 0), in logarithms.
+        var logX = [Double](repeating: -.infinity, count: n)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            var s = CascadeSystem.LogSum()
+            s.add(logY[i])
+            if i + 1 <= min(n - 1, i + upper) {
+                for c in (i + 1)...min(n - 1, i + upper) {
+                    let u = values[index(i, c)]
+                    if u < 0 { s.add(log(-u) + logX[c]) }
+                }
+            }
+            logX[i] = s.value - log(values[index(i, i)])
+        }
+        return logX
+    }
+}

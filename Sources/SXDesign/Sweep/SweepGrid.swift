@@ -1,0 +1,142 @@
+import Foundation
+
+/// A problem with a sweep's parameters, shard or parts, with the offending text.
+public struct SweepError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One varied input: a dotted key path into the flowsheet and the values it takes, as YAML
+/// scalar texts (so integers stay integers and units can follow a number).
+public struct SweepParameter: Sendable, Equatable {
+    public var key: String
+    public var values: [String]
+
+    public init(key: String, values: [String]) {
+        self.key = key
+        self.values = values
+    }
+
+    /// Parses `KEY=FROM:TO:COUNT` (COUNT evenly spaced values, both ends included, an optional
+    /// unit after COUNT: `feeds.feed.flow=1:2:5 L/h`), `KEY=a,b,c` (a list) or `KEY=v` (one value).
+    /// A range whose ends are integers and whose step is whole gives integers.
+    public static func parse(_ text: String) throws(SweepError) -> SweepParameter {
+        guard let eq = text.firstIndex(of: "=") else {
+            throw SweepError("'\(text)': expected KEY=FROM:TO:COUNT or KEY=a,b,c")
+        }
+        let key = text[..<eq].trimmingCharacters(in: .whitespaces)
+        let spec = text[text.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+        guard !key.isEmpty else { throw SweepError("'\(text)': the key before '=' is empty") }
+        guard !spec.isEmpty else { throw SweepError("'\(text)': no values after '='") }
+        let colon = spec.split(separator: ":", omittingEmptySubsequences: false)
+        if colon.count == 3 {
+            return SweepParameter(key: key, values: try range(String(colon[0]), String(colon[1]), String(colon[2]), in: text))
+        }
+        if colon.count > 1 && !spec.contains(",") {
+            throw SweepError("'\(text)': a range is FROM:TO:COUNT (three parts), got \(colon.count)")
+        }
+        let values = spec.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if values.contains(where: \.isEmpty) { throw SweepError("'\(text)': an empty value in the list") }
+        return SweepParameter(key: key, values: values)
+    }
+
+    static func range(_ fromText: String, _ toText: String, _ countText: String, in text: String) throws(SweepError) -> [String] {
+        // COUNT may carry a unit after it: "5 L/h".
+        let countParts = countText.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1)
+        let unit = countParts.count == 2 ? " " + countParts[1].trimmingCharacters(in: .whitespaces) : ""
+        let f = fromText.trimmingCharacters(in: .whitespaces), t = toText.trimmingCharacters(in: .whitespaces)
+        guard let from = Double(f), let to = Double(t), from.isFinite, to.isFinite else {
+            throw SweepError("'\(text)': FROM and TO must be numbers (got '\(f)', '\(t)')")
+        }
+        guard let first = countParts.first, let count = Int(first), count >= 1 else {
+            throw SweepError("'\(text)': COUNT must be a whole number ≥ 1 (got '\(countText)')")
+        }
+        if count == 1 && from != to { throw SweepError("'\(text)': COUNT 1 needs FROM = TO") }
+        let integral = Int(f) != nil && Int(t) != nil && (count == 1 || (to - from).truncatingRemainder(dividingBy: Double(count - 1)) == 0)
+        return (0..<count).map { i in
+            if integral {
+                let step = count == 1 ? 0 : (Int(t)! - Int(f)!) / (count - 1)
+                return String(Int(f)! + i * step) + unit
+            }
+            let v = i == count - 1 ? to : from + (to - from) * Double(i) / Double(count - 1)
+            return format(v) + unit
+        }
+    }
+
+    /// Shortest text that reads back to the same Double ("0.25", "1e-05"), without a spurious ".0".
+    static func format(_ v: Double) -> String {
+        let s = "\(v)"
+        return s.hasSuffix(".0") ? String(s.dropLast(2)) : s
+    }
+}
+
+/// One case of a sweep: its 1-based number and the value of every parameter.
+public struct SweepCase: Sendable, Equatable {
+    public var number: Int
+    public var assignments: [(key: String, value: String)]
+
+    public static func == (a: SweepCase, b: SweepCase) -> Bool {
+        a.number == b.number && a.assignments.elementsEqual(b.assignments) { $0.key == $1.key && $0.value == $1.value }
+    }
+}
+
+/// The full grid of a sweep: every combination of the parameters' values, numbered 1…count
+/// with the first parameter varying slowest (like nested loops in the order given).
+public struct SweepGrid: Sendable, Equatable {
+    public var parameters: [SweepParameter]
+
+    public init(_ parameters: [SweepParameter]) throws(SweepError) {
+        var seen = Set<String>()
+        for p in parameters where !seen.insert(p.key).inserted {
+            throw SweepError("the key '\(p.key)' is varied twice; give all its values in one --vary")
+        }
+        if parameters.isEmpty { throw SweepError("nothing to sweep: give at least one --vary KEY=...") }
+        self.parameters = parameters
+    }
+
+    public var caseCount: Int { parameters.reduce(1) { $0 * $1.values.count } }
+
+    /// The case with 1-based `number`.
+    public func `case`(_ number: Int) -> SweepCase {
+        precondition((1...caseCount).contains(number), "case \(number) outside 1…\(caseCount)")
+        var rest = number - 1
+        var values = [String](repeating: "", count: parameters.count)
+        for k in parameters.indices.reversed() {
+            let c = parameters[k].values.count
+            values[k] = parameters[k].values[rest % c]
+            rest /= c
+        }
+        return SweepCase(number: number, assignments: zip(parameters, values).map { ($0.key, $1) })
+    }
+}
+
+/// The I-th of N disjoint, contiguous parts of a sweep (for a scheduler's job array).
+public struct SweepShard: Sendable, Equatable {
+    /// 1-based part number.
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) throws(SweepError) {
+        guard count >= 1, (1...count).contains(index) else {
+            throw SweepError("shard \(index)/\(count): need 1 ≤ I ≤ N")
+        }
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses "I/N", e.g. "3/10" (Slurm: --shard $((SLURM_ARRAY_TASK_ID))/N).
+    public static func parse(_ text: String) throws(SweepError) -> SweepShard {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
+            throw SweepError("--shard '\(text)': expected I/N with whole numbers, e.g. 2/8")
+        }
+        return try SweepShard(index: i, count: n)
+    }
+
+    /// The case numbers of this part: a contiguous block, sizes differing by at most one.
+    public func cases(of total: Int) -> ClosedRange<Int>? {
+        let lo = (index - 1) * total / count, hi = index * total / count
+        return hi > lo ? (lo + 1)...hi : nil
+    }
+}

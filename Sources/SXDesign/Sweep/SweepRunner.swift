@@ -1,0 +1,113 @@
+import Dispatch
+import Foundation
+
+/// Runs sweep cases on several threads. Each case is solved independently and its row is
+/// stored at its own position, so the rows — and the CSV — do not depend on the number of
+/// threads or on the order in which cases finish.
+public enum SweepRunner {
+    /// Evaluates `cases` (1-based case numbers of `grid`) with `workers` threads (≥ 1) and
+    /// returns one row of cells per case, in case order. `progress(done, total)` is called after
+    /// each case (from worker threads, serialised).
+    public static func run(grid: SweepGrid, cases: ClosedRange<Int>?, workers: Int,
+                           evaluate: @escaping @Sendable (SweepCase) -> [String],
+                           progress: (@Sendable (Int, Int) -> Void)? = nil) -> [(SweepCase, [String])]
+    {
+        guard let cases else { return [] }
+        let list = cases.map { grid.case($0) }
+        let slots = UnsafeResults<[String]>(count: list.count)
+        let state = Progress(total: list.count, report: progress)
+        let threads = max(1, min(workers, list.count))
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while let i = state.next() {
+                slots.set(i, evaluate(list[i]))
+                state.finished()
+            }
+        }
+        return list.indices.map { (list[$0], slots.get($0) ?? []) }
+    }
+
+    private final class Progress: @unchecked Sendable {
+        let total: Int
+        let report: (@Sendable (Int, Int) -> Void)?
+        private var issued = 0, done = 0
+        private let lock = NSLock()
+        init(total: Int, report: (@Sendable (Int, Int) -> Void)?) { self.total = total; self.report = report }
+        func next() -> Int? {
+            lock.withLock { () -> Int? in
+                guard issued < total else { return nil }
+                issued += 1
+                return issued - 1
+            }
+        }
+        func finished() {
+            lock.lock(); defer { lock.unlock() }
+            done += 1
+            report?(done, total)
+        }
+    }
+}
+
+/// The CSV of a sweep: a header `case,<keys…>,<result columns…>` and one row per case in
+/// case order. Cells holding a comma, quote or line break are quoted (RFC 4180); line breaks
+/// inside cells are replaced by spaces so that every row is one line.
+public enum SweepCSV {
+    public static func header(grid: SweepGrid, resultColumns: [String]) -> String {
+        line(["case"] + grid.parameters.map(\.key) + resultColumns)
+    }
+
+    public static func row(_ c: SweepCase, _ cells: [String]) -> String {
+        line([String(c.number)] + c.assignments.map(\.value) + cells)
+    }
+
+    public static func document(grid: SweepGrid, resultColumns: [String], rows: [(SweepCase, [String])]) -> String {
+        ([header(grid: grid, resultColumns: resultColumns)] + rows.map { row($0.0, $0.1) }).map { $0 + "\n" }.joined()
+    }
+
+    static func line(_ cells: [String]) -> String {
+        cells.map { cell -> String in
+            let flat = cell.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+                .replacingOccurrences(of: "\r", with: " ")
+            if flat.contains(",") || flat.contains("\"") {
+                return "\"" + flat.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            }
+            return flat
+        }.joined(separator: ",")
+    }
+
+    /// Merges the CSVs of a sweep's shards (any order) into the CSV of the whole sweep: checks
+    /// that every part has the same header, that no case appears twice and that the cases run
+    /// 1…K without a gap (`expectedCases`, when given, must equal K). The result is byte for
+    /// byte the CSV of the unsharded run.
+    public static func merge(_ parts: [(name: String, text: String)], expectedCases: Int? = nil) throws(SweepError) -> String {
+        guard !parts.isEmpty else { throw SweepError("no parts to merge") }
+        var header: String? = nil
+        var rows: [Int: (line: String, part: String)] = [:]
+        for part in parts {
+            var lines = part.text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            guard !lines.isEmpty else { throw SweepError("\(part.name): empty (not a sweep CSV)") }
+            let h = lines.removeFirst()
+            guard h.hasPrefix("case,") else { throw SweepError("\(part.name): the first line is not a sweep header (case,...)") }
+            if let header, header != h {
+                throw SweepError("\(part.name): its header differs from the first part's; the parts come from different sweeps")
+            }
+            header = h
+            for (k, l) in lines.enumerated() {
+                guard let comma = l.firstIndex(of: ","), let n = Int(l[..<comma]), n >= 1 else {
+                    throw SweepError("\(part.name):\(k + 2): a row must start with its case number")
+                }
+                if let other = rows[n] { throw SweepError("case \(n) is in both \(other.part) and \(part.name)") }
+                rows[n] = (l, part.name)
+            }
+        }
+        let numbers = rows.keys.sorted()
+        let count = numbers.last ?? 0
+        if numbers.count != count {
+            let missing = Set(1...max(count, 1)).subtracting(numbers).sorted()
+            throw SweepError("\(missing.count) case(s) missing, first \(missing.prefix(5).map(String.init).joined(separator: ", ")); is a shard missing or incomplete?")
+        }
+        if let expectedCases, expectedCases != count {
+            throw SweepError("the parts hold cases 1…\(count) but the sweep has \(expectedCases); is the last shard missing?")
+        }
+        return ([header!] + numbers.map { rows[$0]!.line }).map { $0 + "\n" }.joined()
+    }
+}

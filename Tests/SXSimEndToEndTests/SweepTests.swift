@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import SXModel
+@testable import SXDesign
+
+/// Sweeps (issue 5): grids, shards and their merge, and independence of the thread count.
+@Suite("Sweep")
+struct SweepTests {
+    @Test("Parameter forms: range, integer range, list, unit suffix")
+    func parsing() throws {
+        #expect(try SweepParameter.parse("a.b=0:1:5").values == ["0", "0.25", "0.5", "0.75", "1"])
+        #expect(try SweepParameter.parse("stages=10:20:6").values == ["10", "12", "14", "16", "18", "20"])
+        #expect(try SweepParameter.parse("stages=10:20:4").values == ["10", "13.333333333333334", "16.666666666666668", "20"])
+        #expect(try SweepParameter.parse("model = constant-D, separation-factors").values == ["constant-D", "separation-factors"])
+        #expect(try SweepParameter.parse("feeds.feed.flow=1:2:3 L/h").values == ["1 L/h", "1.5 L/h", "2 L/h"])
+        #expect(throws: SweepError.self) { try SweepParameter.parse("novalue") }
+        #expect(throws: SweepError.self) { try SweepParameter.parse("k=1:2") }
+        #expect(throws: SweepError.self) { try SweepParameter.parse("k=1:2:0") }
+        #expect(throws: SweepError.self) { try SweepShard.parse("0/4") }
+        #expect(throws: SweepError.self) { try SweepGrid([SweepParameter(key: "k", values: ["1"]), SweepParameter(key: "k", values: ["2"])]) }
+    }
+
+    @Test("Grid order: first parameter slowest; shards are contiguous, disjoint and cover the grid")
+    func gridAndShards() throws {
+        let grid = try SweepGrid([SweepParameter(key: "a", values: ["1", "2"]), SweepParameter(key: "b", values: ["x", "y", "z"])])
+        #expect(grid.caseCount == 6)
+        #expect(grid.case(1).assignments.map(\.value) == ["1", "x"])
+        #expect(grid.case(4).assignments.map(\.value) == ["2", "x"])
+        for n in 1...8 {
+            let parts = try (1...n).compactMap { try SweepShard(index: $0, count: n).cases(of: 6) }
+            #expect(parts.flatMap { Array($0) } == Array(1...6), "\(n) shards")
+        }
+    }
+
+    /// A sweep over Xu's X1 cascade (domain.md §5 X1) varying the stage numbers and the scrub flux.
+    static let grid = try! SweepGrid([try! SweepParameter.parse("n=15:19:3"), try! SweepParameter.parse("m=18:22:3"),
+                                      try! SweepParameter.parse("w=3.2:3.5:3")])
+
+    static func evaluate(_ c: SweepCase) -> [String] {
+        let v = Dictionary(uniqueKeysWithValues: c.assignments.map { ($0.key, $0.value) })
+        let w = Double(v["w"]!)!
+        let cascade = xu(n: Int(v["n"]!)!, m: Int(v["m"]!)!, s: w + 0.75, w: w)
+        guard let r = try? CascadeSolver.solve(cascade) else { return SweepColumns.failure("spec", columns: columns.count) }
+        #expect(r.outcome == .converged)
+        #expect(r.worstClosure <= 1e-10, "closure \(r.worstClosure) in case \(c.number)")
+        return SweepColumns.cells(r, outlets: ["raffinate", "organic out"])
+    }
+
+    static let columns = SweepColumns.header(outlets: ["raffinate", "organic out"], elements: [.Nd, .Pr])
+
+    static func xu(n: Int, m: Int, s: Double, w: Double) -> Cascade {
+        let eq = Equilibrium.separationFactors(separationFactors: [1.5, 1], organicLoading: 1)
+        return Cascade(elements: [.Nd, .Pr],
+                       sections: [Section(name: "extraction", stageCount: n, equilibrium: eq),
+                                  Section(name: "scrub", stageCount: m, equilibrium: eq)],
+                       aqueousFeeds: [AqueousFeed(name: "feed", stage: n, flow: 1, concentrations: [0.75, 0.25]),
+                                      AqueousFeed(name: "scrub", stage: n + m, flow: 1, concentrations: [0, 0], acidity: 3 * w)],
+                       organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: s, concentrations: [0, 0])])
+    }
+
+    static func csv(workers: Int, cases: ClosedRange<Int>?) -> String {
+        let rows = SweepRunner.run(grid: grid, cases: cases, workers: workers, evaluate: evaluate)
+        return SweepCSV.document(grid: grid, resultColumns: columns, rows: rows)
+    }
+
+    @Test("The CSV is identical for 1, 2 and 3 threads")
+    func threadIndependence() {
+        let one = Self.csv(workers: 1, cases: 1...Self.grid.caseCount)
+        #expect(one.split(separator: "\n").count == 28)
+        #expect(Self.csv(workers: 2, cases: 1...Self.grid.caseCount) == one)
+        #expect(Self.csv(workers: 3, cases: 1...Self.grid.caseCount) == one)
+    }
+
+    @Test("Shards merged (in any order) equal the unsharded sweep; bad merges are refused")
+    func shardsMerge() throws {
+        let whole = Self.csv(workers: 2, cases: 1...Self.grid.caseCount)
+        let parts = try (1...4).map { i in
+            (name: "part\(i).csv", text: Self.csv(workers: 2, cases: try SweepShard(index: i, count: 4).cases(of: Self.grid.caseCount)))
+        }
+        #expect(try SweepCSV.merge(parts.reversed(), expectedCases: 27) == whole)
+        #expect(parts.map(\.text).joined().split(separator: "\n").count == 27 + 4)  // four headers
+        #expect(throws: SweepError.self) { try SweepCSV.merge([parts[0], parts[2]]) }           // gap
+        #expect(throws: SweepError.self) { try SweepCSV.merge([parts[0], parts[0]]) }           // duplicate
+        #expect(throws: SweepError.self) { try SweepCSV.merge(Array(parts.prefix(3)), expectedCases: 27) }  // last missing
+    }
+
+    @Test("X1 appears in the sweep with its reference purities (domain.md §5 X1, 1e-5)")
+    func x1InSweep() throws {
+        let grid = try SweepGrid([SweepParameter(key: "n", values: ["17"]), SweepParameter(key: "m", values: ["20"]),
+                                  SweepParameter(key: "w", values: ["3.35"])])
+        let rows = SweepRunner.run(grid: grid, cases: 1...1, workers: 1, evaluate: Self.evaluate)
+        let cells = rows[0].1
+        let purity = { (name: String) in Double(cells[Self.columns.firstIndex(of: name)!])! }
+        #expect(cells[0] == "converged")
+        #expect(abs(Double(cells[Self.columns.firstIndex(of: "organic out.Nd.recovery")!])! - 0.995689) <= 1e-5)
+        #expect(abs(Double(cells[Self.columns.firstIndex(of: "raffinate.Pr.recovery")!])! - 0.987068) <= 1e-5)
+        #expect(purity("organic out.Nd.purity") > 0.995)
+    }
+}

@@ -124,3 +124,38 @@ struct DesignTests {
         #expect(report.flows.organicFlow > 0 && report.flows.acidPerTonneFeedOxide > 0)
     }
 }
+
+@Suite("Design file")
+struct DesignFileTests {
+    @Test("A design file and options give the specification; problems are reported together")
+    func parse() throws {
+        let text = """
+        # Pr|Nd, Xu's normalised case (issue 5)
+        elements: [Pr, Nd]
+        feed-concentrations: [0.25, 0.75]   # mol/L
+        feed-flow: 1 L/h
+        separation-factors: [1, 1.5]
+        split: Pr|Nd
+        organic-purity: 99.5 %
+        raffinate-purity: 0.99
+        organic-loading: 1
+        operating: S=4.094033 W=3.342764
+        """
+        let spec = try DesignFile.parse(text: text, fileName: "prnd.design")
+        #expect(spec.targets == [.purity(.organic, 0.995), .purity(.raffinate, 0.99)])
+        #expect(spec.operating == .fluxes(s: 4.094033, w: 3.342764))
+        #expect(spec.effectiveLoading == 1)
+        let o = try DesignFile.parse(text: text, options: [("operating", "1.2 S_min")])
+        #expect(o.operating == .multipleOfMinimum(1.2))
+        do {
+            _ = try DesignFile.parse(text: "elements: [Pr, Xx]\nsplit: Pr-Nd\nfeed-flwo: 2\n", fileName: "bad")
+            Issue.record("expected errors")
+        } catch {
+            let all = error.problems.joined(separator: "\n")
+            #expect(all.contains("'Xx' is not a rare-earth element symbol"))
+            #expect(all.contains("did you mean 'feed-flow'"))
+            #expect(all.contains("bad:3"))
+            #expect(error.problems.count >= 4)
+        }
+    }
+}

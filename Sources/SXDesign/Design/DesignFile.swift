@@ -1,0 +1,158 @@
+import Foundation
+import SXModel
+
+/// Reads a design file: a flat YAML subset, one `key: value` per line, `#` comments, lists as
+/// `[a, b, c]` (see docs/design.md for every key). The command line's options are the same keys
+/// given as (key, value) pairs after the file, so both paths share this reader. Reads no files.
+public enum DesignFile {
+    /// Keys a design file may hold, in documentation order.
+    public static let keys = ["elements", "feed-concentrations", "feed-flow", "separation-factors", "extraction-constants",
+                              "split", "organic-purity", "raffinate-purity", "organic-recovery", "raffinate-recovery",
+                              "purity-basis", "operating", "extractant", "saponification", "base", "organic-loading",
+                              "scrub-acid", "strip-acid", "strip-acid-excess", "max-stages"]
+
+    /// Parses `text` (may be empty) and then `options` (key, value) in order; later values win.
+    /// Every problem is reported together, with the 1-based line for file entries.
+    public static func parse(text: String, fileName: String = "design", options: [(key: String, value: String)] = [])
+        throws(DesignSpecificationError) -> DesignSpecification
+    {
+        var problems: [String] = []
+        var entries: [String: (value: String, origin: String)] = [:]
+        for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            let origin = "\(fileName):\(k + 1)"
+            guard let colon = line.firstIndex(of: ":") else {
+                problems.append("\(origin): expected 'key: value', got '\(line)'"); continue
+            }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            if let first = entries[key] { problems.append("\(origin): '\(key)' is given twice (first at \(first.origin))"); continue }
+            entries[key] = (value, origin)
+        }
+        for o in options { entries[o.key] = (o.value, "--\(o.key)") }
+        for key in entries.keys.sorted() where !keys.contains(key) {
+            let near = keys.min { editDistance($0, key) < editDistance($1, key) }!
+            problems.append("\(entries[key]!.origin): unknown key '\(key)'" + (editDistance(near, key) <= 3 ? "; did you mean '\(near)'?" : ""))
+        }
+
+        func value(_ key: String) -> String? { entries[key]?.value }
+        func fail(_ key: String, _ message: String) { problems.append("\(entries[key]?.origin ?? fileName): \(key): \(message)") }
+        func number(_ key: String) -> Double? {
+            guard let t = value(key) else { return nil }
+            if let v = fraction(t) { return v }
+            fail(key, "'\(t)' is not a number"); return nil
+        }
+        func list(_ key: String) -> [String]? {
+            guard var t = value(key) else { return nil }
+            if t.hasPrefix("[") && t.hasSuffix("]") { t = String(t.dropFirst().dropLast()) }
+            return t.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        func numbers(_ key: String) -> [Double]? {
+            guard let items = list(key) else { return nil }
+            let v = items.compactMap(Double.init)
+            if v.count != items.count { fail(key, "every item must be a number"); return nil }
+            return v
+        }
+
+        var elements: [Element] = []
+        if let items = list("elements") {
+            for s in items {
+                if let e = Element(symbol: s) { elements.append(e) } else { fail("elements", "'\(s)' is not a rare-earth element symbol") }
+            }
+        } else { problems.append("\(fileName): 'elements' is required, e.g. elements: [Pr, Nd]") }
+        let feed = numbers("feed-concentrations")
+        if feed == nil && value("feed-concentrations") == nil { problems.append("\(fileName): 'feed-concentrations' (mol/L, one per element) is required") }
+        let beta: [Double]? = numbers("separation-factors") ?? numbers("extraction-constants")
+        if value("separation-factors") != nil && value("extraction-constants") != nil {
+            problems.append("\(fileName): give 'separation-factors' or 'extraction-constants', not both")
+        }
+        if beta == nil && value("separation-factors") == nil && value("extraction-constants") == nil {
+            problems.append("\(fileName): 'separation-factors' (or mass-action 'extraction-constants', whose ratios are the β) is required")
+        }
+        var keysPair: (Element, Element)? = nil
+        if let s = value("split") {
+            let parts = s.split(whereSeparator: { $0 == "|" || $0 == "/" }).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, let a = Element(symbol: parts[0]), let b = Element(symbol: parts[1]) { keysPair = (a, b) }
+            else { fail("split", "expected LIGHTER|HEAVIER key elements, e.g. Pr|Nd") }
+        } else { problems.append("\(fileName): 'split' is required, e.g. split: Pr|Nd (lighter key | heavier key)") }
+        var targets: [DesignTarget] = []
+        for (key, make) in [("organic-purity", { DesignTarget.purity(.organic, $0) }), ("raffinate-purity", { .purity(.raffinate, $0) }),
+                            ("organic-recovery", { .recovery(.organic, $0) }), ("raffinate-recovery", { .recovery(.raffinate, $0) })]
+            as [(String, (Double) -> DesignTarget)]
+        {
+            if let v = number(key) { targets.append(make(v)) }
+        }
+        if targets.count != 2 {
+            problems.append("\(fileName): give exactly two of organic-purity, raffinate-purity, organic-recovery, raffinate-recovery (got \(targets.count))")
+        }
+        let flow = number("feed-flow") ?? 1
+        guard problems.isEmpty, let feed, let beta, let (light, heavy) = keysPair else {
+            throw DesignSpecificationError(problems: problems)
+        }
+        var spec = DesignSpecification(elements: elements, feedConcentrations: feed, feedFlow: flow, separationFactors: beta,
+                                       lighterKey: light, heavierKey: heavy, targets: targets)
+        if let b = value("purity-basis") {
+            if let v = PurityBasis(rawValue: b) { spec.purityBasis = v } else { fail("purity-basis", "'\(b)' is not mole or oxide") }
+        }
+        if let o = value("operating") {
+            if let v = operating(o) { spec.operating = v }
+            else { fail("operating", "'\(o)': expected xu-optimum, 'K S_min' (e.g. 1.2 S_min) or 'S=4.09 W=3.34'") }
+        }
+        if let v = number("extractant") { spec.extractant = v }
+        if let v = number("saponification") { spec.saponification = v }
+        if let b = value("base") {
+            if let v = Base(rawValue: b) { spec.base = v } else { fail("base", "'\(b)' is not NaOH or NH3") }
+        }
+        if let v = number("organic-loading") { spec.organicLoading = v }
+        if let v = number("scrub-acid") { spec.scrubAcid = v }
+        if let v = number("strip-acid") { spec.stripAcid = v }
+        if let v = number("strip-acid-excess") { spec.stripAcidExcess = v }
+        if let v = number("max-stages") { spec.maximumStages = Int(v) }
+        if !problems.isEmpty { throw DesignSpecificationError(problems: problems) }
+        _ = try Designer.keySplit(spec)   // report inconsistent elements, keys and counts now
+        return spec
+    }
+
+    /// "0.995", "99.5 %", "1.5 mol/L" → number (a trailing unit word is ignored; % divides by 100).
+    static func fraction(_ t: String) -> Double? {
+        let s = t.trimmingCharacters(in: .whitespaces)
+        if s.hasSuffix("%"), let v = Double(s.dropLast().trimmingCharacters(in: .whitespaces)) { return v / 100 }
+        if let v = Double(s) { return v }
+        if let first = s.split(separator: " ").first, let v = Double(first) { return v }
+        return nil
+    }
+
+    static func operating(_ t: String) -> OperatingChoice? {
+        let s = t.trimmingCharacters(in: .whitespaces)
+        if s == "xu-optimum" { return .xuOptimum }
+        if s.hasSuffix("S_min"), let k = Double(s.dropLast(5).trimmingCharacters(in: .whitespaces)) { return .multipleOfMinimum(k) }
+        var sv: Double?, wv: Double?
+        for part in s.split(whereSeparator: { $0 == " " || $0 == "," }) {
+            let kv = part.split(separator: "=")
+            guard kv.count == 2, let v = Double(kv[1]) else { continue }
+            if kv[0] == "S" { sv = v } else if kv[0] == "W" { wv = v }
+        }
+        if let sv, let wv { return .fluxes(s: sv, w: wv) }
+        return nil
+    }
+
+    static func stripComment(_ line: String) -> String {
+        guard let hash = line.firstIndex(of: "#") else { return line }
+        return String(line[..<hash])
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var prev = row[0]; row[0] = i
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                let cur = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                prev = cur
+            }
+        }
+        return row[b.count]
+    }
+}

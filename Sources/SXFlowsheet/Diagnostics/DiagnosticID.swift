@@ -1,0 +1,87 @@
+/// Stable identifiers of every diagnostic SXSim's flowsheet reader emits. The numeric
+/// `code` never changes meaning; new problems get new codes. docs/flowsheet-format.md lists them.
+public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
+    // Syntax and document structure (SX1xx)
+    case yamlSyntax = "yaml-syntax"
+    case duplicateKey = "duplicate-key"
+    case unsupportedVersion = "unsupported-version"
+    case unknownKey = "unknown-key"
+    case missingKey = "missing-key"
+    case wrongType = "wrong-type"
+    case invalidName = "invalid-name"
+    // Values and units (SX2xx)
+    case invalidNumber = "invalid-number"
+    case missingUnit = "missing-unit"
+    case unknownUnit = "unknown-unit"
+    case wrongDimension = "wrong-dimension"
+    case outOfRange = "out-of-range"
+    case compositionSum = "composition-sum"
+    // Elements and references (SX3xx)
+    case unknownElement = "unknown-element"
+    case duplicateElement = "duplicate-element"
+    case missingEquilibriumData = "missing-equilibrium-data"
+    case unknownReference = "unknown-reference"
+    case duplicateName = "duplicate-name"
+    case streamUsedTwice = "stream-used-twice"
+    case stageOutOfRange = "stage-out-of-range"
+    case wrongPhase = "wrong-phase"
+    case missingProvenance = "missing-provenance"
+    // Physics and structure (SX4xx)
+    case impossibleTarget = "impossible-target"
+    case cascadeSpecification = "cascade-specification"
+    case noOrganicFeed = "no-organic-feed"
+    case noAqueousFeed = "no-aqueous-feed"
+    case modelMismatch = "model-mismatch"
+    // Overrides (SX5xx)
+    case overridePath = "override-path"
+    case overrideValue = "override-value"
+    // Warnings (SX9xx)
+    case unusedStream = "unused-stream"
+    case temperatureMismatch = "temperature-mismatch"
+
+    /// `SX` and three digits, e.g. "SX110".
+    public var code: String {
+        let n: Int
+        switch self {
+        case .yamlSyntax: n = 101
+        case .duplicateKey: n = 102
+        case .unsupportedVersion: n = 103
+        case .unknownKey: n = 110
+        case .missingKey: n = 111
+        case .wrongType: n = 112
+        case .invalidName: n = 113
+        case .invalidNumber: n = 201
+        case .missingUnit: n = 202
+        case .unknownUnit: n = 203
+        case .wrongDimension: n = 204
+        case .outOfRange: n = 210
+        case .compositionSum: n = 211
+        case .unknownElement: n = 301
+        case .duplicateElement: n = 302
+        case .missingEquilibriumData: n = 303
+        case .unknownReference: n = 310
+        case .duplicateName: n = 311
+        case .streamUsedTwice: n = 312
+        case .stageOutOfRange: n = 320
+        case .wrongPhase: n = 321
+        case .missingProvenance: n = 330
+        case .impossibleTarget: n = 401
+        case .cascadeSpecification: n = 402
+        case .noOrganicFeed: n = 403
+        case .noAqueousFeed: n = 404
+        case .modelMismatch: n = 405
+        case .overridePath: n = 501
+        case .overrideValue: n = 502
+        case .unusedStream: n = 901
+        case .temperatureMismatch: n = 903
+        }
+        return "SX\(n)"
+    }
+
+    public var defaultSeverity: Severity {
+        switch self {
+        case .unusedStream, .temperatureMismatch: .warning
+        default: .error
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import SXModel
+
+/// A flowsheet read from text: the cascade train to solve, the product targets to check,
+/// and what the report needs to explain the numbers (provenance, reagents, names).
+/// Every quantity is in model units: L/h, mol/L, K, fractions (0…1).
+public struct Flowsheet: Sendable {
+    public var name: String
+    public var description: String
+    /// The flowsheet's elements, in the order every per-element array uses.
+    public var elements: [Element]
+    public var train: CascadeTrain
+    public var targets: [ProductTarget]
+    /// Named equilibrium parameter sets with their provenance, in file order.
+    public var equilibria: [EquilibriumSet]
+    /// Fresh (not linked) streams with the reagents they carry, for the reagent figures.
+    public var reagentStreams: [ReagentStream]
+    /// Hours of operation per year, h/y (default 8000), for t/y figures.
+    public var operatingHours: Double
+    /// Operating temperature, K, when given (informational; the equilibrium data hold at theirs).
+    public var temperature: Double?
+    /// Options of every cascade solve.
+    public var solveOptions: SolveOptions
+    /// Where each product (outlet) name was defined, for diagnostics after solving.
+    public var productLocations: [String: SourceLocation]
+    /// Warnings found while reading (errors prevent a Flowsheet from existing).
+    public var warnings: [Diagnostic]
+}
+
+/// A product specification the report checks: the oxide-basis purity of `element` in the
+/// product `product` (a cascade outlet), and the recovery of that element from the fresh feeds.
+public struct ProductTarget: Sendable, Equatable {
+    public var product: String
+    public var element: Element
+    /// Minimum oxide-basis purity, fraction (0…1], or nil.
+    public var minimumPurity: Double?
+    /// Minimum recovery from the fresh feeds, fraction (0…1], or nil.
+    public var minimumRecovery: Double?
+    public var location: SourceLocation
+
+    public init(product: String, element: Element, minimumPurity: Double?, minimumRecovery: Double?, location: SourceLocation) {
+        self.product = product
+        self.element = element
+        self.minimumPurity = minimumPurity
+        self.minimumRecovery = minimumRecovery
+        self.location = location
+    }
+}
+
+/// A named equilibrium parameter set as written in the file.
+public struct EquilibriumSet: Sendable, Equatable {
+    public var name: String
+    public var model: String
+    public var provenance: Provenance
+    /// Temperature the parameters hold at, K, when stated.
+    public var temperature: Double?
+}
+
+/// Where a parameter set comes from.
+public struct Provenance: Sendable, Equatable {
+    /// "verified", "unverified", "illustrative" or "textbook".
+    public var status: String
+    public var source: String
+    public var conditions: String?
+}
+
+/// A fresh stream and the reagents it brings, per hour.
+public struct ReagentStream: Sendable, Equatable {
+    public var name: String
+    public var phase: Phase
+    /// Volumetric flow, L/h.
+    public var flow: Double
+    /// Free acid fed, mol/h H⁺ (aqueous streams).
+    public var acid: Double
+    /// Saponifying base fed, mol/h (organic extractant × saponification × flow).
+    public var base: Double
+    /// "Na" or "NH4": the base's cation.
+    public var baseCation: String
+    /// Extractant fed, mol/h monomer basis.
+    public var extractant: Double
+}

@@ -1,0 +1,90 @@
+import Yams
+
+/// A YAML document as a plain tree whose every node remembers where it came from. Built
+/// from Yams' composed nodes (which keep libyaml's marks), so the rest of the reader never
+/// sees Yams, and overrides can replace nodes before the flowsheet is read.
+struct SourceNode {
+    enum Kind {
+        /// A scalar's text; `isNull` for an empty value, `~` or `null` written plainly.
+        case scalar(String, isNull: Bool)
+        case mapping([(key: SourceNode, value: SourceNode)])
+        case sequence([SourceNode])
+        /// Anchors and aliases are not part of the flowsheet format.
+        case alias
+    }
+
+    var kind: Kind
+    var location: SourceLocation
+
+    var scalarText: String? {
+        if case .scalar(let s, let isNull) = kind, !isNull { return s }
+        return nil
+    }
+
+    var isNull: Bool {
+        if case .scalar(_, let n) = kind { return n }
+        return false
+    }
+
+    var entries: [(key: SourceNode, value: SourceNode)]? {
+        if case .mapping(let e) = kind { return e }
+        return nil
+    }
+
+    var items: [SourceNode]? {
+        if case .sequence(let e) = kind { return e }
+        return nil
+    }
+
+    /// "a mapping", "a list", "a value", "nothing" for messages.
+    var kindDescription: String {
+        switch kind {
+        case .scalar(let s, let isNull): isNull ? "an empty value" : "the value '\(s)'"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+
+    /// Length of the caret underline for this node.
+    var width: Int {
+        if case .scalar(let s, _) = kind { return max(1, s.unicodeScalars.count) }
+        return 1
+    }
+}
+
+/// The lines of an input text, for the caret display.
+struct SourceText {
+    let fileName: String
+    let lines: [Substring]
+
+    init(_ text: String, fileName: String) {
+        self.fileName = fileName
+        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        }
+    }
+
+    func location(line: Int, column: Int) -> SourceLocation {
+        let text = line >= 1 && line <= lines.count ? String(lines[line - 1]) : ""
+        return SourceLocation(file: fileName, line: max(1, line), column: max(1, column), sourceLine: text)
+    }
+
+    /// Converts a composed Yams node, recursively.
+    func tree(_ node: Node) -> SourceNode {
+        let mark = node.mark
+        let loc = location(line: mark?.line ?? 1, column: mark?.column ?? 1)
+        switch node {
+        case .scalar(let s):
+            let plain = s.style == .plain || s.style == .any
+            let isNull = plain && ["", "~", "null", "Null", "NULL"].contains(s.string)
+            return SourceNode(kind: .scalar(s.string, isNull: isNull), location: loc)
+        case .mapping(let m):
+            return SourceNode(kind: .mapping(m.map { (tree($0.key), tree($0.value)) }), location: loc)
+        case .sequence(let q):
+            return SourceNode(kind: .sequence(q.map { tree($0) }), location: loc)
+        case .alias:
+            return SourceNode(kind: .alias, location: loc)
+        }
+    }
+}

@@ -1,0 +1,266 @@
+import Foundation
+
+/// Several cascades linked by their outlets: the raffinate, strip liquor or organic of one
+/// cascade feeding another (or an earlier one, a recycle).
+///
+/// Solution method: the cascades are solved one at a time in an order that puts every
+/// source before its receivers where the links allow it (Kahn's topological order, ties
+/// and cycles broken by position in `cascades`). A link whose source has not been solved
+/// when its receiver is (a *tear* stream, present only with recycles) starts as a
+/// rare-earth-free stream of negligible flow; the whole train is then re-solved by
+/// successive substitution until no linked stream changes by more than
+/// `recycleTolerance` (relative, on its flow and on each element's molar flow) between
+/// two passes.
+public struct CascadeTrain: Sendable, Equatable {
+    /// A feed whose flow and composition are those of another cascade's outlet.
+    public struct Link: Sendable, Equatable {
+        /// Index in `cascades` of the cascade that receives the stream.
+        public var cascade: Int
+        /// Phase of the receiving feed (`aqueousFeeds` or `organicFeeds`) and its index there.
+        public var phase: Phase
+        public var feedIndex: Int
+        /// Index of the cascade whose outlet supplies the stream, and that outlet's name.
+        public var sourceCascade: Int
+        public var sourceOutlet: String
+        /// Free acid of the linked aqueous stream after an adjustment, mol/L; nil keeps the
+        /// outlet's own acidity (mass-action cascades; 0 for the other models).
+        public var acidity: Double?
+
+        public init(cascade: Int, phase: Phase, feedIndex: Int, sourceCascade: Int, sourceOutlet: String, acidity: Double? = nil) {
+            self.cascade = cascade
+            self.phase = phase
+            self.feedIndex = feedIndex
+            self.sourceCascade = sourceCascade
+            self.sourceOutlet = sourceOutlet
+            self.acidity = acidity
+        }
+    }
+
+    /// The cascades; feeds named by a link hold placeholders that the solver overwrites.
+    public var cascades: [Cascade]
+    public var links: [Link]
+    /// Largest relative change of any linked stream between two passes at convergence.
+    public var recycleTolerance: Double
+    /// Most passes over the train when it has recycles.
+    public var maximumRecycleIterations: Int
+
+    public init(cascades: [Cascade], links: [Link] = [], recycleTolerance: Double = 1e-8, maximumRecycleIterations: Int = 200) {
+        self.cascades = cascades
+        self.links = links
+        self.recycleTolerance = recycleTolerance
+        self.maximumRecycleIterations = maximumRecycleIterations
+    }
+
+    /// True when the feed is supplied by a link.
+    public func isLinked(cascade c: Int, phase: Phase, feedIndex: Int) -> Bool {
+        links.contains { $0.cascade == c && $0.phase == phase && $0.feedIndex == feedIndex }
+    }
+
+    /// Outlets of cascade `c` that no link consumes: the train's products.
+    public func productOutletNames(cascade c: Int) -> [String] {
+        let consumed = Set(links.filter { $0.sourceCascade == c }.map(\.sourceOutlet))
+        var names: [String] = []
+        guard let network = try? CascadeNetwork(cascades[c]) else { return [] }
+        for o in network.outlets where !consumed.contains(o.name) && !names.contains(o.name) { names.append(o.name) }
+        return names
+    }
+
+    /// The order cascades are solved in (see the type's documentation).
+    public var solveOrder: [Int] {
+        var remaining = Array(cascades.indices)
+        var done = Set<Int>()
+        var order: [Int] = []
+        while !remaining.isEmpty {
+            let ready = remaining.first { c in
+                links.filter { $0.cascade == c && $0.sourceCascade != c }.allSatisfy { done.contains($0.sourceCascade) }
+            } ?? remaining[0]
+            order.append(ready)
+            done.insert(ready)
+            remaining.removeAll { $0 == ready }
+        }
+        return order
+    }
+
+    /// True when some link's source is solved after (or is) its receiver.
+    public var hasRecycles: Bool {
+        let position = Dictionary(uniqueKeysWithValues: solveOrder.enumerated().map { ($1, $0) })
+        return links.contains { position[$0.sourceCascade]! >= position[$0.cascade]! }
+    }
+}
+
+/// Why a train solve stopped.
+public enum TrainOutcome: Sendable, Equatable {
+    case converged
+    /// A cascade did not converge; its own outcome explains why.
+    case cascadeFailed(cascade: String, outcome: SolveOutcome)
+    /// Successive substitution over the recycles did not settle.
+    case recycleNotConverged(passes: Int, change: Double)
+
+    public var isConverged: Bool { self == .converged }
+
+    public var code: String {
+        switch self {
+        case .converged: "converged"
+        case .cascadeFailed(_, let o): o.code
+        case .recycleNotConverged: "recycle-not-converged"
+        }
+    }
+
+    public var explanation: String {
+        switch self {
+        case .converged: "converged"
+        case .cascadeFailed(let name, let o): "cascade '\(name)': \(o.explanation)"
+        case .recycleNotConverged(let k, let change):
+            "the recycles did not settle in \(k) passes (last relative change \(change)); raise the pass limit or check that the recycle loop has an outlet for every element"
+        }
+    }
+}
+
+/// Progress of a train solve, for a caller that shows it.
+public struct TrainProgress: Sendable {
+    public var pass: Int
+    public var cascade: String
+    public var position: Int
+    public var count: Int
+}
+
+/// The solution of a train: one result per cascade (in `train.cascades` order).
+public struct TrainResult: Sendable {
+    public let train: CascadeTrain
+    public let results: [CascadeResult]
+    public let outcome: TrainOutcome
+    /// Passes over the train (1 without recycles).
+    public let passes: Int
+    /// Largest relative change of a linked stream in the last pass (0 without recycles).
+    public let recycleChange: Double
+    /// The cascades as finally solved (linked feeds filled in).
+    public var solvedCascades: [Cascade] { results.map(\.cascade) }
+
+    /// Newton iterations over all cascades and passes.
+    public let totalIterations: Int
+
+    /// Rare earth of element j fed to the train from outside (linked feeds excluded), mol/h.
+    public func freshFeed(element j: Int, elements: [Element]) -> Double {
+        var total = 0.0
+        for (c, r) in results.enumerated() {
+            guard let k = r.cascade.elements.firstIndex(of: elements[j]) else { continue }
+            for (i, f) in r.cascade.aqueousFeeds.enumerated() where !train.isLinked(cascade: c, phase: .aqueous, feedIndex: i) {
+                total += f.flow * f.concentrations[k]
+            }
+            for (i, f) in r.cascade.organicFeeds.enumerated() where !train.isLinked(cascade: c, phase: .organic, feedIndex: i) {
+                total += f.flow * f.concentrations[k]
+            }
+        }
+        return total
+    }
+
+    /// The train's products: every outlet no link consumes, with its cascade's index.
+    public var products: [(cascade: Int, outlet: OutletStream)] {
+        var out: [(Int, OutletStream)] = []
+        for (c, r) in results.enumerated() {
+            let names = train.productOutletNames(cascade: c)
+            for name in names { if let o = r.outlet(named: name) { out.append((c, o)) } }
+        }
+        return out
+    }
+}
+
+/// Solves a `CascadeTrain` (see its documentation for the method).
+public enum TrainSolver {
+    public static func solve(_ train: CascadeTrain, options: SolveOptions = SolveOptions(),
+                             progress: (@Sendable (TrainProgress) -> Void)? = nil) throws(CascadeSpecificationError) -> TrainResult {
+        var cascades = train.cascades
+        let order = train.solveOrder
+        // Tear streams start free of rare earth with a negligible flow.
+        for link in train.links {
+            let c = link.cascade
+            switch link.phase {
+            case .aqueous:
+                cascades[c].aqueousFeeds[link.feedIndex].flow = 1e-9
+                cascades[c].aqueousFeeds[link.feedIndex].concentrations = cascades[c].elements.map { _ in 0 }
+            case .organic:
+                cascades[c].organicFeeds[link.feedIndex].flow = 1e-9
+                cascades[c].organicFeeds[link.feedIndex].concentrations = cascades[c].elements.map { _ in 0 }
+            }
+        }
+        var results: [CascadeResult?] = Array(repeating: nil, count: cascades.count)
+        var passes = 0
+        var change = 0.0
+        var iterations = 0
+        let recycles = train.hasRecycles
+        repeat {
+            passes += 1
+            change = 0
+            for (position, c) in order.enumerated() {
+                // Fill the linked feeds of c from their sources' latest results.
+                for link in train.links where link.cascade == c {
+                    guard let source = results[link.sourceCascade], let outlet = source.outlet(named: link.sourceOutlet) else { continue }
+                    change = max(change, fill(&cascades[c], link: link, from: outlet, of: source))
+                }
+                progress?(TrainProgress(pass: passes, cascade: cascades[c].name, position: position + 1, count: order.count))
+                let r = try CascadeSolver.solve(cascades[c], options: options)
+                iterations += r.iterations
+                results[c] = r
+                if !r.outcome.isConverged {
+                    return TrainResult(train: train, results: complete(results, cascades, options), outcome: .cascadeFailed(cascade: cascades[c].name, outcome: r.outcome),
+                                       passes: passes, recycleChange: change, totalIterations: iterations)
+                }
+            }
+            if !recycles { change = 0; break }
+            // A pass that changed nothing linked is a fixed point.
+            if passes > 1 && change <= train.recycleTolerance { break }
+        } while passes < train.maximumRecycleIterations
+        let outcome: TrainOutcome = change <= train.recycleTolerance || !recycles ? .converged : .recycleNotConverged(passes: passes, change: change)
+        return TrainResult(train: train, results: results.map { $0! }, outcome: outcome, passes: passes,
+                           recycleChange: change, totalIterations: iterations)
+    }
+
+    /// Results for cascades never reached are solved once so that every slot has a value.
+    static func complete(_ results: [CascadeResult?], _ cascades: [Cascade], _ options: SolveOptions) -> [CascadeResult] {
+        results.enumerated().compactMap { c, r in r ?? (try? CascadeSolver.solve(cascades[c], options: options)) }
+    }
+
+    /// Largest relative change of a stream: of its flow, and of each element's molar flow
+    /// relative to the stream's total rare-earth flow.
+    static func streamChange(flow: Double, concentrations: [Double], newFlow: Double, newConcentrations: [Double]) -> Double {
+        let old = concentrations.map { $0 * flow }, new = newConcentrations.map { $0 * newFlow }
+        let scale = max(max(old.reduce(0, +), new.reduce(0, +)), 1e-300)
+        var change = abs(flow - newFlow) / max(max(flow, newFlow), 1e-300)
+        for (a, b) in zip(old, new) { change = max(change, abs(a - b) / scale) }
+        return change
+    }
+
+    /// Writes the outlet into the linked feed; returns the relative change.
+    static func fill(_ cascade: inout Cascade, link: CascadeTrain.Link, from outlet: OutletStream, of source: CascadeResult) -> Double {
+        // Map the source's elements onto the receiver's.
+        let concentrations = cascade.elements.map { e in
+            source.cascade.elements.firstIndex(of: e).map { outlet.concentrations[$0] } ?? 0
+        }
+        var change = 0.0
+        switch link.phase {
+        case .aqueous:
+            var f = cascade.aqueousFeeds[link.feedIndex]
+            change = streamChange(flow: f.flow, concentrations: f.concentrations, newFlow: outlet.flow, newConcentrations: concentrations)
+            f.flow = outlet.flow
+            f.concentrations = concentrations
+            f.acidity = link.acidity ?? outlet.acidity ?? 0
+            let stage = outlet.stage - 1
+            f.cation = source.aqueousCation.map { $0[stage] } ?? 0
+            cascade.aqueousFeeds[link.feedIndex] = f
+        case .organic:
+            var f = cascade.organicFeeds[link.feedIndex]
+            change = streamChange(flow: f.flow, concentrations: f.concentrations, newFlow: outlet.flow, newConcentrations: concentrations)
+            f.flow = outlet.flow
+            f.concentrations = concentrations
+            if let network = try? CascadeNetwork(source.cascade) {
+                let stage = outlet.stage - 1
+                let extractant = network.extractantConcentration[stage]
+                f.extractant = extractant
+                let ca = source.organicCation.map { $0[stage] } ?? 0
+                f.saponification = extractant > 0 ? min(max(ca / extractant, 0), 0.999) : 0
+            }
+            cascade.organicFeeds[link.feedIndex] = f
+        }
+        return change
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import SXModel
+
+/// Output formats of a run report.
+public enum ReportFormat: String, Sendable, CaseIterable {
+    case text, json, csv
+}
+
+/// What to include beyond the product summary.
+public struct ReportOptions: Sendable {
+    /// Stage-by-stage tables (aqueous and organic concentrations, D, pH, loading).
+    public var profiles = false
+    public init(profiles: Bool = false) { self.profiles = profiles }
+}
+
+extension RunReport {
+    /// Writes the report in `format` to `stream`.
+    public func write<Target: TextOutputStream>(_ format: ReportFormat, options: ReportOptions = ReportOptions(), to stream: inout Target) {
+        switch format {
+        case .text: writeText(options: options, to: &stream)
+        case .json: stream.write(json(options: options).rendered() + "\n")
+        case .csv: writeCSV(options: options, to: &stream)
+        }
+    }
+
+    /// The report as a string.
+    public func rendered(_ format: ReportFormat, options: ReportOptions = ReportOptions()) -> String {
+        var s = ""
+        write(format, options: options, to: &s)
+        return s
+    }
+}
+
+/// Number formatting shared by the writers (fixed, documented precision: golden files
+/// compare numbers at this precision).
+enum Fmt {
+    static func g(_ x: Double, _ digits: Int = 4) -> String {
+        guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+        if x == 0 { return "0" }
+        return String(format: "%.\(digits)g", x)
+    }
+    static func f(_ x: Double, _ decimals: Int) -> String {
+        guard x.isFinite else { return x.isNaN ? "nan" : "inf" }
+        let s = String(format: "%.\(decimals)f", x)
+        return s.hasPrefix("-") && Double(s) == 0 ? String(s.dropFirst()) : s
+    }
+    static func e(_ x: Double, _ digits: Int = 2) -> String {
+        guard x.isFinite else { return x.isNaN ? "nan" : "inf" }
+        return String(format: "%.\(digits)e", x)
+    }
+    /// Percent with 4 decimals; tiny values in scientific notation so impurities stay visible.
+    static func pct(_ fraction: Double) -> String {
+        let p = fraction * 100
+        if p != 0 && abs(p) < 0.001 { return e(p, 2) }
+        return f(p, 4)
+    }
+    static func pad(_ s: String, _ width: Int, right: Bool = true) -> String {
+        let n = s.count
+        if n >= width { return s }
+        return right ? String(repeating: " ", count: width - n) + s : s + String(repeating: " ", count: width - n)
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import SXFlowsheet
+import SXModel
+
+/// Everything a run report shows, computed once from a flowsheet and its solution; the
+/// text, JSON and CSV writers only format it. Units: flows L/h, concentrations mol/L and
+/// g/L REO, purities and recoveries as fractions (writers print %), masses kg and t.
+public struct RunReport: Sendable {
+    public struct Product: Sendable {
+        public var name: String
+        public var cascade: String
+        public var phase: Phase
+        public var stage: Int
+        /// L/h.
+        public var flow: Double
+        /// mol/L per element (flowsheet order).
+        public var concentrations: [Double]
+        /// g/L of each element's oxide.
+        public var oxideConcentrations: [Double]
+        /// Oxide-basis purity per element, fraction.
+        public var purity: [Double]
+        /// Recovery of each element from the fresh feeds, fraction.
+        public var recovery: [Double]
+        /// Total REO, g/L.
+        public var totalOxide: Double { oxideConcentrations.reduce(0, +) }
+        /// REO throughput, t/y at the flowsheet's operating hours.
+        public var oxideTonnesPerYear: Double
+        /// Free acid, mol/L (mass-action aqueous products).
+        public var acidity: Double?
+    }
+
+    public struct TargetCheck: Sendable {
+        public var target: ProductTarget
+        public var purity: Double
+        public var recovery: Double
+        public var purityMet: Bool
+        public var recoveryMet: Bool
+        public var passed: Bool { purityMet && recoveryMet }
+    }
+
+    public struct CascadeSummary: Sendable {
+        public var name: String
+        public var sections: [(name: String, stages: Int, model: String, efficiency: Double)]
+        public var stageCount: Int
+        public var outcome: SolveOutcome
+        public var iterations: Int
+        public var continuationSteps: Int
+        public var residualNorm: Double
+        /// (fed − out)/fed per element of the cascade (flowsheet order; 0 when not fed).
+        public var closure: [Double]
+    }
+
+    public struct Reagents: Sendable {
+        /// Fresh free acid fed, mol/h H⁺ (as HCl).
+        public var acid: Double
+        /// Saponifying base fed, mol/h, and its cation ("Na" → NaOH, "NH4" → NH3).
+        public var base: Double
+        public var baseCation: String
+        /// Fresh rare-earth feed, kg/h REO.
+        public var oxideFed: Double
+        /// Extractant fed with the fresh organic streams, mol/h.
+        public var extractant: Double
+        public var baseFormula: String { baseCation == "NH4" ? "NH3" : "NaOH" }
+        /// g/mol of HCl and of the base (IUPAC atomic weights: H 1.008, Cl 35.45, Na 22.990, O 15.999, N 14.007).
+        public static let hclMolarMass = 36.458
+        public var baseMolarMass: Double { baseCation == "NH4" ? 17.031 : 39.997 }
+        public var acidKgPerHour: Double { acid * Reagents.hclMolarMass / 1000 }
+        public var baseKgPerHour: Double { base * baseMolarMass / 1000 }
+        /// kg of reagent per tonne of REO fed (nil when no REO is fed).
+        public var acidKgPerTonne: Double? { oxideFed > 0 ? acidKgPerHour / (oxideFed / 1000) : nil }
+        public var baseKgPerTonne: Double? { oxideFed > 0 ? baseKgPerHour / (oxideFed / 1000) : nil }
+    }
+
+    public var flowsheetName: String
+    public var fileName: String
+    public var elements: [Element]
+    public var outcome: TrainOutcome
+    public var passes: Int
+    public var recycleChange: Double
+    public var cascades: [CascadeSummary]
+    public var products: [Product]
+    public var targets: [TargetCheck]
+    public var reagents: Reagents
+    public var equilibria: [EquilibriumSet]
+    public var operatingHours: Double
+    /// Wall-clock seconds of the solve, when measured (omitted from golden files).
+    public var seconds: Double?
+    /// The solution itself, for the stage profiles.
+    public var results: [CascadeResult]
+    public var warnings: [Diagnostic]
+
+    /// True when every target passes (and the solve converged); nil without targets.
+    public var targetsMet: Bool? { targets.isEmpty ? nil : targets.allSatisfy(\.passed) }
+
+    public init(flowsheet: Flowsheet, fileName: String, result: TrainResult, seconds: Double? = nil) {
+        let elements = flowsheet.elements
+        self.flowsheetName = flowsheet.name
+        self.fileName = fileName
+        self.elements = elements
+        self.outcome = result.outcome
+        self.passes = result.passes
+        self.recycleChange = result.recycleChange
+        self.equilibria = flowsheet.equilibria
+        self.operatingHours = flowsheet.operatingHours
+        self.seconds = seconds
+        self.results = result.results
+        self.warnings = flowsheet.warnings
+        let fresh = elements.indices.map { result.freshFeed(element: $0, elements: elements) }
+        cascades = result.results.map { r in
+            let closure = r.massBalanceClosure
+            return CascadeSummary(
+                name: r.cascade.name,
+                sections: r.cascade.sections.map { ($0.name, $0.stageCount, $0.equilibrium.modelName, $0.murphreeEfficiency) },
+                stageCount: r.cascade.stageCount, outcome: r.outcome, iterations: r.iterations,
+                continuationSteps: r.continuationSteps, residualNorm: r.residualNorm,
+                closure: elements.map { e in r.cascade.elements.firstIndex(of: e).map { closure[$0] } ?? 0 })
+        }
+        let hours = flowsheet.operatingHours
+        products = result.products.map { c, o in
+            let cascade = result.results[c].cascade
+            let conc = elements.map { e in cascade.elements.firstIndex(of: e).map { o.concentrations[$0] } ?? 0 }
+            let oxide = zip(elements, conc).map { $0.oxideMassPerMole * $1 }
+            let total = oxide.reduce(0, +)
+            return Product(name: o.name, cascade: cascade.name, phase: o.phase, stage: o.stage, flow: o.flow,
+                           concentrations: conc, oxideConcentrations: oxide,
+                           purity: oxide.map { total > 0 ? $0 / total : 0 },
+                           recovery: elements.indices.map { fresh[$0] > 0 ? o.flow * conc[$0] / fresh[$0] : 0 },
+                           oxideTonnesPerYear: total * o.flow * hours / 1e6, acidity: o.acidity)
+        }
+        let products = self.products
+        let converged = result.outcome.isConverged
+        targets = flowsheet.targets.compactMap { t in
+            guard let p = products.first(where: { $0.name == t.product }), let j = elements.firstIndex(of: t.element) else { return nil }
+            let purity = p.purity[j], recovery = p.recovery[j]
+            return TargetCheck(target: t, purity: purity, recovery: recovery,
+                               purityMet: converged && (t.minimumPurity.map { purity >= $0 } ?? true),
+                               recoveryMet: converged && (t.minimumRecovery.map { recovery >= $0 } ?? true))
+        }
+        var acid = 0.0, base = 0.0, extractant = 0.0
+        var cation = "Na"
+        for s in flowsheet.reagentStreams {
+            acid += s.acid
+            base += s.base
+            extractant += s.extractant
+            if s.base > 0 { cation = s.baseCation }
+        }
+        let oxideFed = zip(elements, fresh).reduce(0) { $0 + $1.0.oxideMassPerMole * $1.1 } / 1000
+        reagents = Reagents(acid: acid, base: base, baseCation: cation, oxideFed: oxideFed, extractant: extractant)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import SXFlowsheet
+import SXModel
+
+extension RunReport {
+    func writeText<Target: TextOutputStream>(options: ReportOptions, to out: inout Target) {
+        let line = String(repeating: "=", count: 78)
+        out.write("\(line)\nSXSim run: \(flowsheetName)\n")
+        out.write("file: \(fileName)    elements: \(elements.map(\.symbol).joined(separator: " "))\n\(line)\n")
+        let status: String
+        switch (outcome.isConverged, targetsMet) {
+        case (false, _): status = "SOLVER DID NOT CONVERGE: \(outcome.explanation)"
+        case (true, .some(true)): status = "converged; all targets PASS"
+        case (true, .some(false)): status = "converged; some targets FAIL"
+        case (true, nil): status = "converged; no targets set"
+        }
+        out.write("status: \(status)\n")
+
+        if !products.isEmpty {
+            out.write("\nProducts\n--------\n")
+            for p in products {
+                out.write("\(p.name)  (cascade \(p.cascade), \(p.phase.rawValue) from stage \(p.stage))\n")
+                out.write("  flow \(Fmt.g(p.flow)) L/h   total \(Fmt.g(p.totalOxide)) g/L REO   \(Fmt.g(p.oxideTonnesPerYear)) t/y REO at \(Fmt.g(operatingHours)) h/y")
+                if let h = p.acidity { out.write("   free acid \(Fmt.g(h)) mol/L") }
+                out.write("\n")
+                out.write("  " + Fmt.pad("element", 8, right: false) + Fmt.pad("mol/L", 12) + Fmt.pad("g/L REO", 12) + Fmt.pad("oxide", 8)
+                          + Fmt.pad("purity %", 12) + Fmt.pad("recovery %", 12) + "\n")
+                for (j, e) in elements.enumerated() {
+                    out.write("  " + Fmt.pad(e.symbol, 8, right: false) + Fmt.pad(Fmt.e(p.concentrations[j], 4), 12)
+                              + Fmt.pad(Fmt.e(p.oxideConcentrations[j], 4), 12) + Fmt.pad(e.oxideFormula, 8)
+                              + Fmt.pad(Fmt.pct(p.purity[j]), 12) + Fmt.pad(Fmt.pct(p.recovery[j]), 12) + "\n")
+                }
+            }
+        }
+
+        if !targets.isEmpty {
+            out.write("\nTargets\n-------\n")
+            for t in targets {
+                var parts: [String] = []
+                if let m = t.target.minimumPurity {
+                    parts.append("\(t.target.element.oxideFormula) purity \(Fmt.pct(t.purity)) % (min \(Fmt.pct(m)) %) \(t.purityMet ? "PASS" : "FAIL")")
+                }
+                if let m = t.target.minimumRecovery {
+                    parts.append("\(t.target.element.symbol) recovery \(Fmt.pct(t.recovery)) % (min \(Fmt.pct(m)) %) \(t.recoveryMet ? "PASS" : "FAIL")")
+                }
+                out.write("\(t.passed ? "PASS" : "FAIL")  \(t.target.product): " + parts.joined(separator: "; ") + "\n")
+            }
+        }
+
+        out.write("\nReagents (fresh streams)\n------------------------\n")
+        out.write("  REO fed        \(Fmt.g(reagents.oxideFed)) kg/h\n")
+        out.write("  acid (HCl)     \(Fmt.g(reagents.acid)) mol/h = \(Fmt.g(reagents.acidKgPerHour)) kg/h" +
+                  (reagents.acidKgPerTonne.map { " = \(Fmt.g($0)) kg/t REO fed" } ?? "") + "\n")
+        out.write("  base (\(reagents.baseFormula))\(String(repeating: " ", count: max(1, 7 - reagents.baseFormula.count)))\(Fmt.g(reagents.base)) mol/h = \(Fmt.g(reagents.baseKgPerHour)) kg/h" +
+                  (reagents.baseKgPerTonne.map { " = \(Fmt.g($0)) kg/t REO fed" } ?? "") + "\n")
+        if reagents.extractant > 0 { out.write("  extractant     \(Fmt.g(reagents.extractant)) mol/h circulating (monomer basis)\n") }
+
+        out.write("\nSolver\n------\n")
+        out.write("  outcome: \(outcome.code)" + (outcome.isConverged ? "" : " (\(outcome.explanation))") + "\n")
+        if passes > 1 { out.write("  recycle passes: \(passes), last relative change \(Fmt.e(recycleChange))\n") }
+        for c in cascades {
+            let worst = c.closure.map(abs).max() ?? 0
+            out.write("  \(c.name): \(c.stageCount) stages (" + c.sections.map { "\($0.name) \($0.stages) \($0.model)" + ($0.efficiency < 1 ? " E=\(Fmt.g($0.efficiency, 3))" : "") }.joined(separator: ", ") + ")\n")
+            out.write("    \(c.outcome.code), \(c.iterations) Newton iterations" + (c.continuationSteps > 0 ? ", \(c.continuationSteps) continuation steps" : "")
+                      + ", residual \(Fmt.e(c.residualNorm, 1)), mass-balance closure \(worst < 1e-12 ? "< 1e-12" : Fmt.e(worst, 1))\n")
+        }
+        if let s = seconds { out.write("  time: \(Fmt.f(s * 1000, 1)) ms\n") }
+
+        if !equilibria.isEmpty {
+            out.write("\nEquilibrium data\n----------------\n")
+            for e in equilibria {
+                out.write("  \(e.name) (\(e.model)): \(e.provenance.status.uppercased()); \(e.provenance.source)" + (e.provenance.conditions.map { "; \($0)" } ?? "") + "\n")
+            }
+        }
+        for w in warnings { out.write("\nwarning: \(w.location): [\(w.id.code)] \(w.message)\n") }
+        if options.profiles { writeProfiles(to: &out) }
+    }
+
+    func writeProfiles<Target: TextOutputStream>(to out: inout Target) {
+        for r in results {
+            let c = r.cascade
+            out.write("\nStage profile: \(c.name)  (stage 1 = raffinate end; x aqueous, y organic in mol/L)\n")
+            var header = Fmt.pad("stage", 6) + " " + Fmt.pad("section", 11, right: false)
+            for e in c.elements { header += Fmt.pad("x " + e.symbol, 11) }
+            for e in c.elements { header += Fmt.pad("y " + e.symbol, 11) }
+            for e in c.elements { header += Fmt.pad("D " + e.symbol, 10) }
+            if r.pH != nil { header += Fmt.pad("pH", 7) }
+            header += Fmt.pad("loading", 10)
+            out.write(header + "\n")
+            let d = r.distributionRatios, ph = r.pH, loading = r.organicLoading
+            let ranges = c.sectionStageRanges
+            for i in 0..<r.stageCount {
+                let section = ranges.firstIndex { $0.contains(i + 1) }.map { c.sections[$0].name } ?? ""
+                var row = Fmt.pad(String(i + 1), 6) + " " + Fmt.pad(section, 11, right: false)
+                for j in c.elements.indices { row += Fmt.pad(Fmt.e(r.aqueous[i][j], 3), 11) }
+                for j in c.elements.indices { row += Fmt.pad(Fmt.e(r.organic[i][j], 3), 11) }
+                for j in c.elements.indices { row += Fmt.pad(Fmt.g(d[i][j], 4), 10) }
+                if let ph { row += Fmt.pad(Fmt.f(ph[i], 2), 7) }
+                row += Fmt.pad(Fmt.g(loading[i], 4), 10)
+                out.write(row + "\n")
+            }
+        }
+    }
+}

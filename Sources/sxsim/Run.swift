@@ -1,0 +1,59 @@
+import ArgumentParser
+import SXFlowsheet
+import SXModel
+import SXReport
+
+extension ReportFormat: ExpressibleByArgument {}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Solve a flowsheet and report purity, recovery and targets.",
+        discussion: """
+            Prints, for each product stream, its flow, composition (mol/L and g/L REO), the oxide-basis \
+            purity and recovery of each element, PASS/FAIL against the targets, reagent use per tonne \
+            of REO fed, and a solver summary.
+
+            Exit codes: 0 all targets met, 1 a target missed, 2 input error, 3 solver did not converge, \
+            64 usage, 66 unreadable input, 73 output not written.
+            """)
+
+    @OptionGroup var flowsheet: FlowsheetOptions
+
+    @Option(name: .shortAndLong, help: "Report format: text, json or csv.")
+    var format: ReportFormat = .text
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "path"))
+    var output: String?
+
+    @Flag(help: "Replace the --output file if it exists.")
+    var force = false
+
+    @Flag(help: "Add the stage-by-stage profiles (concentrations, D, pH, loading).")
+    var profiles = false
+
+    @Flag(name: .customLong("no-timing"), help: "Leave the solve time out of the report (reproducible output).")
+    var noTiming = false
+
+    @Flag(name: .shortAndLong, help: "Show no progress, even on a terminal.")
+    var quiet = false
+
+    @Sendable static func showProgress(_ p: TrainProgress) {
+        let pass = p.pass > 1 ? ", pass \(p.pass)" : ""
+        FileIO.writeError("\rsolving \(p.cascade) (\(p.position)/\(p.count)\(pass))…\u{1B}[K")
+    }
+
+    func run() throws {
+        let overrides = try flowsheet.parsedOverrides()
+        let text = try FileIO.read(flowsheet.file)
+        let showProgress = !quiet && FileIO.standardErrorIsTerminal
+        let progress: (@Sendable (TrainProgress) -> Void)? = showProgress ? Run.showProgress : nil
+        let result = Pipeline.run(text: text, fileName: flowsheet.file == "-" ? "<stdin>" : flowsheet.file, overrides: overrides,
+                                  format: format, options: ReportOptions(profiles: profiles), measureTime: !noTiming, progress: progress)
+        if showProgress { FileIO.writeError("\r\u{1B}[K") }
+        FileIO.writeError(result.standardError)
+        if !result.standardOutput.isEmpty {
+            if let output { try FileIO.write(result.standardOutput, to: output, force: force) } else { FileIO.writeOutput(result.standardOutput) }
+        }
+        if result.status != .ok { throw ExitCode(result.status.exitCode) }
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// The `sxsim` root command. Subcommands are registered in one line so that others can
+/// append theirs (design and sweep).
+@main
+struct SXSimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sxsim",
+        abstract: "Steady-state simulation of rare-earth solvent-extraction cascades.",
+        discussion: """
+            Describe a flowsheet in a YAML file (see 'sxsim template' and docs/flowsheet-format.md), \
+            check it with 'sxsim check FILE' and solve it with 'sxsim run FILE'.
+
+            Exit codes: 0 ok, 1 product targets missed, 2 input error, 3 solver did not converge, \
+            64 usage error, 66 input file unreadable, 73 output file not written.
+            """,
+        version: "0.1.0",
+        subcommands: [Run.self, Check.self, Template.self, Design.self, Sweep.self]
+    )
+}

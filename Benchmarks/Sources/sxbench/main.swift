@@ -1,0 +1,266 @@
+// sxbench: times the benchmark grid with a monotonic clock and prints markdown.
+//
+//   sxbench table [--quick] [--filter TEXT]    results table (README.md, via run.sh)
+//   sxbench peak CASE                          one cold solve; peak resident memory of this process
+//   sxbench loop CASE [--dense]                allocations and time inside the Newton loop
+//
+// CASE is written as in the table, e.g. mass-action/500x6/band.
+// Allocation counts need the malloc interposer preloaded (run.sh does this); without it
+// they print as "n/a".
+import BenchmarkCases
+import Foundation
+import SXModel
+import SXNumerics
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - Clocks and counters
+
+func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// Peak resident set size of this process so far, bytes (Linux `VmHWM`).
+func peakResidentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return kb * 1024
+    }
+    return 0
+}
+
+/// Counts malloc calls through ordo-one's malloc interposer when its library is preloaded
+/// (`LD_PRELOAD=.../libMallocInterposerSwift.so`, as run.sh does). The C entry points are
+/// looked up at run time, so this tool builds and runs without it.
+enum Allocations {
+    typealias Toggle = @convention(c) () -> Void
+    typealias Stats = @convention(c) (UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?,
+                                      UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?,
+                                      UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?) -> Void
+    nonisolated(unsafe) static let handle = dlopen(nil, RTLD_NOW)
+    static let enable: Toggle? = symbol("malloc_interposer_enable")
+    static let disable: Toggle? = symbol("malloc_interposer_disable")
+    static let reset: Toggle? = symbol("malloc_interposer_reset")
+    static let statistics: Stats? = symbol("malloc_interposer_get_stats")
+
+    static func symbol<T>(_ name: String) -> T? {
+        guard let p = dlsym(handle, name) else { return nil }
+        return unsafeBitCast(p, to: T.self)
+    }
+
+    static var available: Bool { enable != nil && disable != nil && reset != nil && statistics != nil }
+
+    /// malloc calls (malloc, calloc, realloc, posix_memalign, ...) made by `body`; nil without the interposer.
+    static func count<R>(_ body: () throws -> R) rethrows -> (R, Int?) {
+        guard available else { return (try body(), nil) }
+        reset!()
+        enable!()
+        let r = try body()
+        disable!()
+        var count: Int64 = 0, bytes: Int64 = 0, small: Int64 = 0, large: Int64 = 0, frees: Int64 = 0, freed: Int64 = 0
+        statistics!(&count, &bytes, &small, &large, &frees, &freed)
+        return (r, Int(count))
+    }
+}
+
+// MARK: - Measurement
+
+struct Timing {
+    var medianWall: Double
+    var medianCPU: Double
+    var repetitions: Int
+}
+
+/// Repeats `body` until `minimumRepetitions` runs and `budget` seconds, at most `maximumRepetitions`.
+func measure(minimumRepetitions: Int = 5, maximumRepetitions: Int = 31, budget: Double = 1.0,
+             _ body: () -> Void) -> Timing {
+    var walls: [Double] = [], cpus: [Double] = []
+    let begin = monotonicSeconds()
+    repeat {
+        let c0 = processCPUSeconds(), w0 = monotonicSeconds()
+        body()
+        let w1 = monotonicSeconds(), c1 = processCPUSeconds()
+        walls.append(w1 - w0)
+        cpus.append(c1 - c0)
+        // A single slow run: do not insist on five of them.
+        if walls.count == 1 && walls[0] > budget { break }
+    } while walls.count < maximumRepetitions && (walls.count < minimumRepetitions || monotonicSeconds() - begin < budget)
+    func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
+    }
+    return Timing(medianWall: median(walls), medianCPU: median(cpus), repetitions: walls.count)
+}
+
+func parseCase(_ text: String) -> BenchmarkCase? {
+    let parts = text.split(separator: "/")
+    guard parts.count >= 2, let model = StandardCascades.Model(rawValue: String(parts[0])) else { return nil }
+    let size = parts[1].split(separator: "x").compactMap { Int($0) }
+    guard size.count == 2 else { return nil }
+    let solver = parts.count > 2 ? LinearSolverKind(rawValue: String(parts[2])) ?? .band : .band
+    return BenchmarkCase(model: model, stages: size[0], elements: size[1], solver: solver)
+}
+
+func ms(_ seconds: Double) -> String {
+    let v = seconds * 1000
+    if v >= 100 { return String(format: "%.0f", v) }
+    if v >= 10 { return String(format: "%.1f", v) }
+    if v >= 1 { return String(format: "%.2f", v) }
+    return String(format: "%.3f", v)
+}
+
+func machineDescription() -> String {
+    let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+        .map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+    return "\(ProcessInfo.processInfo.activeProcessorCount) logical CPUs (nproc), \(model)"
+}
+
+// MARK: - Commands
+
+/// Per-iteration time of the Newton loop alone (set-up excluded), for the dense comparison.
+func newtonIterationSeconds(_ c: BenchmarkCase, solver: LinearSolverKind, iterations: Int) -> Double? {
+    guard var probe = try? NewtonLoopProbe(c, linearSolver: solver, maximumIterations: iterations) else { return nil }
+    var performed = 1
+    let t = measure(minimumRepetitions: solver == .dense ? 1 : 5, maximumRepetitions: solver == .dense ? 3 : 31, budget: 0.5) {
+        probe.reset()
+        performed = max(1, probe.iterate().iterations)
+    }
+    return t.medianWall / Double(performed)
+}
+
+struct Row {
+    var c: BenchmarkCase
+    var result: CascadeResult
+    var timing: Timing
+    var mallocs: Int?
+    var denseSolve: Double?          // seconds per solve, measured
+    var denseEstimated: Bool = false // per-iteration time × band iterations
+    var speedup: Double?
+}
+
+func table(quick: Bool, filter: String?) {
+    let stageCounts = quick ? [10, 50, 100] : BenchmarkGrid.stageCounts
+    var rows: [Row] = []
+    for model in StandardCascades.Model.allCases {
+        for ne in BenchmarkGrid.elementCounts {
+            for n in stageCounts {
+                let c = BenchmarkCase(model: model, stages: n, elements: ne)
+                if let filter, !c.description.contains(filter) { continue }
+                let w0 = monotonicSeconds(), c0 = processCPUSeconds()
+                let (result, mallocs) = Allocations.count { c.solve() }
+                let first = Timing(medianWall: monotonicSeconds() - w0, medianCPU: processCPUSeconds() - c0, repetitions: 1)
+                // A solve slower than 2 s (a non-converging one, typically) is timed once.
+                let timing = first.medianWall > 2 ? first : measure { _ = c.solve() }
+                var row = Row(c: c, result: result, timing: timing, mallocs: mallocs)
+                var mode = BenchmarkGrid.denseMode(for: c)
+                // A band solve that does not converge would make the dense one run to the
+                // iteration limit at O(N³) per step: compare per iteration instead.
+                if mode == .fullSolve && (!result.outcome.isConverged || result.continuationSteps > 0) { mode = .perIteration }
+                switch mode {
+                case .fullSolve:
+                    let d = c.with(.dense)
+                    let dt = measure(minimumRepetitions: 3, maximumRepetitions: 7, budget: 2) { _ = d.solve() }
+                    row.denseSolve = dt.medianWall
+                    row.speedup = dt.medianWall / timing.medianWall
+                case .perIteration:
+                    let cap = BenchmarkGrid.denseIterationCap
+                    if let dense = newtonIterationSeconds(c, solver: .dense, iterations: cap),
+                       let band = newtonIterationSeconds(c, solver: .band, iterations: cap) {
+                        row.denseSolve = dense * Double(max(result.iterations, 1))
+                        row.denseEstimated = true
+                        row.speedup = dense / band
+                    }
+                case .skipped:
+                    break
+                }
+                FileHandle.standardError.write("\(c): \(result.outcome.code) \(result.iterations) it, \(ms(timing.medianWall)) ms\n".data(using: .utf8)!)
+                rows.append(row)
+            }
+        }
+    }
+
+    print("Machine: \(machineDescription()). Release build; one process; median of the repetitions shown.")
+    print("")
+    print("| model | stages × elements | unknowns | outcome | Newton iterations | time per solve (ms) | CPU per solve (ms) | time per iteration (ms) | reps | mallocs per solve | dense per solve (ms) | band speed-up |")
+    print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows {
+        let it = r.result.iterations
+        let outcome = r.result.outcome.isConverged
+            ? (r.result.continuationSteps > 0 ? "converged (\(r.result.continuationSteps) continuation steps)" : "converged")
+            : r.result.outcome.code
+        let dense = r.denseSolve.map { (r.denseEstimated ? "≈" : "") + ms($0) } ?? "–"
+        let speed = r.speedup.map { String(format: "%.0f×", $0) + (r.denseEstimated ? " (per iteration)" : "") } ?? "–"
+        print("| \(r.c.model.rawValue) | \(r.c.stages) × \(r.c.elements) | \(r.c.unknowns) | \(outcome) | \(it) | \(ms(r.timing.medianWall)) | \(ms(r.timing.medianCPU)) | \(ms(r.timing.medianWall / Double(max(it, 1)))) | \(r.timing.repetitions) | \(r.mallocs.map(String.init) ?? "n/a") | \(dense) | \(speed) |")
+    }
+
+    // Growth from 500 to 1000 stages.
+    print("")
+    print("Growth, time per solve at 1000 stages over 500 stages (target ≤ 2.5):")
+    print("")
+    print("| model | elements | 1000 / 500 | iterations 500 → 1000 |")
+    print("|---|---:|---:|---|")
+    for model in StandardCascades.Model.allCases {
+        for ne in BenchmarkGrid.elementCounts {
+            guard let a = rows.first(where: { $0.c.model == model && $0.c.elements == ne && $0.c.stages == 500 }),
+                  let b = rows.first(where: { $0.c.model == model && $0.c.elements == ne && $0.c.stages == 1000 }) else { continue }
+            print("| \(model.rawValue) | \(ne) | \(String(format: "%.2f", b.timing.medianWall / a.timing.medianWall)) | \(a.result.iterations) → \(b.result.iterations) |")
+        }
+    }
+}
+
+func peak(_ c: BenchmarkCase) {
+    let before = peakResidentBytes()
+    let w0 = monotonicSeconds()
+    let r = c.solve()
+    let w1 = monotonicSeconds()
+    let after = peakResidentBytes()
+    print("\(c): \(r.outcome.code), \(r.iterations) iterations, \(ms(w1 - w0)) ms; peak RSS \(String(format: "%.1f", Double(after) / 1_048_576)) MB (before the solve \(String(format: "%.1f", Double(before) / 1_048_576)) MB)")
+}
+
+func loop(_ c: BenchmarkCase, solver: LinearSolverKind) {
+    print("\(c) Newton loop (set-up excluded), \(solver.rawValue) factorisation:")
+    if !Allocations.available { print("  malloc interposer not preloaded: allocation counts unavailable") }
+    var previous: Int?
+    for cap in 1...6 {
+        guard var probe = try? NewtonLoopProbe(c, linearSolver: solver, maximumIterations: cap) else { print("  set-up failed"); return }
+        _ = probe.iterate(); probe.reset()     // warm
+        let (report, mallocs) = Allocations.count { probe.iterate() }
+        let t0 = monotonicSeconds()
+        probe.reset()
+        _ = probe.iterate()
+        let wall = monotonicSeconds() - t0
+        let delta = zip([mallocs], [previous]).map { m, p in (m != nil && p != nil) ? String(m! - p!) : "–" }.first!
+        print("  cap \(cap): \(report.iterations) iterations, reason \(report.reason), ‖F‖ \(String(format: "%.2e", report.residualNorm)), mallocs \(mallocs.map(String.init) ?? "n/a") (+\(delta) vs previous cap), \(ms(wall)) ms")
+        previous = mallocs
+    }
+}
+
+// MARK: - Main
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "table":
+    let filter = arguments.firstIndex(of: "--filter").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+    table(quick: arguments.contains("--quick"), filter: filter)
+case "peak" where arguments.count > 1:
+    guard let c = parseCase(arguments[1]) else { FileHandle.standardError.write("bad case \(arguments[1])\n".data(using: .utf8)!); exit(64) }
+    peak(c)
+case "loop" where arguments.count > 1:
+    guard let c = parseCase(arguments[1]) else { FileHandle.standardError.write("bad case \(arguments[1])\n".data(using: .utf8)!); exit(64) }
+    loop(c, solver: arguments.contains("--dense") ? .dense : .band)
+default:
+    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE | loop CASE [--dense]\n".data(using: .utf8)!)
+    exit(64)
+}

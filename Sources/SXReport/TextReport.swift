@@ -18,7 +18,13 @@ extension RunReport {
 
         if !products.isEmpty {
             out.write("\nProducts\n--------\n")
+            let fedFlow = reagents.oxideFed * 1000  // g/h REO
             for p in products {
+                // Outlets carrying almost no rare earth (stripped organic) get one line.
+                if p.totalOxide * p.flow < 1e-6 * fedFlow {
+                    out.write("\(p.name)  (cascade \(p.cascade), \(p.phase.rawValue) from stage \(p.stage)): flow \(Fmt.g(p.flow)) L/h, residual \(Fmt.e(p.totalOxide, 2)) g/L REO\n")
+                    continue
+                }
                 out.write("\(p.name)  (cascade \(p.cascade), \(p.phase.rawValue) from stage \(p.stage))\n")
                 out.write("  flow \(Fmt.g(p.flow)) L/h   total \(Fmt.g(p.totalOxide)) g/L REO   \(Fmt.g(p.oxideTonnesPerYear)) t/y REO at \(Fmt.g(operatingHours)) h/y")
                 if let h = p.acidity { out.write("   free acid \(Fmt.g(h)) mol/L") }

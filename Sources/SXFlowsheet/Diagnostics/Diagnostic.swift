@@ -1,6 +1,6 @@
 /// A place in an input text: file name, 1-based line and column (columns count Unicode
 /// scalars, as libyaml does), and the text of that line for the caret display.
-public struct SourceLocation: Sendable, Equatable, Hashable, CustomStringConvertible {
+public struct TextLocation: Sendable, Equatable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var column: Int
@@ -26,8 +26,8 @@ public enum Severity: String, Sendable, Equatable, Codable {
 /// A secondary location attached to a diagnostic ("first defined here").
 public struct DiagnosticNote: Sendable, Equatable {
     public var message: String
-    public var location: SourceLocation?
-    public init(_ message: String, at location: SourceLocation?) {
+    public var location: TextLocation?
+    public init(_ message: String, at location: TextLocation?) {
         self.message = message
         self.location = location
     }
@@ -39,14 +39,14 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     public var id: DiagnosticID
     public var severity: Severity
     public var message: String
-    public var location: SourceLocation
+    public var location: TextLocation
     /// Number of columns the caret underline spans (≥ 1).
     public var length: Int
     public var notes: [DiagnosticNote]
     /// What to do next, e.g. "did you mean 'stages'?".
     public var help: String?
 
-    public init(_ id: DiagnosticID, _ message: String, at location: SourceLocation, length: Int = 1,
+    public init(_ id: DiagnosticID, _ message: String, at location: TextLocation, length: Int = 1,
                 severity: Severity? = nil, notes: [DiagnosticNote] = [], help: String? = nil) {
         self.id = id
         self.severity = severity ?? id.defaultSeverity
@@ -80,7 +80,7 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The source line and a caret under `location.column`, or nothing when the line is unknown.
-    static func snippet(_ location: SourceLocation, length: Int) -> String {
+    static func snippet(_ location: TextLocation, length: Int) -> String {
         guard !location.sourceLine.isEmpty else { return "" }
         let number = String(location.line)
         let gutter = String(repeating: " ", count: max(0, 5 - number.count)) + number

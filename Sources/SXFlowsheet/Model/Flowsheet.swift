@@ -21,7 +21,7 @@ public struct Flowsheet: Sendable {
     /// Options of every cascade solve.
     public var solveOptions: SolveOptions
     /// Where each product (outlet) name was defined, for diagnostics after solving.
-    public var productLocations: [String: SourceLocation]
+    public var productLocations: [String: TextLocation]
     /// Warnings found while reading (errors prevent a Flowsheet from existing).
     public var warnings: [Diagnostic]
 }
@@ -35,9 +35,9 @@ public struct ProductTarget: Sendable, Equatable {
     public var minimumPurity: Double?
     /// Minimum recovery from the fresh feeds, fraction (0…1], or nil.
     public var minimumRecovery: Double?
-    public var location: SourceLocation
+    public var location: TextLocation
 
-    public init(product: String, element: Element, minimumPurity: Double?, minimumRecovery: Double?, location: SourceLocation) {
+    public init(product: String, element: Element, minimumPurity: Double?, minimumRecovery: Double?, location: TextLocation) {
         self.product = product
         self.element = element
         self.minimumPurity = minimumPurity

@@ -72,7 +72,7 @@ extension FlowsheetBuilder {
             }
         }
         // Structure the engine checks, located at the cascade.
-        for (k, c) in cascades.enumerated() where cascadeOK[k] {
+        for (k, c) in cascades.enumerated() where cascadeOK[k] && !unreadFeeds.contains(k) {
             if c.organicFeeds.isEmpty {
                 reader.report(.noOrganicFeed, "cascade '\(c.name)' is fed no organic stream", at: cascadeNodes[k],
                               help: "feed an organic stream at stage 1, e.g. feeds: {organic: extraction.first}")
@@ -84,9 +84,11 @@ extension FlowsheetBuilder {
             do {
                 _ = try CascadeNetwork(c)
             } catch {
-                for problem in error.problems {
-                    reader.report(.cascadeSpecification, "cascade '\(c.name)': \(problem)", at: cascadeNodes[k])
-                }
+                // One diagnostic per cascade; further problems (often one per stage) as notes.
+                let problems = error.problems
+                var notes = problems.dropFirst().prefix(3).map { DiagnosticNote($0, at: nil) }
+                if problems.count > 4 { notes.append(DiagnosticNote("and \(problems.count - 4) more like these", at: nil)) }
+                reader.report(.cascadeSpecification, "cascade '\(c.name)': \(problems.first ?? "invalid specification")", at: cascadeNodes[k], notes: notes)
             }
         }
         return (cascades, links, reagents)
@@ -159,7 +161,10 @@ extension FlowsheetBuilder {
                 }
                 stream.usedAt = feed.keyNode
                 streams[feed.key] = stream
-                guard let stage = stageRef.resolve(feed.value, what: "the feed stage of '\(feed.key)'"), let kind = stream.kind else { continue }
+                guard let stage = stageRef.resolve(feed.value, what: "the feed stage of '\(feed.key)'"), let kind = stream.kind else {
+                    unreadFeeds.insert(index)
+                    continue
+                }
                 switch kind {
                 case .aqueous(let flow, let c, let acidity, let cation):
                     cascade.aqueousFeeds.append(AqueousFeed(name: feed.key, stage: stage, flow: flow, concentrations: c, acidity: acidity, cation: cation))
@@ -281,8 +286,9 @@ extension FlowsheetBuilder {
                 guard let v = reader.value(spec, key) else { return nil }
                 guard let x = reader.quantity(v, .fraction, what: key) else { return nil }
                 if x > 1 {
+                    let plain = Units.split(v.scalarText ?? "")?.unit.isEmpty ?? false
                     reader.report(.impossibleTarget, "\(key) of \(String(format: "%g", x * 100)) % is above 100 %", at: v,
-                                  help: x <= 100 ? "a plain number is a fraction; write \"\(v.scalarText ?? "") %\" for a percentage" : nil)
+                                  help: plain && x <= 100 ? "a plain number is a fraction; write \"\(v.scalarText ?? "") %\" for a percentage" : nil)
                     return nil
                 }
                 if !(x > 0) { reader.report(.impossibleTarget, "\(key) must be above 0 %", at: v); return nil }

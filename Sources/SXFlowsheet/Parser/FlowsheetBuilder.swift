@@ -25,7 +25,9 @@ struct FlowsheetBuilder {
     var streamOrder: [String] = []
     /// Outlet name → (cascade index, phase, where defined).
     var outlets: [String: (cascade: Int, phase: Phase, node: SourceNode)] = [:]
-    var productLocations: [String: SourceLocation] = [:]
+    var productLocations: [String: TextLocation] = [:]
+    /// Cascades with a feed whose stream or stage could not be read (their structure checks are skipped).
+    var unreadFeeds: Set<Int> = []
 
     struct ParsedEquilibrium {
         var set: EquilibriumSet
@@ -201,7 +203,9 @@ struct FlowsheetBuilder {
                     if !(x > 0) { reader.report(.outOfRange, "\(key) of \(el.symbol) must be positive, found \(v.scalarText ?? "")", at: v); return nil }
                     return x
                 }) else { return nil }
-                let missing = elements.indices.filter { values[$0] == nil }
+                let present = Set(n.entries?.compactMap { $0.key.scalarText.flatMap(Element.init(symbol:)) } ?? [])
+                let missing = elements.indices.filter { !present.contains(elements[$0]) }
+                if values.contains(where: { $0 == nil }) && missing.isEmpty { return nil }
                 if !missing.isEmpty {
                     let names = missing.map { elements[$0].symbol }
                     if n.entries != nil {
@@ -291,10 +295,9 @@ struct FlowsheetBuilder {
         let what = "stream '\(e.key)'"
         guard let body = reader.mapping(e.value, what: what) else { return nil }
         if let from = reader.value(body, "from") {
+            let others = Set(Self.aqueousKeys + Self.organicKeys).subtracting(Self.linkedKeys)
             reader.checkKeys(body, allowed: Self.linkedKeys, in: "linked \(what)",
-                             elsewhere: Dictionary(uniqueKeysWithValues: (Self.aqueousKeys + Self.organicKeys).filter { !Self.linkedKeys.contains($0) }.map {
-                                 ($0, "a stream with 'from' takes its flow and composition from that outlet")
-                             }))
+                             elsewhere: Dictionary(uniqueKeysWithValues: others.map { ($0, "a stream with 'from' takes its flow and composition from that outlet") }))
             guard let outlet = reader.string(from, what: "from") else { return nil }
             let acidity = reader.value(body, "acidity").flatMap { reader.positive($0, .concentration, what: "acidity", allowZero: true) }
             return .linked(outlet: outlet, outletNode: from, acidity: acidity)

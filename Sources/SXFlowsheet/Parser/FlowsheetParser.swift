@@ -89,7 +89,7 @@ public enum FlowsheetParser {
     }
 
     /// The next line after `first` that defines `key` at the same column.
-    static func secondOccurrence(of key: String, after first: SourceLocation, in source: SourceText) -> SourceLocation? {
+    static func secondOccurrence(of key: String, after first: TextLocation, in source: SourceText) -> TextLocation? {
         guard first.line < source.lines.count else { return nil }
         for n in first.line..<source.lines.count {
             let line = source.lines[n]
@@ -106,8 +106,8 @@ public enum FlowsheetParser {
     static func apply(_ o: Override, number: Int, to root: inout SourceNode, reader: Reader) {
         let display = "\(o.keyPath)=\(o.value)"
         let file = "<override \(number)>"
-        let pathLocation = SourceLocation(file: file, line: 1, column: 1, sourceLine: display)
-        let valueLocation = SourceLocation(file: file, line: 1, column: o.keyPath.unicodeScalars.count + 2, sourceLine: display)
+        let pathLocation = TextLocation(file: file, line: 1, column: 1, sourceLine: display)
+        let valueLocation = TextLocation(file: file, line: 1, column: o.keyPath.unicodeScalars.count + 2, sourceLine: display)
         let segments = o.keyPath.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         if segments.isEmpty || segments.contains(where: \.isEmpty) {
             reader.report(.overridePath, "override path '\(o.keyPath)' is empty or has an empty segment", at: pathLocation, length: max(1, o.keyPath.count),
@@ -166,7 +166,7 @@ public enum FlowsheetParser {
         descend(&root, 0)
     }
 
-    static func relocate(_ node: inout SourceNode, to location: SourceLocation) {
+    static func relocate(_ node: inout SourceNode, to location: TextLocation) {
         node.location = location
         switch node.kind {
         case .mapping(var entries):

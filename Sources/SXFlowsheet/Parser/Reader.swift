@@ -15,7 +15,7 @@ final class Reader {
         diagnostics.append(Diagnostic(id, message, at: node.location, length: node.width, notes: notes, help: help))
     }
 
-    func report(_ id: DiagnosticID, _ message: String, at location: SourceLocation, length: Int = 1, help: String? = nil, notes: [DiagnosticNote] = []) {
+    func report(_ id: DiagnosticID, _ message: String, at location: TextLocation, length: Int = 1, help: String? = nil, notes: [DiagnosticNote] = []) {
         diagnostics.append(Diagnostic(id, message, at: location, length: length, notes: notes, help: help))
     }
 

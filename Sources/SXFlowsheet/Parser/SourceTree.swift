@@ -14,7 +14,7 @@ struct SourceNode {
     }
 
     var kind: Kind
-    var location: SourceLocation
+    var location: TextLocation
 
     var scalarText: String? {
         if case .scalar(let s, let isNull) = kind, !isNull { return s }
@@ -65,9 +65,9 @@ struct SourceText {
         }
     }
 
-    func location(line: Int, column: Int) -> SourceLocation {
+    func location(line: Int, column: Int) -> TextLocation {
         let text = line >= 1 && line <= lines.count ? String(lines[line - 1]) : ""
-        return SourceLocation(file: fileName, line: max(1, line), column: max(1, column), sourceLine: text)
+        return TextLocation(file: fileName, line: max(1, line), column: max(1, column), sourceLine: text)
     }
 
     /// Converts a composed Yams node, recursively.

@@ -43,7 +43,7 @@ public enum QuantityReading: Sendable, Equatable {
 
 /// Converts "number unit" strings to model units.
 public enum Units {
-    enum Kind { case factor(Double), celsius, elementMass(Double), oxideMass(Double) }
+    enum Kind { case factor(Double), divisor(Double), celsius, elementMass(Double), oxideMass(Double) }
 
     static let table: [String: (Dimension, Kind)] = {
         var t: [String: (Dimension, Kind)] = [:]
@@ -63,8 +63,8 @@ public enum Units {
         t["K"] = (.temperature, .factor(1))
         t["°C"] = (.temperature, .celsius)
         t["degC"] = (.temperature, .celsius)
-        t["%"] = (.fraction, .factor(0.01))
-        t["ppm"] = (.fraction, .factor(1e-6))
+        t["%"] = (.fraction, .divisor(100))
+        t["ppm"] = (.fraction, .divisor(1e6))
         for u in ["h/y", "h/a", "h/yr"] { t[u] = (.operatingTime, .factor(1)) }
         t["d/y"] = (.operatingTime, .factor(24))
         return t
@@ -114,11 +114,13 @@ public enum Units {
             return dimension == .fraction ? .value(number) : .missingUnit
         }
         guard let (actual, kind) = table[unit] else {
-            return .unknownUnit(unit, nearest: Suggestions.nearest(to: unit, in: Array(table.keys)))
+            let canonical = table.keys.filter { !$0.contains("/l") && !$0.contains("³") && !$0.hasPrefix("l/") && !$0.contains("ml/") }.sorted()
+            return .unknownUnit(unit, nearest: Suggestions.nearest(to: unit, in: canonical))
         }
         guard actual == dimension else { return .wrongDimension(unit: unit, actual: actual) }
         switch kind {
         case .factor(let f): return .value(number * f)
+        case .divisor(let d): return .value(number / d)
         case .celsius: return .value(number + 273.15)
         case .elementMass(let f):
             guard let element else { return .massBasisNeedsElement(unit: unit) }

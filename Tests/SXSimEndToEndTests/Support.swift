@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import SXFlowsheet
+import SXModel
+import SXReport
+
+/// Paths and golden-file helpers shared by the end-to-end tests.
+enum Repository {
+    /// The package root, found from this file's path (Tests/SXSimEndToEndTests/Support.swift).
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let flowsheets = root.appendingPathComponent("Flowsheets")
+
+    /// The example flowsheets (Flowsheets/*.yaml), by base name.
+    static var examples: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: flowsheets.path)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    static var invalidExamples: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: flowsheets.appendingPathComponent("invalid").path)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    static func text(_ relative: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8)
+    }
+
+    /// Set SXSIM_RECORD=1 to rewrite the expected outputs from the current results
+    /// (then review the diff before committing).
+    static var recording: Bool { ProcessInfo.processInfo.environment["SXSIM_RECORD"] == "1" }
+
+    static func record(_ text: String, to relative: String) throws {
+        try Data(text.utf8).write(to: root.appendingPathComponent(relative), options: .atomic)
+    }
+
+    /// Runs an example exactly as `sxsim run Flowsheets/NAME.yaml --no-timing` does
+    /// (each example once per test process; several tests read the same output).
+    static func run(_ name: String) throws -> PipelineOutput {
+        if let out = outputs[name] { return out }
+        return Pipeline.run(text: try text("Flowsheets/\(name).yaml"), fileName: "Flowsheets/\(name).yaml", measureTime: false)
+    }
+
+    static let outputs: [String: PipelineOutput] = {
+        var out: [String: PipelineOutput] = [:]
+        for name in examples {
+            guard let t = try? text("Flowsheets/\(name).yaml") else { continue }
+            out[name] = Pipeline.run(text: t, fileName: "Flowsheets/\(name).yaml", measureTime: false)
+        }
+        return out
+    }()
+}
+
+/// Compares report text at printed precision: the text between numbers must match exactly;
+/// each number may differ from the expected one by at most one unit of its last printed digit
+/// (round-off differences between platforms flip last digits, nothing more).
+enum Golden {
+    static func numberPattern() -> NSRegularExpression {
+        // A number not glued to a preceding letter or digit (so "Pr6O11" stays text).
+        try! NSRegularExpression(pattern: #"(?<![A-Za-z0-9_.])[-+]?\d+(\.\d+)?([eE][-+]?\d+)?"#)
+    }
+
+    struct Token { var text: String; var isNumber: Bool }
+
+    static func tokens(_ line: String) -> [Token] {
+        let ns = line as NSString
+        var out: [Token] = []
+        var last = 0
+        for m in numberPattern().matches(in: line, range: NSRange(location: 0, length: ns.length)) {
+            if m.range.location > last { out.append(Token(text: ns.substring(with: NSRange(location: last, length: m.range.location - last)), isNumber: false)) }
+            out.append(Token(text: ns.substring(with: m.range), isNumber: true))
+            last = m.range.location + m.range.length
+        }
+        if last < ns.length { out.append(Token(text: ns.substring(from: last), isNumber: false)) }
+        return out
+    }
+
+    /// One unit in the last printed digit of `text` ("99.9876" → 1e-4, "1.23e-05" → 1e-7).
+    static func lastDigitUnit(_ text: String) -> Double {
+        let lower = text.lowercased()
+        let (mantissa, exponent) = lower.contains("e")
+            ? (String(lower.split(separator: "e")[0]), Int(lower.split(separator: "e")[1]) ?? 0) : (lower, 0)
+        let decimals = mantissa.split(separator: ".").dropFirst().first?.count ?? 0
+        return pow(10, Double(exponent - decimals))
+    }
+
+    /// Differences, one line each; empty when the texts agree at printed precision.
+    static func differences(expected: String, actual: String) -> [String] {
+        let e = expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let a = actual.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var diffs: [String] = []
+        if e.count != a.count { diffs.append("line count: expected \(e.count), computed \(a.count)") }
+        for (k, (el, al)) in zip(e, a).enumerated() where el != al {
+            let et = tokens(el), at = tokens(al)
+            var same = et.count == at.count
+            if same {
+                for (x, y) in zip(et, at) {
+                    if x.isNumber && y.isNumber, let xv = Double(x.text), let yv = Double(y.text) {
+                        if abs(xv - yv) > 1.0001 * lastDigitUnit(x.text) { same = false }
+                    } else if x.text != y.text { same = false }
+                }
+            }
+            if !same { diffs.append("line \(k + 1):\n  expected: \(el)\n  computed: \(al)") }
+        }
+        return diffs
+    }
+}
+
+/// A small, fast, seeded generator (SplitMix64) so the mutation test repeats exactly.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

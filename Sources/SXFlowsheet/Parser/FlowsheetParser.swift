@@ -13,7 +13,8 @@ public struct FlowsheetParseResult: Sendable {
 /// One override: a dotted key path into the document and a YAML value replacing (or adding)
 /// the node there, e.g. ("cascades.prnd.sections.scrub.stages", "52") or
 /// ("streams.feed.flow", "130 L/h"). List items are addressed by 0-based index
-/// ("targets.0.min-purity"). Only the last segment may name a key the document lacks.
+/// ("targets.0.min-purity"). Only the last segment, or a top-level section such as `solver`,
+/// may name a key the document lacks.
 public struct Override: Sendable, Equatable {
     public var keyPath: String
     public var value: String
@@ -143,10 +144,14 @@ public enum FlowsheetParser {
             case .mapping(var entries):
                 if let i = entries.firstIndex(where: { $0.key.scalarText == seg }) {
                     if last { entries[i].value = value } else { descend(&entries[i].value, k + 1) }
-                } else if last {
+                } else if last || (k == 0 && FlowsheetBuilder.topKeys.contains(seg)) {
+                    // A missing last key is added; so is a missing optional top-level section
+                    // (e.g. solver.max-iterations on a file without 'solver').
                     var keyLoc = pathLocation
                     keyLoc.column = spans[k]
-                    entries.append((SourceNode(kind: .scalar(seg, isNull: false), location: keyLoc), value))
+                    var child = last ? value : SourceNode(kind: .mapping([]), location: keyLoc)
+                    if !last { descend(&child, k + 1) }
+                    entries.append((SourceNode(kind: .scalar(seg, isNull: false), location: keyLoc), child))
                 } else {
                     fail(k, "override path '\(o.keyPath)': no key '\(seg)' here", entries.compactMap { $0.key.scalarText })
                     return

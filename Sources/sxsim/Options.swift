@@ -11,6 +11,10 @@ struct FlowsheetOptions: ParsableArguments {
                                valueName: "path=value"))
     var overrides: [String] = []
 
+    func validate() throws {
+        _ = try parsedOverrides()
+    }
+
     func parsedOverrides() throws -> [Override] {
         try overrides.map { text in
             guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {

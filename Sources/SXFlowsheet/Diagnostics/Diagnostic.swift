@@ -85,14 +85,28 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
         let number = String(location.line)
         let gutter = String(repeating: " ", count: max(0, 5 - number.count)) + number
         let blank = String(repeating: " ", count: gutter.count)
+        // Very long lines are shown as a window around the caret.
+        var scalars = Array(location.sourceLine.unicodeScalars)
+        var column = location.column
+        var prefix = "", suffix = ""
+        let window = 100
+        if scalars.count > window + 20 {
+            let start = max(0, min(column - 1 - window / 2, scalars.count - window))
+            let end = min(scalars.count, start + window)
+            if start > 0 { prefix = "…" }
+            if end < scalars.count { suffix = "…" }
+            scalars = Array(scalars[start..<end])
+            column = column - start + (prefix.isEmpty ? 0 : 1)
+        }
+        let text = prefix + String(String.UnicodeScalarView(scalars)) + suffix
+        let shown = Array(text.unicodeScalars)
         // Keep tabs so the caret lines up under them.
-        let scalars = Array(location.sourceLine.unicodeScalars)
         var pad = ""
-        for k in 0..<max(0, min(location.column - 1, scalars.count)) { pad += scalars[k] == "\t" ? "\t" : " " }
-        if location.column - 1 > scalars.count { pad += String(repeating: " ", count: location.column - 1 - scalars.count) }
-        let available = max(1, scalars.count - (location.column - 1))
+        for k in 0..<max(0, min(column - 1, shown.count)) { pad += shown[k] == "\t" ? "\t" : " " }
+        if column - 1 > shown.count { pad += String(repeating: " ", count: column - 1 - shown.count) }
+        let available = max(1, shown.count - (column - 1))
         let span = max(1, min(length, available))
-        return "\(gutter) | \(location.sourceLine)\n\(blank) | \(pad)^\(String(repeating: "~", count: span - 1))\n"
+        return "\(gutter) | \(text)\n\(blank) | \(pad)^\(String(repeating: "~", count: span - 1))\n"
     }
 }
 

@@ -34,7 +34,8 @@ extension RunReport {
             ("targets", .array(targets.map { t in
                 .object([("product", .string(t.target.product)), ("element", .string(t.target.element.symbol)),
                          ("minPurity", .optional(t.target.minimumPurity)), ("minRecovery", .optional(t.target.minimumRecovery)),
-                         ("purity", .number(t.purity)), ("recovery", .number(t.recovery)), ("pass", .bool(t.passed))])
+                         ("purity", .number(t.purity)), ("recovery", .number(t.recovery)), ("pass", .bool(t.passed)),
+                         ("stagesMeetingPurity", t.stagesMeetingPurity.map { .array([.integer($0.lowerBound), .integer($0.upperBound)]) } ?? .null)])
             })),
             ("reagents", .object([("REO_fed_kg_per_h", .number(reagents.oxideFed)),
                                   ("acid_mol_per_h", .number(reagents.acid)), ("HCl_kg_per_h", .number(reagents.acidKgPerHour)),

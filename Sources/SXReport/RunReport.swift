@@ -35,6 +35,11 @@ public struct RunReport: Sendable {
         public var recovery: Double
         public var purityMet: Bool
         public var recoveryMet: Bool
+        /// Stages around the product's stage whose outlet in the product's phase meets the
+        /// purity limit (nil without a purity target or when the product stage misses it):
+        /// where the key impurity crosses its limit, and so how many stages of margin remain.
+        public var stagesMeetingPurity: ClosedRange<Int>?
+        public var phase: Phase
         public var passed: Bool { purityMet && recoveryMet }
     }
 
@@ -129,12 +134,18 @@ public struct RunReport: Sendable {
         }
         let products = self.products
         let converged = result.outcome.isConverged
+        let results = result.results
         targets = flowsheet.targets.compactMap { t in
             guard let p = products.first(where: { $0.name == t.product }), let j = elements.firstIndex(of: t.element) else { return nil }
             let purity = p.purity[j], recovery = p.recovery[j]
+            var range: ClosedRange<Int>?
+            if let limit = t.minimumPurity, let r = results.first(where: { $0.cascade.name == p.cascade }) {
+                range = RunReport.stagesMeeting(limit, element: t.element, phase: p.phase, around: p.stage, in: r)
+            }
             return TargetCheck(target: t, purity: purity, recovery: recovery,
                                purityMet: converged && (t.minimumPurity.map { purity >= $0 } ?? true),
-                               recoveryMet: converged && (t.minimumRecovery.map { recovery >= $0 } ?? true))
+                               recoveryMet: converged && (t.minimumRecovery.map { recovery >= $0 } ?? true),
+                               stagesMeetingPurity: range, phase: p.phase)
         }
         var acid = 0.0, base = 0.0, extractant = 0.0
         var cation = "Na"
@@ -146,5 +157,22 @@ public struct RunReport: Sendable {
         }
         let oxideFed = zip(elements, fresh).reduce(0) { $0 + $1.0.oxideMassPerMole * $1.1 } / 1000
         reagents = Reagents(acid: acid, base: base, baseCation: cation, oxideFed: oxideFed, extractant: extractant)
+    }
+
+    /// The contiguous run of stages containing `stage` whose `phase` outlet has an oxide-basis
+    /// purity of `element` of at least `limit`.
+    static func stagesMeeting(_ limit: Double, element: Element, phase: Phase, around stage: Int, in r: CascadeResult) -> ClosedRange<Int>? {
+        guard let j = r.cascade.elements.firstIndex(of: element) else { return nil }
+        let profile = phase == .aqueous ? r.aqueous : r.organic
+        func meets(_ i: Int) -> Bool {
+            let masses = zip(r.cascade.elements, profile[i - 1]).map { $0.oxideMassPerMole * $1 }
+            let total = masses.reduce(0, +)
+            return total > 0 && masses[j] / total >= limit
+        }
+        guard stage >= 1, stage <= r.stageCount, meets(stage) else { return nil }
+        var lo = stage, hi = stage
+        while lo > 1 && meets(lo - 1) { lo -= 1 }
+        while hi < r.stageCount && meets(hi + 1) { hi += 1 }
+        return lo...hi
     }
 }

@@ -50,6 +50,10 @@ extension RunReport {
                     parts.append("\(t.target.element.symbol) recovery \(Fmt.pct(t.recovery)) % (min \(Fmt.pct(m)) %) \(t.recoveryMet ? "PASS" : "FAIL")")
                 }
                 out.write("\(t.passed ? "PASS" : "FAIL")  \(t.target.product): " + parts.joined(separator: "; ") + "\n")
+                if let m = t.target.minimumPurity, let range = t.stagesMeetingPurity {
+                    out.write("      \(t.target.element.oxideFormula) >= \(Fmt.pct(m)) % in the \(t.phase.rawValue) of stages \(range.lowerBound)-\(range.upperBound)"
+                              + (range.lowerBound > 1 ? "; the limit is crossed between stages \(range.lowerBound - 1) and \(range.lowerBound)" : "") + "\n")
+                }
             }
         }
 

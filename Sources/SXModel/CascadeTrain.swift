@@ -124,10 +124,13 @@ public struct TrainProgress: Sendable {
     public var count: Int
 }
 
-/// The solution of a train: one result per cascade (in `train.cascades` order).
+/// The solution of a train: one result per cascade (in `train.cascades` order), or, when a
+/// cascade failed, the results up to and including it (`cascadeIndices` says which).
 public struct TrainResult: Sendable {
     public let train: CascadeTrain
     public let results: [CascadeResult]
+    /// Index in `train.cascades` of each entry of `results`.
+    public let cascadeIndices: [Int]
     public let outcome: TrainOutcome
     /// Passes over the train (1 without recycles).
     public let passes: Int
@@ -142,7 +145,8 @@ public struct TrainResult: Sendable {
     /// Rare earth of element j fed to the train from outside (linked feeds excluded), mol/h.
     public func freshFeed(element j: Int, elements: [Element]) -> Double {
         var total = 0.0
-        for (c, r) in results.enumerated() {
+        for (k, r) in results.enumerated() {
+            let c = cascadeIndices[k]
             guard let k = r.cascade.elements.firstIndex(of: elements[j]) else { continue }
             for (i, f) in r.cascade.aqueousFeeds.enumerated() where !train.isLinked(cascade: c, phase: .aqueous, feedIndex: i) {
                 total += f.flow * f.concentrations[k]
@@ -154,12 +158,13 @@ public struct TrainResult: Sendable {
         return total
     }
 
-    /// The train's products: every outlet no link consumes, with its cascade's index.
+    /// The train's products: every outlet no link consumes, with the index in `results` of
+    /// the cascade that produces it.
     public var products: [(cascade: Int, outlet: OutletStream)] {
         var out: [(Int, OutletStream)] = []
-        for (c, r) in results.enumerated() {
-            let names = train.productOutletNames(cascade: c)
-            for name in names { if let o = r.outlet(named: name) { out.append((c, o)) } }
+        for (k, r) in results.enumerated() {
+            let names = train.productOutletNames(cascade: cascadeIndices[k])
+            for name in names { if let o = r.outlet(named: name) { out.append((k, o)) } }
         }
         return out
     }
@@ -202,7 +207,9 @@ public enum TrainSolver {
                 iterations += r.iterations
                 results[c] = r
                 if !r.outcome.isConverged {
-                    return TrainResult(train: train, results: complete(results, cascades, options), outcome: .cascadeFailed(cascade: cascades[c].name, outcome: r.outcome),
+                    let solved = results.indices.filter { results[$0] != nil }
+                    return TrainResult(train: train, results: solved.map { results[$0]! }, cascadeIndices: solved,
+                                       outcome: .cascadeFailed(cascade: cascades[c].name, outcome: r.outcome),
                                        passes: passes, recycleChange: change, totalIterations: iterations)
                 }
             }
@@ -211,13 +218,8 @@ public enum TrainSolver {
             if passes > 1 && change <= train.recycleTolerance { break }
         } while passes < train.maximumRecycleIterations
         let outcome: TrainOutcome = change <= train.recycleTolerance || !recycles ? .converged : .recycleNotConverged(passes: passes, change: change)
-        return TrainResult(train: train, results: results.map { $0! }, outcome: outcome, passes: passes,
-                           recycleChange: change, totalIterations: iterations)
-    }
-
-    /// Results for cascades never reached are solved once so that every slot has a value.
-    static func complete(_ results: [CascadeResult?], _ cascades: [Cascade], _ options: SolveOptions) -> [CascadeResult] {
-        results.enumerated().compactMap { c, r in r ?? (try? CascadeSolver.solve(cascades[c], options: options)) }
+        return TrainResult(train: train, results: results.map { $0! }, cascadeIndices: Array(cascades.indices), outcome: outcome,
+                           passes: passes, recycleChange: change, totalIterations: iterations)
     }
 
     /// Largest relative change of a stream: of its flow, and of each element's molar flow

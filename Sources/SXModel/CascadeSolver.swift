@@ -62,8 +62,12 @@ public enum SolveOutcome: Sendable, Equatable {
 /// Settings of a cascade solve.
 public struct SolveOptions: Sendable, Equatable {
     public var newton = NewtonOptions()
-    /// Most continuation steps (used when the direct solve from the linear start fails).
-    public var maximumContinuationSteps = 60
+    /// Newton iterations of the first, direct attempt from the linear start.
+    public var directIterations = 60
+    /// Pseudo-transient steps of the second attempt (0 skips it).
+    public var pseudoTransientSteps = 300
+    /// Most continuation steps (the third attempt).
+    public var maximumContinuationSteps = 30
     public init() {}
 }
 
@@ -96,13 +100,31 @@ public enum CascadeSolver {
             return CascadeResult(cascade: cascade, fedElements: fed, system: system, outcome: outcome,
                                  iterations: 0, residualNorm: .infinity, continuationSteps: 0)
         }
-        var solver = NewtonSolver(for: system, options: options.newton)
+        // 1. Damped Newton from the linear start (a bounded number of iterations).
+        var direct = options.newton
+        direct.maximumIterations = min(direct.maximumIterations, options.directIterations)
+        var solver = NewtonSolver(for: system, options: direct)
         let start = unknowns
         var report = solver.solve(&system, unknowns: &unknowns)
         totalIterations += report.iterations
         var outcome = translate(report.reason, network: network)
+        solver.options = options.newton
 
-        if !report.reason.isConverged {
+        // 2. Pseudo-transient continuation from the same start.
+        if !report.reason.isConverged && options.pseudoTransientSteps > 0 {
+            var u = start
+            let transient = solver.solvePseudoTransient(&system, unknowns: &u, maximumSteps: options.pseudoTransientSteps)
+            totalIterations += transient.iterations
+            if transient.reason.isConverged {
+                report = solver.solve(&system, unknowns: &u)   // polish to round-off
+                totalIterations += report.iterations
+                unknowns = u
+                outcome = translate(report.reason, network: network)
+            }
+        }
+
+        // 3. Continuation in the feed (mass action) or the separation factors (Xu).
+        if !outcome.isConverged {
             // Continuation.
             let family = continuationFamily(reduced)
             if let family {
@@ -196,6 +218,7 @@ public enum CascadeSolver {
         let needsSweeps = system.stageModel.contains { $0 != .constantD }
         let hasFullLoading = system.stageModel.contains { $0 == .separationFactors }
         var logX = [Double](repeating: 0, count: n * ne)
+        var settled = false
         for sweep in 0..<(needsSweeps ? maximumSweeps : 1) {
             for j in 0..<ne {
                 guard let lx = linearElementLog(net, rightHandSide: (0..<n).map { net.feedFlux[$0 * ne + j] },
@@ -210,7 +233,7 @@ public enum CascadeSolver {
                 }
                 for i in 0..<n { logCation[i] = lc[i].isFinite ? lc[i] : -700 }
             }
-            if !needsSweeps || sweep == maximumSweeps - 1 { break }
+            if !needsSweeps || sweep == maximumSweeps - 1 || settled { break }
             // Aqueous RE totals from the total balance (organic totals fixed where fully loaded).
             var aqueousTotals = [Double](repeating: 1, count: n)
             if hasFullLoading {
@@ -243,18 +266,21 @@ public enum CascadeSolver {
                         logD[i * ne + j] += step
                     }
                 case .massAction:
-                    var sumX = 0.0, sumY = 0.0
+                    // Local equilibrium consistent with the aqueous of the linear solve:
+                    // [H⁺] from electroneutrality, [(HA)₂] from the extractant balance.
+                    var sumX = 0.0, weighted = 0.0
                     for j in 0..<ne {
-                        sumX += exp(logX[i * ne + j])
-                        sumY += exp(logX[i * ne + j] + logD[i * ne + j])
+                        let xj = exp(logX[i * ne + j])
+                        sumX += xj
+                        weighted += system.coefficient[i * ne + j] * xj
                     }
                     let c = net.hasCation ? exp(logCation[i]) : 0
-                    let ca = net.hasCation ? exp(logCation[i] + logCationD[i]) : 0
                     let anion = net.anionConcentration[i]
                     let h = max(anion - c - 3 * sumX, 1e-3 * anion)
-                    let free = max(0.5 * (net.extractantConcentration[i] - 6 * sumY - ca), 1e-4 * net.extractantConcentration[i])
-                    let targetDimer = log(free)
-                    let dimerStep = max(-2, min(2, 0.5 * (targetDimer - logDimer[i])))
+                    let kc = net.hasCation ? exp(system.logCationConstant[i]) * c / h : 0
+                    let free = freeDimer(extractant: net.extractantConcentration[i], loadingCoefficient: 6 * weighted / (h * h * h),
+                                         cationCoefficient: kc)
+                    let dimerStep = max(-2, min(2, 0.5 * (log(free) - logDimer[i])))
                     logDimer[i] += dimerStep
                     change = max(change, abs(dimerStep))
                     for j in 0..<ne {
@@ -266,7 +292,47 @@ public enum CascadeSolver {
                     logCationD[i] = system.logCationConstant[i] + 0.5 * logDimer[i] - log(h)
                 }
             }
-            if change < 1e-3 { break }
+            if change < 1e-3 { settled = true }   // one more solve with the final D
+        }
+        // Murphree stages (E < 1) need x > (1 − E)·x_in so that x* > 0: the ideal-stage start
+        // may violate it; lift x there (top-down, twice, as x_in comes mostly from above).
+        if net.efficiency.contains(where: { $0 < 1 }) {
+            for _ in 0..<2 {
+                for i in stride(from: n - 1, through: 0, by: -1) where net.efficiency[i] < 1 {
+                    for j in 0..<ne {
+                        var inflow = CascadeSystem.LogSum()
+                        inflow.add(system.logAqueousFeedFlux[i * ne + j])
+                        for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
+                            inflow.add(system.logAqueousLinkFlow[k] + logX[net.aqueousSources[k].from * ne + j])
+                        }
+                        let floor = log(1 - net.efficiency[i]) + inflow.value - system.logAqueousFlow[i] + 0.05
+                        if logX[i * ne + j] < floor { logX[i * ne + j] = floor }
+                    }
+                }
+            }
+        }
+        if net.isMassAction {
+            // Project into the domain: every stage needs [H⁺] = anion − C⁺ − 3Σx > 0.
+            for i in 0..<n {
+                let anion = net.anionConcentration[i]
+                var c = net.hasCation ? exp(logCation[i]) : 0
+                if c > 0.5 * anion { c = 0.5 * anion; logCation[i] = log(c) }
+                var sumX = 0.0
+                for j in 0..<ne { sumX += exp(logX[i * ne + j]) }
+                let room = 0.9 * (anion - c)
+                if 3 * sumX > room {
+                    let shift = log(room / (3 * sumX))
+                    for j in 0..<ne { logX[i * ne + j] += shift }
+                    sumX = room / 3
+                }
+                // The free extractant consistent with this aqueous (extractant balance).
+                var weighted = 0.0
+                for j in 0..<ne { weighted += system.coefficient[i * ne + j] * exp(logX[i * ne + j]) }
+                let h = anion - c - 3 * sumX
+                let kc = net.hasCation ? exp(system.logCationConstant[i]) * c / h : 0
+                logDimer[i] = log(freeDimer(extractant: net.extractantConcentration[i],
+                                            loadingCoefficient: 6 * weighted / (h * h * h), cationCoefficient: kc))
+            }
         }
         var u = [Double](repeating: 0, count: n * b)
         for i in 0..<n {
@@ -277,6 +343,25 @@ public enum CascadeSolver {
             }
         }
         return .success(u)
+    }
+
+    /// The free dimer e (mol/L) solving 2e + a·e³ + b·√e = C (extractant balance with the
+    /// loading term a·e³ = 6Σy and the cation term b·√e = [CA]); the left side rises with e,
+    /// so the root in (0, C/2] is unique. Safeguarded Newton on ln e.
+    static func freeDimer(extractant c: Double, loadingCoefficient a: Double, cationCoefficient b: Double) -> Double {
+        var lo = log(c) - 60, hi = log(0.5 * c)
+        var t = hi
+        for _ in 0..<60 {
+            let e = exp(t)
+            let f = 2 * e + a * e * e * e + b * e.squareRoot() - c
+            if f > 0 { hi = t } else { lo = t }
+            let slope = 2 * e + 3 * a * e * e * e + 0.5 * b * e.squareRoot()   // df/d ln e
+            var next = t - f / slope
+            if !(next > lo && next < hi) { next = 0.5 * (lo + hi) }
+            if abs(next - t) < 1e-12 { t = next; break }
+            t = next
+        }
+        return exp(t)
     }
 
     /// Aqueous total RE per stage (mol/L) from the total RE balance, the organic totals being
@@ -380,7 +465,9 @@ public enum CascadeSolver {
                 case .failure: return (.stalled(iterations: 0), [], net)
                 }
             }
-            var solver = NewtonSolver(for: sys, options: options.newton)
+            var stepOptions = options.newton
+            stepOptions.maximumIterations = min(stepOptions.maximumIterations, options.directIterations)
+            var solver = NewtonSolver(for: sys, options: stepOptions)
             let report = solver.solve(&sys, unknowns: &x)
             iterations += report.iterations
             return (report.reason, x, net)

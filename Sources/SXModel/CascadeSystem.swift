@@ -54,6 +54,8 @@ public struct CascadeSystem: NewtonSystem {
     var dimer: [Double]
     var cation: [Double]
     var organicCation: [Double]
+    var logCation: [Double]
+    var logOrganicCation: [Double]
     var logInflow: [Double]
     var logOutflow: [Double]
     /// ∂ln y_ij/∂ln x*_il, flat [(i·ne + j)·ne + l].
@@ -107,6 +109,8 @@ public struct CascadeSystem: NewtonSystem {
         dimer = acidity
         cation = acidity
         organicCation = acidity
+        logCation = Array(repeating: -.infinity, count: n)
+        logOrganicCation = logCation
         dLogYdLogXStar = Array(repeating: 0, count: n * ne * ne)
         dLogYdLocal = Array(repeating: 0, count: n * (ne + 1) * b)
     }
@@ -176,6 +180,7 @@ public struct CascadeSystem: NewtonSystem {
                 if !(ld < 700 && lc < 700) { throw DomainViolation(index: i * b + dimerIndex, reason: "stage \(i + 1): extractant or cation concentration overflows") }
                 dimer[i] = exp(ld)
                 cation[i] = net.hasCation ? exp(lc) : 0
+                logCation[i] = lc
                 var sum = 0.0
                 for j in 0..<ne { sum += x[i * ne + j] }
                 let h = net.anionConcentration[i] - cation[i] - 3 * sum
@@ -254,7 +259,8 @@ public struct CascadeSystem: NewtonSystem {
                 if derivatives { dLogYdLogXStar[(base + j) * ne + j] = 1 }
             }
             if network.hasCation {
-                organicCation[i] = exp(logCationConstant[i] + log(cation[i]) + 0.5 * log(dimer[i]) - log(h))
+                logOrganicCation[i] = logCationConstant[i] + logCation[i] + 0.5 * log(dimer[i]) - log(h)
+                organicCation[i] = exp(logOrganicCation[i])
             }
             if derivatives {
                 // [H⁺] = anion − C⁺ − 3Σx: ∂ln h/∂u_l = −3 x_l / h, ∂ln h/∂ln C⁺ = −C⁺ / h.
@@ -295,7 +301,7 @@ public struct CascadeSystem: NewtonSystem {
             if net.isMassAction {
                 r[i * b + dimerIndex] = log(extractantTotal(stage: i)) - log(net.extractantConcentration[i])
                 if net.hasCation {
-                    r[i * b + cationIndex] = log(cationInflow(stage: i)) - log(cationOutflow(stage: i))
+                    r[i * b + cationIndex] = logCationInflow(stage: i) - logCationOutflow(stage: i)
                 }
             }
         }
@@ -310,21 +316,25 @@ public struct CascadeSystem: NewtonSystem {
     }
 
     @inline(__always)
-    func cationInflow(stage i: Int) -> Double {
+    func logCationInflow(stage i: Int) -> Double {
         let net = network
-        var inflow = net.cationFeedFlux[i]
-        for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
-            inflow += net.aqueousSources[s].flow * cation[net.aqueousSources[s].from]
+        var s = LogSum()
+        s.add(logCationFeedFlux[i])
+        for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
+            s.add(logAqueousLinkFlow[k] + logCation[net.aqueousSources[k].from])
         }
-        for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
-            inflow += net.organicSources[s].flow * organicCation[net.organicSources[s].from]
+        for k in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
+            s.add(logOrganicLinkFlow[k] + logOrganicCation[net.organicSources[k].from])
         }
-        return inflow
+        return s.value
     }
 
     @inline(__always)
-    func cationOutflow(stage i: Int) -> Double {
-        network.aqueousFlow[i] * cation[i] + network.organicFlow[i] * organicCation[i]
+    func logCationOutflow(stage i: Int) -> Double {
+        var s = LogSum()
+        s.add(logAqueousFlow[i] + logCation[i])
+        s.add(logOrganicFlow[i] + logOrganicCation[i])
+        return s.value
     }
 
     // MARK: - Jacobian
@@ -384,21 +394,40 @@ public struct CascadeSystem: NewtonSystem {
                 if net.hasCation {
                     addLogYDerivative(&jac, row: row, stage: i, component: ne, scale: organicCation[i] * invTotal)
                     let crow = i * b + cationIndex
-                    let invIn = 1 / cationInflow(stage: i)
-                    let invOut = 1 / cationOutflow(stage: i)
-                    jac.add(-invOut * net.aqueousFlow[i] * cation[i], row: crow, column: crow)
-                    addLogYDerivative(&jac, row: crow, stage: i, component: ne, scale: -invOut * net.organicFlow[i] * organicCation[i])
+                    let lin = logCationInflow(stage: i), lout = logCationOutflow(stage: i)
+                    jac.add(-exp(logAqueousFlow[i] + logCation[i] - lout), row: crow, column: crow)
+                    addLogYDerivative(&jac, row: crow, stage: i, component: ne, scale: -exp(logOrganicFlow[i] + logOrganicCation[i] - lout))
                     for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
                         let from = net.aqueousSources[s].from
-                        jac.add(invIn * net.aqueousSources[s].flow * cation[from], row: crow, column: from * b + cationIndex)
+                        let w = exp(logAqueousLinkFlow[s] + logCation[from] - lin)
+                        if w != 0 { jac.add(w, row: crow, column: from * b + cationIndex) }
                     }
                     for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
                         let from = net.organicSources[s].from
-                        addLogYDerivative(&jac, row: crow, stage: from, component: ne, scale: invIn * net.organicSources[s].flow * organicCation[from])
+                        addLogYDerivative(&jac, row: crow, stage: from, component: ne, scale: exp(logOrganicLinkFlow[s] + logOrganicCation[from] - lin))
                     }
                 }
             }
         }
+    }
+
+    // MARK: - Step limits
+
+    /// Unknowns whose concentration is below 1e-9 of their stage's scale (the anion for
+    /// mass action, the total RE otherwise) affect no other equation; they may move by up to
+    /// 50 in ln per step instead of `uniform`, so a trace profile far from its solution does
+    /// not shrink the step of the main unknowns.
+    public func stepLimits(uniform: Double) -> [Double]? {
+        let net = network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
+        var limits = [Double](repeating: uniform, count: n * b)
+        for i in 0..<n {
+            var scale = 0.0
+            if net.isMassAction { scale = net.anionConcentration[i] } else { for j in 0..<ne { scale += x[i * ne + j] } }
+            let threshold = 1e-9 * scale
+            for j in 0..<ne where x[i * ne + j] < threshold && exp(ly[i * ne + j]) < threshold { limits[i * b + j] = 50 }
+            if net.hasCation && cation[i] < threshold && organicCation[i] < threshold { limits[i * b + cationIndex] = 50 }
+        }
+        return limits
     }
 
     // MARK: - Read-out

@@ -108,4 +108,22 @@ public enum DenseSolver {
         }
         try checkInfo(info, routine: "dgesv")
     }
+
+    /// Solves with the LU factors left in `factors` by `solve` (`dgetrs`).
+    public static func solveFactored(order: Int, factors: [Double], rhs: inout [Double],
+                                     pivots: [Int32]) throws(LinearAlgebraError) {
+        var trans = CChar(UInt8(ascii: "N"))
+        var n = try lapackInteger(order)
+        var lda = n, ldb = n
+        var nrhs: Int32 = 1
+        var info: Int32 = 0
+        factors.withUnsafeBufferPointer { a in
+            pivots.withUnsafeBufferPointer { ipiv in
+                rhs.withUnsafeMutableBufferPointer { b in
+                    dgetrs_(&trans, &n, &nrhs, a.baseAddress, &lda, ipiv.baseAddress, b.baseAddress, &ldb, &info, 1)
+                }
+            }
+        }
+        try checkInfo(info, routine: "dgetrs")
+    }
 }

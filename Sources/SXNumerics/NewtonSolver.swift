@@ -70,11 +70,13 @@ public struct NewtonReport: Sendable {
 
 /// Damped Newton on a banded system, factorised with LAPACK `dgbtrf`/`dgbtrs`.
 ///
-/// Each step solves J·δ = −F, scales δ so that no unknown moves by more than
-/// `maximumStep`, then backtracks (halving, then quadratic interpolation of the merit
-/// ½‖F‖₂²) until the Armijo condition holds. A residual that throws `DomainViolation`
-/// counts as a failed trial and shortens the step. All buffers are allocated once in
-/// `init`; the iteration itself allocates only when it appends to the history.
+/// Each step solves J·δ = −F. Components of δ larger than `maximumStep` are clipped one by one
+/// (so that a far-off trace unknown cannot shrink everyone else's step), then the step is
+/// backtracked (halving, then quadratic interpolation of the merit ½‖F‖₂²) until the Armijo
+/// condition holds. Should the clipped direction fail, the uniformly scaled Newton step, a
+/// guaranteed descent direction, is tried. A residual that throws `DomainViolation` counts as
+/// a failed trial and shortens the step. All buffers are allocated once in `init`; the
+/// iteration itself allocates only when it appends to the history.
 public struct NewtonSolver {
     public var options: NewtonOptions
     private var jacobian: BandMatrix
@@ -101,19 +103,6 @@ public struct NewtonSolver {
         }
     }
 
-    /// Solves J·δ = −F into `step` with the configured factorisation.
-    private mutating func newtonStep() throws(LinearAlgebraError) {
-        for i in 0..<residual.count { step[i] = -residual[i] }
-        switch options.linearSolver {
-        case .band:
-            try lu.factorize(&jacobian)
-            try lu.solve(jacobian, &step)
-        case .dense:
-            jacobian.writeDense(into: &dense)
-            try DenseSolver.solve(order: jacobian.order, matrix: &dense, rhs: &step, pivots: &densePivots)
-        }
-    }
-
     @inline(__always)
     private static func infinityNorm(_ v: [Double]) -> Double {
         var m = 0.0
@@ -126,6 +115,62 @@ public struct NewtonSolver {
         var s = 0.0
         for e in v { s += e * e }
         return 0.5 * s
+    }
+
+    /// Factorises J and solves J·δ = −F into `step` with the configured factorisation.
+    private mutating func newtonStep() throws(LinearAlgebraError) {
+        for i in 0..<residual.count { step[i] = -residual[i] }
+        switch options.linearSolver {
+        case .band:
+            try lu.factorize(&jacobian)
+            try lu.solve(jacobian, &step)
+        case .dense:
+            jacobian.writeDense(into: &dense)
+            try DenseSolver.solve(order: jacobian.order, matrix: &dense, rhs: &step, pivots: &densePivots)
+        }
+    }
+
+    /// Solves J·δ = −F again with the factors already computed.
+    private mutating func resolveStep() throws(LinearAlgebraError) {
+        for i in 0..<residual.count { step[i] = -residual[i] }
+        switch options.linearSolver {
+        case .band:
+            try lu.solve(jacobian, &step)
+        case .dense:
+            try DenseSolver.solveFactored(order: jacobian.order, factors: dense, rhs: &step, pivots: densePivots)
+        }
+    }
+
+    /// Backtracks along `scale`·`step` from `unknowns`; on success `trial` holds the new point.
+    private mutating func lineSearch<System: NewtonSystem>(_ system: inout System, from unknowns: [Double], scale: Double,
+                                                          currentMerit: Double, violation: inout DomainViolation?,
+                                                          sawAdmissibleTrial: inout Bool) -> Double? {
+        var damping = 1.0
+        while damping >= options.minimumDamping {
+            let factor = damping * scale
+            for i in 0..<unknowns.count { trial[i] = unknowns[i] + factor * step[i] }
+            do {
+                try system.residual(at: trial, into: &trialResidual)
+            } catch {
+                violation = error
+                damping *= 0.5
+                continue
+            }
+            sawAdmissibleTrial = true
+            let trialMerit = Self.merit(trialResidual)
+            if trialMerit.isFinite && trialMerit <= (1 - 2e-4 * factor) * currentMerit {
+                return damping
+            }
+            // Quadratic model of the merit along the step; its slope at 0 is −2·scale·merit.
+            var next = 0.5 * damping
+            if trialMerit.isFinite {
+                let q = scale * damping * damping * currentMerit
+                    / (trialMerit - currentMerit + 2 * scale * damping * currentMerit)
+                if q.isFinite { next = min(0.5 * damping, max(0.1 * damping, q)) }
+            }
+            damping = next
+        }
+        return nil
     }
 
     /// Solves `system` starting from `unknowns`, which on return hold the last accepted iterate.
@@ -171,11 +216,20 @@ public struct NewtonSolver {
             if !stepNorm.isFinite {
                 return finish(convergedOnce ? .converged : .nonFinite(iterations: iterations), norm)
             }
-            let scale = stepNorm > options.maximumStep ? options.maximumStep / stepNorm : 1.0
+            var clipped = false
+            if let limits = system.stepLimits(uniform: options.maximumStep) {
+                for i in 0..<step.count where abs(step[i]) > limits[i] {
+                    step[i] = step[i] > 0 ? limits[i] : -limits[i]
+                    clipped = true
+                }
+            } else if stepNorm > options.maximumStep {
+                clipped = true
+                for i in 0..<step.count { step[i] = max(-options.maximumStep, min(options.maximumStep, step[i])) }
+            }
 
             if convergedOnce {
                 // Polishing: take the full step only if it lowers the residual.
-                for i in 0..<unknowns.count { trial[i] = unknowns[i] + scale * step[i] }
+                for i in 0..<unknowns.count { trial[i] = unknowns[i] + step[i] }
                 polishLeft -= 1
                 guard (try? system.residual(at: trial, into: &trialResidual)) != nil,
                       Self.infinityNorm(trialResidual) < norm else {
@@ -183,41 +237,19 @@ public struct NewtonSolver {
                 }
                 swap(&unknowns, &trial)
             } else {
-                // Backtracking line search on the merit ½‖F‖₂².
-                var damping = 1.0
-                var lastViolation: DomainViolation?
+                var violation: DomainViolation?
                 var sawAdmissibleTrial = false
-                var accepted = false
-                while damping >= options.minimumDamping {
-                    let factor = damping * scale
-                    for i in 0..<unknowns.count { trial[i] = unknowns[i] + factor * step[i] }
-                    do {
-                        try system.residual(at: trial, into: &trialResidual)
-                    } catch {
-                        lastViolation = error
-                        damping *= 0.5
-                        continue
-                    }
-                    sawAdmissibleTrial = true
-                    let trialMerit = Self.merit(trialResidual)
-                    if trialMerit.isFinite && trialMerit <= (1 - 2e-4 * damping * scale) * currentMerit {
-                        accepted = true
-                        break
-                    }
-                    // Quadratic model of the merit along the step; its slope at 0 is −2·scale·merit.
-                    var next = 0.5 * damping
-                    if trialMerit.isFinite {
-                        let q = scale * damping * damping * currentMerit
-                            / (trialMerit - currentMerit + 2 * scale * damping * currentMerit)
-                        if q.isFinite { next = min(0.5 * damping, max(0.1 * damping, q)) }
-                    }
-                    damping = next
+                var damping = lineSearch(&system, from: unknowns, scale: 1, currentMerit: currentMerit,
+                                         violation: &violation, sawAdmissibleTrial: &sawAdmissibleTrial)
+                if damping == nil && clipped {
+                    do { try resolveStep() } catch { return finish(.linearAlgebraFailure(error), norm) }
+                    damping = lineSearch(&system, from: unknowns, scale: min(1, options.maximumStep / stepNorm),
+                                         currentMerit: currentMerit, violation: &violation,
+                                         sawAdmissibleTrial: &sawAdmissibleTrial)
                 }
-                history.append(NewtonIterationRecord(iteration: iterations, residualNorm: norm, damping: accepted ? damping : 0))
-                if !accepted {
-                    if !sawAdmissibleTrial, let violation = lastViolation {
-                        return finish(.leftDomain(violation), norm)
-                    }
+                history.append(NewtonIterationRecord(iteration: iterations, residualNorm: norm, damping: damping ?? 0))
+                guard damping != nil else {
+                    if !sawAdmissibleTrial, let violation { return finish(.leftDomain(violation), norm) }
                     return finish(.stalled(iterations: iterations), norm)
                 }
                 swap(&unknowns, &trial)
@@ -232,5 +264,78 @@ public struct NewtonSolver {
             currentMerit = Self.merit(residual)
             if !norm.isFinite { return finish(.nonFinite(iterations: iterations), norm) }
         }
+    }
+
+    /// Pseudo-transient continuation: implicit-Euler steps of the relaxation du/dt = ±F(u)
+    /// towards the steady state, (J + σ/Δt)·δ = −F with σ_k = sign(J_kk) (each equation
+    /// relaxes its own diagonal unknown), and Δt grown by switched evolution relaxation
+    /// (Δt ← Δt·‖F_old‖/‖F_new‖) until the steps are Newton steps. Robust where the plain
+    /// Newton direction is only valid very close by (sharp loading fronts in long cascades).
+    /// A step that leaves the domain or more than doubles ‖F‖ is refused and Δt cut by 4.
+    public mutating func solvePseudoTransient<System: NewtonSystem>(_ system: inout System, unknowns: inout [Double],
+                                                                   initialTimeStep: Double = 0.5,
+                                                                   maximumSteps: Int = 400) -> NewtonReport {
+        var history: [NewtonIterationRecord] = []
+        var iterations = 0
+        var dt = initialTimeStep
+        func finish(_ reason: ConvergenceReason, _ norm: Double) -> NewtonReport {
+            NewtonReport(reason: reason, iterations: iterations, residualNorm: norm, history: history)
+        }
+        jacobian.setZero()
+        do {
+            try system.residualAndJacobian(at: unknowns, residual: &residual, jacobian: &jacobian)
+        } catch {
+            return finish(.invalidStart(error), .infinity)
+        }
+        var norm = Self.infinityNorm(residual)
+        if !norm.isFinite { return finish(.nonFinite(iterations: 0), norm) }
+        var rejections = 0
+        while iterations < maximumSteps {
+            if norm <= options.residualTolerance { return finish(.converged, norm) }
+            iterations += 1
+            let shift = 1 / dt
+            if shift > 0 {
+                for k in 0..<jacobian.order {
+                    let d = jacobian[k, k]
+                    jacobian[k, k] = d + (d > 0 ? shift : -shift)
+                }
+            }
+            do {
+                try newtonStep()
+            } catch {
+                if case .singular(let pivot) = error { return finish(.singularJacobian(unknown: pivot), norm) }
+                return finish(.linearAlgebraFailure(error), norm)
+            }
+            if let limits = system.stepLimits(uniform: options.maximumStep) {
+                for i in 0..<step.count where abs(step[i]) > limits[i] { step[i] = step[i] > 0 ? limits[i] : -limits[i] }
+            } else {
+                for i in 0..<step.count { step[i] = max(-options.maximumStep, min(options.maximumStep, step[i])) }
+            }
+            for i in 0..<unknowns.count { trial[i] = unknowns[i] + step[i] }
+            var accepted = false
+            var trialNorm = Double.infinity
+            if (try? system.residual(at: trial, into: &trialResidual)) != nil {
+                trialNorm = Self.infinityNorm(trialResidual)
+                accepted = trialNorm.isFinite && trialNorm <= 2 * norm
+            }
+            history.append(NewtonIterationRecord(iteration: iterations, residualNorm: norm, damping: accepted ? 1 : 0))
+            if accepted {
+                swap(&unknowns, &trial)
+                dt = min(dt * min(10, max(0.5, norm / trialNorm)), 1e12)
+                rejections = 0
+            } else {
+                dt *= 0.25
+                rejections += 1
+                if rejections > 30 { return finish(.stalled(iterations: iterations), norm) }
+            }
+            jacobian.setZero()
+            do {
+                try system.residualAndJacobian(at: unknowns, residual: &residual, jacobian: &jacobian)
+            } catch {
+                return finish(.leftDomain(error), norm)
+            }
+            norm = Self.infinityNorm(residual)
+        }
+        return finish(norm <= options.residualTolerance ? .converged : .iterationLimit(iterations: iterations), norm)
     }
 }

@@ -18,6 +18,16 @@ public protocol NewtonSystem {
     /// Writes F(u) and ∂F/∂u. `jacobian` arrives zeroed with the system's bandwidths.
     mutating func residualAndJacobian(at unknowns: [Double], residual: inout [Double],
                                       jacobian: inout BandMatrix) throws(DomainViolation)
+
+    /// Largest change of each unknown in one Newton step at the last evaluated point, or nil
+    /// for the solver's uniform `maximumStep`. A system whose unknowns span many orders of
+    /// magnitude (logarithms of trace concentrations) can let negligible unknowns move
+    /// further, so that they do not hold back the others.
+    func stepLimits(uniform: Double) -> [Double]?
+}
+
+extension NewtonSystem {
+    public func stepLimits(uniform: Double) -> [Double]? { nil }
 }
 
 /// Raised by a residual evaluation whose unknowns have left the physical domain

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import SXModel
+
+@Suite("Trace accuracy and failure paths")
+struct PropertyTests {
+    @Test("A 1e-13 raffinate residue of a 40-stage Kremser cascade matches the closed form to 1e-8 relative")
+    func traceImpurityKeepsRelativeAccuracy() throws {
+        // Kremser (domain.md §4): φ = (ε − 1)/(ε^(N+1) − 1); ε = 2, N = 40 gives φ ≈ 4.5e-13,
+        // twelve orders of magnitude below the feed.
+        let r = try CascadeSolver.solve(Build.kremser(extractionFactor: 2, stages: 40))
+        Check.solved(r)
+        let phi = r.outlet(named: "raffinate")!.concentrations[0]
+        let closed = 1 / (pow(2.0, 41.0) - 1)
+        #expect(closed < 1e-12)
+        #expect(abs(phi / closed - 1) <= 1e-8, "closed form \(closed), engine \(phi)")
+        // Every stage of the profile too: x_i = (ε^i − 1)/(ε^(N+1) − 1) for a unit feed (Kremser profile).
+        for i in 1...40 {
+            let expected = (pow(2.0, Double(i)) - 1) / (pow(2.0, 41.0) - 1)
+            #expect(abs(r.aqueous[i - 1][0] / expected - 1) <= 1e-8, "stage \(i)")
+        }
+    }
+
+    @Test("Two elements 25 orders of magnitude apart: the trace one keeps full relative accuracy")
+    func traceBesideMajor() throws {
+        // Non-competing constant-D solutes are independent: each follows its own Kremser
+        // closed form (domain.md §4) whatever the other's concentration.
+        var c = Build.kremser(extractionFactor: 3, stages: 50)
+        c.elements = [.Nd, .Pr]
+        c.sections[0].equilibrium = .constantDistribution(distributionRatios: [3, 0.5])
+        c.aqueousFeeds[0].concentrations = [1, 1e-25]
+        c.organicFeeds[0].concentrations = [0, 0]
+        let r = try CascadeSolver.solve(c)
+        Check.solved(r)
+        let raffinate = r.outlet(named: "raffinate")!
+        #expect(abs(raffinate.concentrations[0] / ClosedForm.kremserRaffinateFraction(extractionFactor: 3, stages: 50) - 1) <= 1e-8)
+        #expect(abs(raffinate.concentrations[1] / (1e-25 * ClosedForm.kremserRaffinateFraction(extractionFactor: 0.5, stages: 50)) - 1) <= 1e-8)
+    }
+
+    @Test("Xu's model asked for more organic RE flux than the feed and scrub supply: a reason, not a trap")
+    func impossibleSpecificationIsReported() throws {
+        // S − W must not exceed the feed: S = 3, W = 1 with a unit feed leaves the raffinate negative.
+        let cascade = Build.xu(beta: [1.5, 1], elements: [.Nd, .Pr], feedFractions: [0.75, 0.25], s: 3, w: 1, n: 10, m: 10)
+        let r = try CascadeSolver.solve(cascade)
+        #expect(!r.outcome.isConverged)
+        if case .infeasible = r.outcome {} else { Issue.record("expected .infeasible, got \(r.outcome)") }
+        #expect(r.outcome.explanation.contains("fully loaded"))
+    }
+
+    @Test("A feed outside the cascade is a specification error listing every problem")
+    func specificationErrorsAreCollected() {
+        var c = Build.kremser(extractionFactor: 1.5, stages: 5)
+        c.aqueousFeeds[0].stage = 9
+        c.organicFeeds[0].flow = -1
+        #expect(throws: CascadeSpecificationError.self) { try CascadeSolver.solve(c) }
+        do { _ = try CascadeSolver.solve(c) } catch {
+            #expect(error.problems.count == 2, "\(error.problems)")
+            #expect(error.problems.contains { $0.contains("stages are numbered 1 to 5") })
+        }
+    }
+
+    @Test("Murphree efficiency: E = 1 equals the ideal cascade and E < 1 needs more stages for the same duty")
+    func murphreeEfficiency() throws {
+        let ideal = try CascadeSolver.solve(Build.fractionalWithStrip(model: "constant-D", elements: 3, n: 10, m: 10, k: 5))
+        let real = try CascadeSolver.solve(Build.fractionalWithStrip(model: "constant-D", elements: 3, n: 10, m: 10, k: 5, efficiency: 0.7))
+        Check.solved(ideal)
+        Check.solved(real)
+        // With E < 1 the raffinate keeps more of the most extractable element.
+        let a = ideal.outlet(named: "raffinate")!.concentrations[2], b = real.outlet(named: "raffinate")!.concentrations[2]
+        #expect(b > a)
+    }
+}

@@ -13,7 +13,7 @@ public enum StandardCascades {
         case constantDistribution = "constant-D"
         /// Xu's constant separation factors with a fully loaded organic in extraction and scrub.
         case separationFactors = "separation-factors"
-        /// Mass-action cation exchange in every section, 36 % saponified 1 mol/L extractant.
+        /// Mass-action cation exchange in every section, 25 % saponified 1.5 mol/L extractant.
         case massAction = "mass-action"
     }
 
@@ -41,8 +41,9 @@ public enum StandardCascades {
     /// - constant-D: D_j = 1.6 β_j β_key⁻¹ (extraction, scrub), 0.02 β_j β_key⁻¹ (strip); O = 2 L/h.
     /// - separation-factors: loading 0.17 mol/L, O = 4.5 L/h, scrub acid 2.5 mol/L at 0.3 L/h
     ///   (strips W ≈ 0.25 mol/h RE); strip section constant D as above.
-    /// - mass-action: K_j = 0.5 β_j β_key⁻¹, organic 6 L/h of 1 mol/L HA, 36 % saponified;
-    ///   feed acid 0.05, scrub 1.5 mol/L at 0.6 L/h, strip 4.5 mol/L HCl.
+    /// - mass-action: K_j = 30 β_j β_key⁻¹, organic 15 L/h of 1.5 mol/L HA (P507-like),
+    ///   25 % saponified; feed acid 0.1 mol/L, scrub 1 mol/L HCl at 1.8 L/h, strip 5 mol/L HCl
+    ///   at 1.5 L/h (organic RE flux sized on Xu's S ≈ 2.5 per unit feed RE).
     ///
     /// β_key = 1.5^((count − 1)/2) centres the key pair on D ≈ 1.
     public static func fractionalWithStrip(model: Model, elementCount count: Int,
@@ -60,6 +61,7 @@ public enum StandardCascades {
         var organic = OrganicFeed(name: "organic", stage: 1, flow: 2.0, concentrations: none)
         var acid = (feed: 0.01, scrub: 1.0, strip: 4.0)
         var scrubFlow = 0.3
+        var stripFlow = 0.8
         switch model {
         case .constantDistribution:
             loaded = .constantDistribution(distributionRatios: centred.map { 1.6 * $0 })
@@ -69,12 +71,13 @@ public enum StandardCascades {
             acid.feed = 0
             acid.scrub = 3 * 0.25 / scrubFlow
         case .massAction:
-            loaded = .massAction(MassActionParameters(extractionConstants: centred.map { 0.5 * $0 }))
+            loaded = .massAction(MassActionParameters(extractionConstants: centred.map { 30 * $0 }))
             stripping = loaded
-            organic = OrganicFeed(name: "organic", stage: 1, flow: 6.0, extractant: 1.0,
-                                  saponification: 0.36, concentrations: none)
-            acid = (feed: 0.05, scrub: 1.5, strip: 4.5)
-            scrubFlow = 0.6
+            organic = OrganicFeed(name: "organic", stage: 1, flow: 15.0, extractant: 1.5,
+                                  saponification: 0.25, concentrations: none)
+            acid = (feed: 0.1, scrub: 1.0, strip: 5.0)
+            scrubFlow = 1.8
+            stripFlow = 1.5
         }
         let feedConcentration = [Double](repeating: 1.2 / Double(count), count: count)
         let splits = reflux >= 1 ? [] : [OutletSplit(stage: n + m + 1, phase: .aqueous, fraction: 1 - reflux,
@@ -87,7 +90,7 @@ public enum StandardCascades {
                        Section(name: "strip", stageCount: k, equilibrium: stripping, murphreeEfficiency: efficiency)],
             aqueousFeeds: [AqueousFeed(name: "feed", stage: n, flow: 1, concentrations: feedConcentration, acidity: acid.feed),
                            AqueousFeed(name: "scrub", stage: n + m, flow: scrubFlow, concentrations: none, acidity: acid.scrub),
-                           AqueousFeed(name: "strip", stage: n + m + k, flow: 0.8, concentrations: none, acidity: acid.strip)],
+                           AqueousFeed(name: "strip", stage: n + m + k, flow: stripFlow, concentrations: none, acidity: acid.strip)],
             organicFeeds: [organic],
             splits: splits)
     }

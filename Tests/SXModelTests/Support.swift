@@ -53,60 +53,13 @@ enum Build {
                                                   concentrations: [Double](repeating: 0, count: k.count))])
     }
 
-    /// A fractional-extraction + scrub + strip cascade with `count` elements La, Ce, Pr, Nd, Sm, Gd…,
-    /// under the requested model; the strip liquor leaves stage n+m+1 (no reflux) unless `reflux` > 0.
+    /// A fractional-extraction + scrub + strip cascade (SXModel's `StandardCascades`, shared
+    /// with the benchmarks); the strip liquor leaves stage n+m+1, `reflux` of it continuing
+    /// into the scrub section.
     static func fractionalWithStrip(model: String, elements count: Int, n: Int, m: Int, k: Int,
-                                    reflux: Double = 0, efficiency: Double = 1,
-                                    massActionScale: Double = 30, saponification: Double = 0.25,
-                                    organicFlow: Double = 15, scrubAcidity: Double = 1) -> Cascade {
-        let all: [Element] = [.La, .Ce, .Pr, .Nd, .Sm, .Gd, .Eu, .Tb, .Dy, .Ho, .Er, .Tm, .Yb, .Lu, .Y]
-        let elements = Array(all.prefix(count))
-        // β relative to La rising ≈1.5 per step, split between the middle two elements.
-        let beta = (0..<count).map { pow(1.5, Double($0)) }
-        let feed = (0..<count).map { _ in 1.2 / Double(count) }   // 1.2 mol/L total RE
-        let zeros = [Double](repeating: 0, count: count)
-        let extraction: Equilibrium, scrub: Equilibrium, strip: Equilibrium
-        var organic = OrganicFeed(name: "organic", stage: 1, flow: 1, concentrations: zeros)
-        var feedAcid = 0.01, scrubAcid = 1.0, stripAcid = 4.0
-        var scrubFlow = 0.3
-        var stripFlow = 0.8
-        let split = Double(count) / 2 - 0.5
-        let keyScale = pow(1.5, -split)      // puts the cut between the middle elements
-        switch model {
-        case "constant-D":
-            extraction = .constantDistribution(distributionRatios: beta.map { 1.6 * $0 * keyScale })
-            scrub = extraction
-            strip = .constantDistribution(distributionRatios: beta.map { 0.02 * $0 * keyScale })
-            organic.flow = 2.0
-        case "separation-factors":
-            extraction = .separationFactors(separationFactors: beta, organicLoading: 0.17)
-            scrub = extraction
-            strip = .constantDistribution(distributionRatios: beta.map { 0.02 * $0 * keyScale })
-            organic.flow = 4.5
-            scrubAcid = 3 * 0.25 / scrubFlow   // W ≈ 0.25 mol/h RE returned
-            feedAcid = 0
-        default:
-            // A P507-like chloride circuit sized on Xu's fluxes for the middle cut (S ≈ 2.5,
-            // W ≈ 2 per unit feed RE): 1.5 mol/L extractant, 25 % saponified, 1 mol/L HCl scrub,
-            // 5 mol/L HCl strip; K_j = 30·β_j at the cut
-            // (illustrative values, not fitted data).
-            let constants = beta.map { massActionScale * $0 * keyScale }
-            let p = MassActionParameters(extractionConstants: constants)
-            extraction = .massAction(p); scrub = extraction; strip = extraction
-            organic = OrganicFeed(name: "organic", stage: 1, flow: organicFlow, extractant: 1.5, saponification: saponification, concentrations: zeros)
-            scrubAcid = scrubAcidity; stripAcid = 5.0; feedAcid = 0.1; scrubFlow = 1.8
-            stripFlow = 1.5
-        }
-        var splits: [OutletSplit] = [OutletSplit(stage: n + m + 1, phase: .aqueous, fraction: 1 - reflux, destination: .product("strip liquor"))]
-        if reflux >= 1 { splits = [] }
-        return Cascade(elements: elements,
-                       sections: [Section(name: "extraction", stageCount: n, equilibrium: extraction, murphreeEfficiency: efficiency),
-                                  Section(name: "scrub", stageCount: m, equilibrium: scrub, murphreeEfficiency: efficiency),
-                                  Section(name: "strip", stageCount: k, equilibrium: strip, murphreeEfficiency: efficiency)],
-                       aqueousFeeds: [AqueousFeed(name: "feed", stage: n, flow: 1, concentrations: feed, acidity: feedAcid),
-                                      AqueousFeed(name: "scrub", stage: n + m, flow: scrubFlow, concentrations: zeros, acidity: scrubAcid),
-                                      AqueousFeed(name: "strip", stage: n + m + k, flow: stripFlow, concentrations: zeros, acidity: stripAcid)],
-                       organicFeeds: [organic], splits: splits)
+                                    reflux: Double = 0, efficiency: Double = 1) -> Cascade {
+        StandardCascades.fractionalWithStrip(model: StandardCascades.Model(rawValue: model)!, elementCount: count,
+                                             extraction: n, scrub: m, strip: k, reflux: reflux, efficiency: efficiency)
     }
 }
 

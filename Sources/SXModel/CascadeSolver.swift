@@ -187,6 +187,64 @@ public enum CascadeSolver {
     /// [(HA)₂] from the charge and extractant balances, the cation solved as one more linear
     /// species). Exact in one pass for model (a); a few dozen cheap O(N) passes otherwise.
     static func initialGuess(_ net: CascadeNetwork, maximumSweeps: Int = 40) -> StartResult {
+        let trace = traceLoadingStart(net, maximumSweeps: maximumSweeps)
+        guard net.isMassAction, case .success(let u) = trace, let loaded = loadedStart(net, traceStart: u) else { return trace }
+        // Keep whichever start has the smaller balance errors.
+        var system = CascadeSystem(network: net)
+        var r = u
+        func norm(_ v: [Double]) -> Double {
+            guard (try? system.residual(at: v, into: &r)) != nil else { return .infinity }
+            return r.reduce(0) { $0 + $1 * $1 }
+        }
+        return norm(loaded) < norm(u) ? .success(loaded) : trace
+    }
+
+    /// A mass-action start for a fully loaded organic (the normal case when the feed exceeds
+    /// the organic's capacity): Xu's model with β_j = K_j and loading C_HA/6 gives the
+    /// aqueous composition and totals; [(HA)₂] then follows from each stage's extractant
+    /// balance and [H⁺] from electroneutrality. Nil when that picture does not apply (e.g. the
+    /// strip acid would strip more than a loaded organic carries).
+    static func loadedStart(_ net: CascadeNetwork, traceStart: [Double]) -> [Double]? {
+        let n = net.stageCount, ne = net.elementCount, b = net.blockSize
+        var cascade = net.cascade
+        let ranges = cascade.sectionStageRanges
+        for (k, range) in ranges.enumerated() {
+            guard case .massAction(let p) = cascade.sections[k].equilibrium else { return nil }
+            let capacity = range.reduce(0.0) { $0 + net.extractantConcentration[$1 - 1] } / Double(range.count) / 6
+            cascade.sections[k].equilibrium = .separationFactors(separationFactors: p.extractionConstants, organicLoading: capacity)
+        }
+        guard let xuNetwork = try? CascadeNetwork(cascade),
+              case .success(let xu) = traceLoadingStart(xuNetwork, maximumSweeps: 40) else { return nil }
+        let system = CascadeSystem(network: net)
+        var u = traceStart
+        for i in 0..<n {
+            var sumX = 0.0, weighted = 0.0
+            for j in 0..<ne {
+                u[i * b + j] = xu[i * ne + j]
+                let xj = exp(xu[i * ne + j])
+                sumX += xj
+                weighted += system.coefficient[i * ne + j] * xj
+            }
+            let anion = net.anionConcentration[i]
+            var c = net.hasCation ? exp(u[i * b + ne + 1]) : 0
+            if c > 0.5 * anion { c = 0.5 * anion; u[i * b + ne + 1] = log(c) }
+            let room = 0.9 * (anion - c)
+            if 3 * sumX > room {
+                let shift = log(room / (3 * sumX))
+                for j in 0..<ne { u[i * b + j] += shift }
+                weighted *= room / (3 * sumX)
+                sumX = room / 3
+            }
+            let h = anion - c - 3 * sumX
+            let kc = net.hasCation ? exp(system.logCationConstant[i]) * c / h : 0
+            u[i * b + ne] = log(freeDimer(extractant: net.extractantConcentration[i],
+                                          loadingCoefficient: 6 * weighted / (h * h * h), cationCoefficient: kc))
+        }
+        return u
+    }
+
+    /// The start from trace loading (see `initialGuess`).
+    static func traceLoadingStart(_ net: CascadeNetwork, maximumSweeps: Int) -> StartResult {
         let n = net.stageCount, ne = net.elementCount, b = net.blockSize
         let system = CascadeSystem(network: net)
         var logD = [Double](repeating: 0, count: n * ne)

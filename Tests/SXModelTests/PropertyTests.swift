@@ -70,3 +70,39 @@ struct PropertyTests {
         #expect(b > a)
     }
 }
+
+@Suite("Model limits")
+struct ModelLimitTests {
+    /// An extraction-only cascade: RE-free organic at stage 1, feed at stage 10.
+    static func extraction(_ equilibrium: Equilibrium, feedAcidity: Double) -> Cascade {
+        Cascade(elements: [.Nd, .Pr],
+                sections: [Section(name: "extraction", stageCount: 10, equilibrium: equilibrium)],
+                aqueousFeeds: [AqueousFeed(name: "feed", stage: 10, flow: 1, concentrations: [0.75, 0.25], acidity: feedAcidity)],
+                organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: 4, extractant: 0.6, concentrations: [0, 0])])
+    }
+
+    @Test("Mass action tends to Xu's model (b) with β = K_A/K_B as the organic becomes fully loaded")
+    func massActionReducesToSeparationFactors() throws {
+        // domain.md §3: in the fully loaded limit with equal stoichiometry, β = K_j/K_k exactly
+        // and model (c) reduces to model (b) with loading C_HA/6 (0.6/6 = 0.1 mol/L here).
+        let xu = try CascadeSolver.solve(Self.extraction(.separationFactors(separationFactors: [1.5, 1], organicLoading: 0.1), feedAcidity: 0))
+        Check.solved(xu)
+        var previous = Double.infinity
+        for k in [1e6, 1e12, 1e18] {
+            let ma = try CascadeSolver.solve(Self.extraction(.massAction(MassActionParameters(extractionConstants: [1.5 * k, k])), feedAcidity: 0.1))
+            Check.solved(ma)
+            var difference = 0.0
+            for i in 0..<10 {
+                for j in 0..<2 {
+                    difference = max(difference, abs(ma.organic[i][j] / xu.organic[i][j] - 1), abs(ma.aqueous[i][j] / xu.aqueous[i][j] - 1))
+                }
+                // The composition relation holds exactly at any loading: y_A/y_B = 1.5 x_A/x_B.
+                let ratio = (ma.organic[i][0] / ma.organic[i][1]) / (ma.aqueous[i][0] / ma.aqueous[i][1])
+                #expect(abs(ratio / 1.5 - 1) < 1e-12, "stage \(i + 1): β = \(ratio)")
+            }
+            #expect(difference < previous, "K = \(k): difference from model (b) \(difference) did not shrink")
+            previous = difference
+        }
+        #expect(previous < 1e-4, "at K = 1e18 the cascades differ by \(previous)")
+    }
+}

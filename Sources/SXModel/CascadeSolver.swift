@@ -211,8 +211,22 @@ public enum CascadeSolver {
         for (k, range) in ranges.enumerated() {
             guard case .massAction(let p) = cascade.sections[k].equilibrium else { return nil }
             let capacity = range.reduce(0.0) { $0 + net.extractantConcentration[$1 - 1] } / Double(range.count) / 6
-            cascade.sections[k].equilibrium = .separationFactors(separationFactors: p.extractionConstants, organicLoading: capacity)
+            // A section fed more acid than a loaded organic can exchange (a strip section) is not
+            // loaded: keep the trace start's distribution ratios there (constant D at mid-section).
+            let overAcidified = range.contains { net.acidFeedFlux[$0 - 1] / (3 * net.organicFlow[$0 - 1]) > 0.5 * capacity }
+            if overAcidified {
+                let mid = (range.lowerBound + range.upperBound) / 2 - 1
+                var sumX = 0.0
+                for j in 0..<ne { sumX += exp(traceStart[mid * b + j]) }
+                let c = net.hasCation ? exp(traceStart[mid * b + ne + 1]) : 0
+                let h = max(net.anionConcentration[mid] - c - 3 * sumX, 1e-3 * net.anionConcentration[mid])
+                let ratio = exp(traceStart[mid * b + ne]) / h
+                cascade.sections[k].equilibrium = .constantDistribution(distributionRatios: p.extractionConstants.map { $0 * ratio * ratio * ratio })
+            } else {
+                cascade.sections[k].equilibrium = .separationFactors(separationFactors: p.extractionConstants, organicLoading: capacity)
+            }
         }
+        guard cascade.sections.contains(where: { if case .separationFactors = $0.equilibrium { true } else { false } }) else { return nil }
         guard let xuNetwork = try? CascadeNetwork(cascade),
               case .success(let xu) = traceLoadingStart(xuNetwork, maximumSweeps: 40) else { return nil }
         let system = CascadeSystem(network: net)

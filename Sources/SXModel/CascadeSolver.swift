@@ -186,7 +186,7 @@ public enum CascadeSolver {
     /// (Xu: D_j = Y β_j / Σ_k β_k x_k; mass action: D_j = K_j ([(HA)₂]/[H⁺])³ with [H⁺] and
     /// [(HA)₂] from the charge and extractant balances, the cation solved as one more linear
     /// species). Exact in one pass for model (a); a few dozen cheap O(N) passes otherwise.
-    static func initialGuess(_ net: CascadeNetwork, maximumSweeps: Int = 40) -> StartResult {
+    static func initialGuess(_ net: CascadeNetwork, maximumSweeps: Int = 150) -> StartResult {
         let trace = traceLoadingStart(net, maximumSweeps: maximumSweeps)
         guard net.isMassAction, case .success(let u) = trace, let loaded = loadedStart(net, traceStart: u) else { return trace }
         // Keep whichever start has the smaller balance errors.
@@ -364,7 +364,7 @@ public enum CascadeSolver {
                     logCationD[i] = system.logCationConstant[i] + 0.5 * logDimer[i] - log(h)
                 }
             }
-            if change < 1e-3 { settled = true }   // one more solve with the final D
+            if change < 1e-2 { settled = true }   // Newton does the rest; one more solve with the final D
         }
         // Murphree stages (E < 1) need x > (1 − E)·x_in so that x* > 0: the ideal-stage start
         // may violate it; lift x there (top-down, twice, as x_in comes mostly from above).

@@ -85,6 +85,7 @@ struct AccurateMMatrixSolver {
                 }
             }
         }
+        if let linear = substituteLinear(f) { return linear }
         // Forward: y_k = f_k − Σ l_ki y_i (l ≤ 0), in logarithms.
         var logY = [Double](repeating: -.infinity, count: n)
         for k in 0..<n {
@@ -108,6 +109,34 @@ struct AccurateMMatrixSolver {
                 }
             }
             logX[i] = s.value - log(values[index(i, i)])
+        }
+        return logX
+    }
+
+    /// The same substitutions in plain arithmetic (only positive terms are added, so they are
+    /// as accurate as the logarithmic ones), returning ln x; nil when a value comes within
+    /// reach of underflow or overflow, in which case the caller substitutes in logarithms.
+    private func substituteLinear(_ f: [Double]) -> [Double]? {
+        let n = order
+        let tiny = 1e-280, huge = 1e280
+        var y = [Double](repeating: 0, count: n)
+        for k in 0..<n {
+            var v = max(f[k], 0)
+            for i in max(0, k - lower)..<k { v -= values[index(k, i)] * y[i] }
+            if v != 0 && !(v > tiny && v < huge) { return nil }
+            y[k] = v
+        }
+        var logX = [Double](repeating: -.infinity, count: n)
+        var x = [Double](repeating: 0, count: n)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            var v = y[i]
+            if i + 1 <= min(n - 1, i + upper) {
+                for c in (i + 1)...min(n - 1, i + upper) { v -= values[index(i, c)] * x[c] }
+            }
+            v /= values[index(i, i)]
+            if v != 0 && !(v > tiny && v < huge) { return nil }
+            x[i] = v
+            logX[i] = v > 0 ? log(v) : -.infinity
         }
         return logX
     }

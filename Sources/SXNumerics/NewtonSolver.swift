@@ -130,6 +130,33 @@ public struct NewtonSolver {
         }
     }
 
+    /// Evaluates F and J at `unknowns` (J zeroed first); returns the violation if outside the domain.
+    private mutating func evaluate<System: NewtonSystem>(_ system: inout System, at unknowns: [Double]) -> DomainViolation? {
+        jacobian.setZero()
+        do {
+            try system.residualAndJacobian(at: unknowns, residual: &residual, jacobian: &jacobian)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Clips each component of `step` to the system's per-unknown limit (or `maximumStep`);
+    /// true when any component was clipped.
+    @discardableResult
+    private mutating func clipStep<System: NewtonSystem>(_ system: System) -> Bool {
+        let limits = system.stepLimits(uniform: options.maximumStep)
+        var clipped = false
+        for i in 0..<step.count {
+            let limit = limits?[i] ?? options.maximumStep
+            if abs(step[i]) > limit {
+                step[i] = step[i] > 0 ? limit : -limit
+                clipped = true
+            }
+        }
+        return clipped
+    }
+
     /// Solves J·δ = −F again with the factors already computed.
     private mutating func resolveStep() throws(LinearAlgebraError) {
         for i in 0..<residual.count { step[i] = -residual[i] }
@@ -186,12 +213,7 @@ public struct NewtonSolver {
             NewtonReport(reason: reason, iterations: iterations, residualNorm: norm, history: history)
         }
 
-        jacobian.setZero()
-        do {
-            try system.residualAndJacobian(at: unknowns, residual: &residual, jacobian: &jacobian)
-        } catch {
-            return finish(.invalidStart(error), .infinity)
-        }
+        if let violation = evaluate(&system, at: unknowns) { return finish(.invalidStart(violation), .infinity) }
         var norm = Self.infinityNorm(residual)
         var currentMerit = Self.merit(residual)
         if !norm.isFinite { return finish(.nonFinite(iterations: 0), norm) }
@@ -216,16 +238,7 @@ public struct NewtonSolver {
             if !stepNorm.isFinite {
                 return finish(convergedOnce ? .converged : .nonFinite(iterations: iterations), norm)
             }
-            var clipped = false
-            if let limits = system.stepLimits(uniform: options.maximumStep) {
-                for i in 0..<step.count where abs(step[i]) > limits[i] {
-                    step[i] = step[i] > 0 ? limits[i] : -limits[i]
-                    clipped = true
-                }
-            } else if stepNorm > options.maximumStep {
-                clipped = true
-                for i in 0..<step.count { step[i] = max(-options.maximumStep, min(options.maximumStep, step[i])) }
-            }
+            let clipped = clipStep(system)
 
             if convergedOnce {
                 // Polishing: take the full step only if it lowers the residual.
@@ -254,12 +267,7 @@ public struct NewtonSolver {
                 }
                 swap(&unknowns, &trial)
             }
-            jacobian.setZero()
-            do {
-                try system.residualAndJacobian(at: unknowns, residual: &residual, jacobian: &jacobian)
-            } catch {
-                return finish(.leftDomain(error), norm)
-            }
+            if let violation = evaluate(&system, at: unknowns) { return finish(.leftDomain(violation), norm) }
             norm = Self.infinityNorm(residual)
             currentMerit = Self.merit(residual)
             if !norm.isFinite { return finish(.nonFinite(iterations: iterations), norm) }
@@ -281,12 +289,7 @@ public struct NewtonSolver {
         func finish(_ reason: ConvergenceReason, _ norm: Double) -> NewtonReport {
             NewtonReport(reason: reason, iterations: iterations, residualNorm: norm, history: history)
         }
-        jacobian.setZero()
-        do {
-            try system.residualAndJacobian(at: unknowns, residual: &residual, jacobian: &jacobian)
-        } catch {
-            return finish(.invalidStart(error), .infinity)
-        }
+        if let violation = evaluate(&system, at: unknowns) { return finish(.invalidStart(violation), .infinity) }
         var norm = Self.infinityNorm(residual)
         if !norm.isFinite { return finish(.nonFinite(iterations: 0), norm) }
         var rejections = 0
@@ -306,11 +309,7 @@ public struct NewtonSolver {
                 if case .singular(let pivot) = error { return finish(.singularJacobian(unknown: pivot), norm) }
                 return finish(.linearAlgebraFailure(error), norm)
             }
-            if let limits = system.stepLimits(uniform: options.maximumStep) {
-                for i in 0..<step.count where abs(step[i]) > limits[i] { step[i] = step[i] > 0 ? limits[i] : -limits[i] }
-            } else {
-                for i in 0..<step.count { step[i] = max(-options.maximumStep, min(options.maximumStep, step[i])) }
-            }
+            clipStep(system)
             for i in 0..<unknowns.count { trial[i] = unknowns[i] + step[i] }
             var accepted = false
             var trialNorm = Double.infinity
@@ -328,12 +327,7 @@ public struct NewtonSolver {
                 rejections += 1
                 if rejections > 30 { return finish(.stalled(iterations: iterations), norm) }
             }
-            jacobian.setZero()
-            do {
-                try system.residualAndJacobian(at: unknowns, residual: &residual, jacobian: &jacobian)
-            } catch {
-                return finish(.leftDomain(error), norm)
-            }
+            if let violation = evaluate(&system, at: unknowns) { return finish(.leftDomain(violation), norm) }
             norm = Self.infinityNorm(residual)
         }
         return finish(norm <= options.residualTolerance ? .converged : .iterationLimit(iterations: iterations), norm)

@@ -14,7 +14,7 @@ struct EngineStatusTests {
                                overrides: [Override(keyPath: "solver.max-iterations", value: "15")], measureTime: false)
         // Whatever the engine does, the run ends in a report or diagnostics, never a crash.
         #expect(out.report != nil || out.status == .inputError)
-        withKnownIssue("mass-action Pr|Nd with 36 % saponification does not converge yet (reported to the lead)") {
+        withKnownIssue("mass-action Pr|Nd: no converging design yet (docs/engine.md §6)") {
             #expect(out.status == .ok, "\(out.standardError)")
         }
     }

@@ -111,9 +111,11 @@ public struct NewtonLoopProbe {
         var u: [Double] = []
         u.reserveCapacity(system.unknownCount)
         for i in 0..<network.stageCount {
-            for j in 0..<network.elementCount { u.append(log(solved.aqueous[i][j])) }
-            if network.isMassAction { u.append(log(solved.freeDimer![i])) }
-            if network.hasCation { u.append(log(solved.aqueousCation![i])) }
+            // Concentrations that underflowed to 0 in the read-out start at the smallest double.
+            func ln(_ v: Double) -> Double { log(max(v, Double.leastNonzeroMagnitude)) }
+            for j in 0..<network.elementCount { u.append(ln(solved.aqueous[i][j])) }
+            if network.isMassAction { u.append(ln(solved.freeDimer![i])) }
+            if network.hasCation { u.append(ln(solved.aqueousCation![i])) }
         }
         precondition(u.count == system.unknownCount, "unknown layout changed in CascadeSystem")
         for k in u.indices { u[k] += perturbation * sin(Double(k)) }

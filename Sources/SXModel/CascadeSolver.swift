@@ -72,10 +72,11 @@ public struct SolveOptions: Sendable, Equatable {
 }
 
 /// Solves cascades: builds a start from the linear (constant-D) solution, runs damped
-/// Newton on the whole cascade, and falls back to continuation when the direct solve fails:
-/// in the rare-earth feed (mass action: from trace loading, where the model is nearly
-/// linear, up to the full feed) or in the separation factors (Xu's model: β_j^t from t = 0,
-/// where every element distributes alike, up to t = 1).
+/// Newton on the whole cascade; when that fails, pseudo-transient continuation from the same
+/// start; and last, continuation in the rare-earth feed (mass action: from trace loading,
+/// where the model is nearly linear, up to the full feed) or in the separation factors
+/// (Xu's model: β_j^t from t = 0, where every element distributes alike, up to t = 1).
+/// See docs/engine.md §5.
 public enum CascadeSolver {
     public static func solve(_ cascade: Cascade, options: SolveOptions = SolveOptions()) throws(CascadeSpecificationError) -> CascadeResult {
         // Elements that are never fed carry no flow anywhere: solve without them.

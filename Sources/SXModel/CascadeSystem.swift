@@ -417,9 +417,9 @@ public struct CascadeSystem: NewtonSystem {
     /// mass action, the total RE otherwise) affect no other equation; they may move by up to
     /// 50 in ln per step instead of `uniform`, so a trace profile far from its solution does
     /// not shrink the step of the main unknowns.
-    public func stepLimits(uniform: Double) -> [Double]? {
+    public func stepLimits(uniform: Double, into limits: inout [Double]) -> Bool {
         let net = network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
-        var limits = [Double](repeating: uniform, count: n * b)
+        for k in 0..<limits.count { limits[k] = uniform }
         for i in 0..<n {
             var scale = 0.0
             if net.isMassAction { scale = net.anionConcentration[i] } else { for j in 0..<ne { scale += x[i * ne + j] } }
@@ -427,7 +427,7 @@ public struct CascadeSystem: NewtonSystem {
             for j in 0..<ne where x[i * ne + j] < threshold && exp(ly[i * ne + j]) < threshold { limits[i * b + j] = 50 }
             if net.hasCation && cation[i] < threshold && organicCation[i] < threshold { limits[i * b + cationIndex] = 50 }
         }
-        return limits
+        return true
     }
 
     // MARK: - Read-out

@@ -87,6 +87,7 @@ public struct NewtonSolver {
     private var step: [Double]
     private var dense: [Double] = []
     private var densePivots: [Int32] = []
+    private var limits: [Double]
 
     public init<System: NewtonSystem>(for system: System, options: NewtonOptions = NewtonOptions()) {
         self.options = options
@@ -97,6 +98,7 @@ public struct NewtonSolver {
         trialResidual = residual
         trial = residual
         step = residual
+        limits = Array(repeating: options.maximumStep, count: n)
         if options.linearSolver == .dense {
             dense = Array(repeating: 0, count: n * n)
             densePivots = Array(repeating: 0, count: n)
@@ -145,10 +147,10 @@ public struct NewtonSolver {
     /// true when any component was clipped.
     @discardableResult
     private mutating func clipStep<System: NewtonSystem>(_ system: System) -> Bool {
-        let limits = system.stepLimits(uniform: options.maximumStep)
+        let perUnknown = system.stepLimits(uniform: options.maximumStep, into: &limits)
         var clipped = false
         for i in 0..<step.count {
-            let limit = limits?[i] ?? options.maximumStep
+            let limit = perUnknown ? limits[i] : options.maximumStep
             if abs(step[i]) > limit {
                 step[i] = step[i] > 0 ? limit : -limit
                 clipped = true

@@ -19,15 +19,16 @@ public protocol NewtonSystem {
     mutating func residualAndJacobian(at unknowns: [Double], residual: inout [Double],
                                       jacobian: inout BandMatrix) throws(DomainViolation)
 
-    /// Largest change of each unknown in one Newton step at the last evaluated point, or nil
-    /// for the solver's uniform `maximumStep`. A system whose unknowns span many orders of
-    /// magnitude (logarithms of trace concentrations) can let negligible unknowns move
-    /// further, so that they do not hold back the others.
-    func stepLimits(uniform: Double) -> [Double]?
+    /// Writes the largest change of each unknown in one Newton step at the last evaluated
+    /// point into `limits` and returns true, or returns false for the solver's uniform
+    /// `maximumStep`. A system whose unknowns span many orders of magnitude (logarithms of
+    /// trace concentrations) can let negligible unknowns move further, so that they do not
+    /// hold back the others. `limits` is the solver's buffer: nothing is allocated.
+    func stepLimits(uniform: Double, into limits: inout [Double]) -> Bool
 }
 
 extension NewtonSystem {
-    public func stepLimits(uniform: Double) -> [Double]? { nil }
+    public func stepLimits(uniform: Double, into limits: inout [Double]) -> Bool { false }
 }
 
 /// Raised by a residual evaluation whose unknowns have left the physical domain

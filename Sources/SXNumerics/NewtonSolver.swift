@@ -279,7 +279,8 @@ public struct NewtonSolver {
     /// Pseudo-transient continuation: implicit-Euler steps of the relaxation du/dt = ±F(u)
     /// towards the steady state, (J + σ/Δt)·δ = −F with σ_k = sign(J_kk) (each equation
     /// relaxes its own diagonal unknown), and Δt grown by switched evolution relaxation
-    /// (Δt ← Δt·‖F_old‖/‖F_new‖) until the steps are Newton steps. Robust where the plain
+    /// (Δt ← Δt·‖F_old‖/‖F_new‖, at least doubled when ‖F‖∞ fell, at most halved when it
+    /// rose) until the steps are Newton steps. Robust where the plain
     /// Newton direction is only valid very close by (sharp loading fronts in long cascades).
     /// A step that leaves the domain or more than doubles ‖F‖ is refused and Δt cut by 4.
     public mutating func solvePseudoTransient<System: NewtonSystem>(_ system: inout System, unknowns: inout [Double],
@@ -322,7 +323,11 @@ public struct NewtonSolver {
             history.append(NewtonIterationRecord(iteration: iterations, residualNorm: norm, damping: accepted ? 1 : 0))
             if accepted {
                 swap(&unknowns, &trial)
-                dt = min(dt * min(10, max(0.5, norm / trialNorm)), 1e12)
+                // Switched evolution relaxation, but at least doubling Δt whenever ‖F‖∞ fell:
+                // a slow transient whose residual barely changes (a loading front moving
+                // along hundreds of stages) must still reach Newton-sized steps.
+                let ratio = norm / trialNorm
+                dt = min(dt * (ratio >= 1 ? min(10, max(2, ratio)) : max(0.5, ratio)), 1e12)
                 rejections = 0
             } else {
                 dt *= 0.25

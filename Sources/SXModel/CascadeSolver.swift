@@ -62,8 +62,15 @@ public enum SolveOutcome: Sendable, Equatable {
 /// Settings of a cascade solve.
 public struct SolveOptions: Sendable, Equatable {
     public var newton = NewtonOptions()
-    /// Newton iterations of the first, direct attempt from the linear start.
+    /// Newton iterations of the first, direct attempt from the linear start, when it is
+    /// making progress (see `directTrialIterations`).
     public var directIterations = 60
+    /// Newton iterations after which the direct attempt must have lowered ‖F‖∞ by
+    /// `directProgressFactor` to go on; otherwise pseudo-transient continuation takes over
+    /// at once (on long cascades with a loading front, damped Newton from the linear start
+    /// creeps: hundreds of iterations where the pseudo-transient phase needs tens).
+    public var directTrialIterations = 10
+    public var directProgressFactor = 1e-2
     /// Pseudo-transient steps of the second attempt (0 skips it).
     public var pseudoTransientSteps = 300
     /// Most continuation steps (the third attempt).
@@ -103,11 +110,23 @@ public enum CascadeSolver {
         }
         // 1. Damped Newton from the linear start (a bounded number of iterations).
         var direct = options.newton
-        direct.maximumIterations = min(direct.maximumIterations, options.directIterations)
+        let directLimit = min(direct.maximumIterations, options.directIterations)
+        direct.maximumIterations = min(directLimit, options.directTrialIterations)
         var solver = NewtonSolver(for: system, options: direct)
         let start = unknowns
         var report = solver.solve(&system, unknowns: &unknowns)
         totalIterations += report.iterations
+        var directUnfinished = false
+        if case .iterationLimit = report.reason, directLimit > direct.maximumIterations {
+            if report.residualNorm <= options.directProgressFactor * (report.history.first?.residualNorm ?? .infinity) {
+                // Progressing well: let the direct attempt finish.
+                solver.options.maximumIterations = directLimit - report.iterations
+                report = solver.solve(&system, unknowns: &unknowns)
+                totalIterations += report.iterations
+            } else {
+                directUnfinished = true
+            }
+        }
         var outcome = translate(report.reason, network: network)
         solver.options = options.newton
 
@@ -121,6 +140,13 @@ public enum CascadeSolver {
                 totalIterations += report.iterations
                 unknowns = u
                 outcome = translate(report.reason, network: network)
+            } else if directUnfinished {
+                // Slow but steady Newton (extreme constants): give it the rest of its budget.
+                solver.options.maximumIterations = directLimit - direct.maximumIterations
+                report = solver.solve(&system, unknowns: &unknowns)
+                totalIterations += report.iterations
+                outcome = translate(report.reason, network: network)
+                solver.options = options.newton
             }
         }
 

@@ -276,11 +276,30 @@ public struct NewtonSolver {
         }
     }
 
+    /// Weight, in the pseudo-transient controller's norm, of an equation whose unknown the
+    /// system lets move further than `maximumStep` (a negligible trace species, see
+    /// `NewtonSystem.stepLimits`).
+    static let negligibleUnknownWeight = 1e-3
+
+    /// ‖F‖∞ with the equations of negligible unknowns (per the last `clipStep`) weighted by
+    /// `negligibleUnknownWeight`: what the pseudo-transient controller judges progress by.
+    /// A species 1e-300 of its stage can be off by orders of magnitude while the ones that
+    /// carry the flows are settling; it follows them once they have.
+    private func controlNorm(_ v: [Double]) -> Double {
+        var m = 0.0
+        for k in 0..<v.count {
+            let a = abs(v[k]) * (limits[k] > options.maximumStep ? Self.negligibleUnknownWeight : 1)
+            if !(a <= m) { m = a }
+        }
+        return m
+    }
+
     /// Pseudo-transient continuation: implicit-Euler steps of the relaxation du/dt = ±F(u)
     /// towards the steady state, (J + σ/Δt)·δ = −F with σ_k = sign(J_kk) (each equation
     /// relaxes its own diagonal unknown), and Δt grown by switched evolution relaxation
-    /// (Δt ← Δt·‖F_old‖/‖F_new‖, at least doubled when ‖F‖∞ fell, at most halved when it
-    /// rose) until the steps are Newton steps. Robust where the plain
+    /// (Δt ← Δt·‖F_old‖/‖F_new‖, at least doubled when the norm fell, at most halved when it
+    /// rose; the norm is `controlNorm`, which discounts negligible trace species) until the
+    /// steps are Newton steps. Robust where the plain
     /// Newton direction is only valid very close by (sharp loading fronts in long cascades).
     /// A step that leaves the domain or more than doubles ‖F‖ is refused and Δt cut by 4.
     public mutating func solvePseudoTransient<System: NewtonSystem>(_ system: inout System, unknowns: inout [Double],
@@ -313,20 +332,23 @@ public struct NewtonSolver {
                 return finish(.linearAlgebraFailure(error), norm)
             }
             clipStep(system)
+            let currentControl = controlNorm(residual)
             for i in 0..<unknowns.count { trial[i] = unknowns[i] + step[i] }
             var accepted = false
             var trialNorm = Double.infinity
+            var trialControl = Double.infinity
             if (try? system.residual(at: trial, into: &trialResidual)) != nil {
                 trialNorm = Self.infinityNorm(trialResidual)
-                accepted = trialNorm.isFinite && trialNorm <= 2 * norm
+                trialControl = controlNorm(trialResidual)
+                accepted = trialNorm.isFinite && trialControl <= 2 * currentControl
             }
             history.append(NewtonIterationRecord(iteration: iterations, residualNorm: norm, damping: accepted ? 1 : 0))
             if accepted {
                 swap(&unknowns, &trial)
-                // Switched evolution relaxation, but at least doubling Δt whenever ‖F‖∞ fell:
+                // Switched evolution relaxation, but at least doubling Δt whenever the norm fell:
                 // a slow transient whose residual barely changes (a loading front moving
                 // along hundreds of stages) must still reach Newton-sized steps.
-                let ratio = norm / trialNorm
+                let ratio = currentControl / trialControl
                 dt = min(dt * (ratio >= 1 ? min(10, max(2, ratio)) : max(0.5, ratio)), 1e12)
                 rejections = 0
             } else {

@@ -218,9 +218,10 @@ public struct CascadeNetwork: Sendable {
         let org = try mixing(organicOut, [orgFeedVolume, orgExtractantFlux])
         let aqueousFlow = aq[0], organicFlow = org[0]
         var late: [String] = []
+        let largestAqueous = aqueousFlow.max() ?? 1, largestOrganic = organicFlow.max() ?? 1
         for i in 0..<n {
-            if !(aqueousFlow[i] > 1e-12 * (aqueousFlow.max() ?? 1)) { late.append("stage \(i + 1) receives no aqueous flow: check the feeds and splits upstream of it") }
-            if !(organicFlow[i] > 1e-12 * (organicFlow.max() ?? 1)) { late.append("stage \(i + 1) receives no organic flow: check the organic feeds and splits upstream of it") }
+            if !(aqueousFlow[i] > 1e-12 * largestAqueous) { late.append("stage \(i + 1) receives no aqueous flow: check the feeds and splits upstream of it") }
+            if !(organicFlow[i] > 1e-12 * largestOrganic) { late.append("stage \(i + 1) receives no organic flow: check the organic feeds and splits upstream of it") }
         }
         if !late.isEmpty { throw CascadeSpecificationError(problems: late) }
         self.aqueousFlow = aqueousFlow

@@ -54,15 +54,17 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        // Helpers shared by the test targets (a seeded random generator); not a product.
+        .target(name: "SXTestSupport", path: "Tests/SXTestSupport"),
         .testTarget(name: "SXNumericsTests", dependencies: ["SXNumerics"]),
-        .testTarget(name: "SXModelTests", dependencies: ["SXModel", "SXNumerics"]),
+        .testTarget(name: "SXModelTests", dependencies: ["SXModel", "SXNumerics", "SXTestSupport"]),
         .testTarget(
             name: "SXFlowsheetTests",
             dependencies: ["SXFlowsheet", "SXModel"],
         ),
         .testTarget(
             name: "SXSimEndToEndTests",
-            dependencies: ["SXFlowsheet", "SXModel", "SXReport", "SXDesign"],
+            dependencies: ["SXFlowsheet", "SXModel", "SXReport", "SXDesign", "SXTestSupport"],
             resources: []
         ),
     ]

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SXNumerics
+import SXTestSupport
 @testable import SXModel
 
 /// The analytic Jacobian of the cascade residual against central finite differences.
@@ -26,7 +27,7 @@ struct JacobianTests {
         let net = try CascadeNetwork(cascade)
         guard case .success(var u) = CascadeSolver.initialGuess(net, maximumSweeps: 3) else { Issue.record("no start"); return }
         // Move off the start so that no special structure hides an error (seeded perturbation).
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var system = CascadeSystem(network: net)
         var r = [Double](repeating: 0, count: u.count)
         var moved = u
@@ -56,16 +57,3 @@ struct JacobianTests {
     }
 }
 
-/// A small seeded generator so property tests repeat exactly.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}

@@ -3,6 +3,7 @@ import Testing
 import SXFlowsheet
 import SXModel
 import SXReport
+import SXTestSupport
 
 /// Hundreds of randomly mutated and truncated example files, each taken through the same
 /// code path as `sxsim check` and (for the small examples) `sxsim run`: every one must end

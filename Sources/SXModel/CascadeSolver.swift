@@ -102,7 +102,7 @@ public enum CascadeSolver {
         var continuationSteps = 0
 
         var unknowns: [Double]
-        switch initialGuess(network) {
+        switch initialGuess(network, system: &system) {
         case .success(let u): unknowns = u
         case .failure(let outcome):
             return CascadeResult(cascade: cascade, fedElements: fed, system: system, outcome: outcome,
@@ -214,10 +214,17 @@ public enum CascadeSolver {
     /// [(HA)₂] from the charge and extractant balances, the cation solved as one more linear
     /// species). Exact in one pass for model (a); a few dozen cheap O(N) passes otherwise.
     static func initialGuess(_ net: CascadeNetwork, maximumSweeps: Int = 150) -> StartResult {
-        let trace = traceLoadingStart(net, maximumSweeps: maximumSweeps)
-        guard net.isMassAction, case .success(let u) = trace, let loaded = loadedStart(net, traceStart: u) else { return trace }
-        // Keep whichever start has the smaller balance errors.
         var system = CascadeSystem(network: net)
+        return initialGuess(net, system: &system, maximumSweeps: maximumSweeps)
+    }
+
+    /// The same, using `system` (the cascade's own, for `net`) for its coefficient tables and
+    /// as scratch space rather than allocating another.
+    static func initialGuess(_ net: CascadeNetwork, system: inout CascadeSystem, maximumSweeps: Int = 150) -> StartResult {
+        let trace = traceLoadingStart(net, system: system, maximumSweeps: maximumSweeps)
+        guard net.isMassAction, case .success(let u) = trace,
+              let loaded = loadedStart(net, system: system, traceStart: u) else { return trace }
+        // Keep whichever start has the smaller balance errors.
         var r = u
         func norm(_ v: [Double]) -> Double {
             guard (try? system.residual(at: v, into: &r)) != nil else { return .infinity }
@@ -231,7 +238,7 @@ public enum CascadeSolver {
     /// aqueous composition and totals; [(HA)₂] then follows from each stage's extractant
     /// balance and [H⁺] from electroneutrality. Nil when that picture does not apply (e.g. the
     /// strip acid would strip more than a loaded organic carries).
-    static func loadedStart(_ net: CascadeNetwork, traceStart: [Double]) -> [Double]? {
+    static func loadedStart(_ net: CascadeNetwork, system: CascadeSystem, traceStart: [Double]) -> [Double]? {
         let n = net.stageCount, ne = net.elementCount, b = net.blockSize
         var cascade = net.cascade
         let ranges = cascade.sectionStageRanges
@@ -255,8 +262,7 @@ public enum CascadeSolver {
         }
         guard cascade.sections.contains(where: { if case .separationFactors = $0.equilibrium { true } else { false } }) else { return nil }
         guard let xuNetwork = try? CascadeNetwork(cascade),
-              case .success(let xu) = traceLoadingStart(xuNetwork, maximumSweeps: 40) else { return nil }
-        let system = CascadeSystem(network: net)
+              case .success(let xu) = traceLoadingStart(xuNetwork, system: CascadeSystem(network: xuNetwork), maximumSweeps: 40) else { return nil }
         var u = traceStart
         for i in 0..<n {
             var sumX = 0.0, weighted = 0.0
@@ -285,9 +291,8 @@ public enum CascadeSolver {
     }
 
     /// The start from trace loading (see `initialGuess`).
-    static func traceLoadingStart(_ net: CascadeNetwork, maximumSweeps: Int) -> StartResult {
+    static func traceLoadingStart(_ net: CascadeNetwork, system: CascadeSystem, maximumSweeps: Int) -> StartResult {
         let n = net.stageCount, ne = net.elementCount, b = net.blockSize
-        let system = CascadeSystem(network: net)
         var logD = [Double](repeating: 0, count: n * ne)
         var logCationD = [Double](repeating: -20, count: n)
         var logDimer = [Double](repeating: 0, count: n)
@@ -378,7 +383,7 @@ public enum CascadeSolver {
                     let h = max(anion - c - 3 * sumX, 1e-3 * anion)
                     let kc = net.hasCation ? exp(system.logCationConstant[i]) * c / h : 0
                     let free = freeDimer(extractant: net.extractantConcentration[i], loadingCoefficient: 6 * weighted / (h * h * h),
-                                         cationCoefficient: kc)
+                                         cationCoefficient: kc, logGuess: logDimer[i])
                     let dimerStep = max(-2, min(2, 0.5 * (log(free) - logDimer[i])))
                     logDimer[i] += dimerStep
                     change = max(change, abs(dimerStep))
@@ -446,10 +451,13 @@ public enum CascadeSolver {
 
     /// The free dimer e (mol/L) solving 2e + a·e³ + b·√e = C (extractant balance with the
     /// loading term a·e³ = 6Σy and the cation term b·√e = [CA]); the left side rises with e,
-    /// so the root in (0, C/2] is unique. Safeguarded Newton on ln e.
-    static func freeDimer(extractant c: Double, loadingCoefficient a: Double, cationCoefficient b: Double) -> Double {
+    /// so the root in (0, C/2] is unique. Safeguarded Newton on ln e, from `logGuess` when
+    /// given (the previous sweep's value: a few iterations instead of a dozen or more).
+    static func freeDimer(extractant c: Double, loadingCoefficient a: Double, cationCoefficient b: Double,
+                          logGuess: Double? = nil) -> Double {
         var lo = log(c) - 60, hi = log(0.5 * c)
         var t = hi
+        if let g = logGuess, g > lo, g < hi { t = g }
         for _ in 0..<60 {
             let e = exp(t)
             let f = 2 * e + a * e * e * e + b * e.squareRoot() - c
@@ -559,7 +567,7 @@ public enum CascadeSolver {
             var sys = CascadeSystem(network: net)
             var x: [Double]
             if let guess { x = guess } else {
-                switch initialGuess(net) {
+                switch initialGuess(net, system: &sys) {
                 case .success(let g): x = g
                 case .failure: return (.stalled(iterations: 0), [], net)
                 }

@@ -330,16 +330,19 @@ public enum CascadeSolver {
         // then needs a 236-step pseudo-transient phase at 1000 × 15 instead of 6 iterations).
         // "Settled" compares the damped change with 0.01·relax, the same undamped mismatch.
         var relax = 1.0, previousChange = Double.infinity
+        var workspace = LinearStartWorkspace(net)
+        let elementFeeds = (0..<ne).map { j in (0..<n).map { net.feedFlux[$0 * ne + j] } }
         for sweep in 0..<(needsSweeps ? maximumSweeps : 1) {
             for j in 0..<ne {
-                guard let lx = linearElementLog(net, rightHandSide: (0..<n).map { net.feedFlux[$0 * ne + j] },
+                guard let lx = linearElementLog(net, rightHandSide: elementFeeds[j], workspace: &workspace,
                                                 logDistribution: { logD[$0 * ne + j] }) else {
                     return .failure(.singular(stage: 1, variable: net.cascade.elements[j].symbol + " (linear start)"))
                 }
                 for i in 0..<n { logX[i * ne + j] = lx[i].isFinite ? lx[i] : -700 }
             }
             if net.hasCation {
-                guard let lc = linearElementLog(net, rightHandSide: net.cationFeedFlux, logDistribution: { logCationD[$0] }) else {
+                guard let lc = linearElementLog(net, rightHandSide: net.cationFeedFlux, workspace: &workspace,
+                                                logDistribution: { logCationD[$0] }) else {
                     return .failure(.singular(stage: 1, variable: "saponifying cation (linear start)"))
                 }
                 for i in 0..<n { logCation[i] = lc[i].isFinite ? lc[i] : -700 }
@@ -518,22 +521,40 @@ public enum CascadeSolver {
     /// stage), fed `rightHandSide` mol/h per stage, to full relative accuracy (see
     /// `AccurateMMatrixSolver`).
     static func linearElementLog(_ net: CascadeNetwork, rightHandSide f: [Double], logDistribution: (Int) -> Double) -> [Double]? {
+        var workspace = LinearStartWorkspace(net)
+        return linearElementLog(net, rightHandSide: f, workspace: &workspace, logDistribution: logDistribution)
+    }
+
+    /// Storage for the start's per-element linear solves, allocated once per start rather
+    /// than once per element and sweep.
+    struct LinearStartWorkspace {
+        var matrix: AccurateMMatrixSolver
+        var leaving: [Double]
+        init(_ net: CascadeNetwork) {
+            matrix = AccurateMMatrixSolver(order: net.stageCount, lower: net.stagesBelow, upper: net.stagesAbove)
+            leaving = [Double](repeating: 0, count: net.stageCount)
+        }
+    }
+
+    static func linearElementLog(_ net: CascadeNetwork, rightHandSide f: [Double], workspace: inout LinearStartWorkspace,
+                                 logDistribution: (Int) -> Double) -> [Double]? {
         let n = net.stageCount
-        var m = AccurateMMatrixSolver(order: n, lower: net.stagesBelow, upper: net.stagesAbove)
-        var leaving = [Double](repeating: 0, count: n)
+        workspace.matrix.reset()
+        for i in 0..<n { workspace.leaving[i] = 0 }
         for o in net.outlets {
-            leaving[o.stage] += o.phase == .aqueous ? o.flow : o.flow * exp(logDistribution(o.stage))
+            workspace.leaving[o.stage] += o.phase == .aqueous ? o.flow : o.flow * exp(logDistribution(o.stage))
         }
         for i in 0..<n {
-            m.setExcess(i, leaving[i])
+            workspace.matrix.setExcess(i, workspace.leaving[i])
             for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
-                let l = net.aqueousSources[s]; m.addTransfer(from: l.from, to: i, coefficient: l.flow)
+                let l = net.aqueousSources[s]; workspace.matrix.addTransfer(from: l.from, to: i, coefficient: l.flow)
             }
             for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
-                let l = net.organicSources[s]; m.addTransfer(from: l.from, to: i, coefficient: l.flow * exp(logDistribution(l.from)))
+                let l = net.organicSources[s]
+                workspace.matrix.addTransfer(from: l.from, to: i, coefficient: l.flow * exp(logDistribution(l.from)))
             }
         }
-        return m.solveLog(rightHandSide: f)
+        return workspace.matrix.solveLog(rightHandSide: f)
     }
 
     // MARK: - Continuation

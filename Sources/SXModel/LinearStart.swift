@@ -32,6 +32,12 @@ struct AccurateMMatrixSolver {
 
     @inline(__always) private func index(_ row: Int, _ column: Int) -> Int { row * width + (column - row + lower) }
 
+    /// Clears the matrix for the next system of the same shape (no allocation).
+    mutating func reset() {
+        values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        excess.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+
     /// Adds a transfer coefficient: `coefficient` ≥ 0 of stage `from`'s unknown enters stage `to`.
     mutating func addTransfer(from: Int, to: Int, coefficient: Double) {
         precondition(from != to && to - from <= lower && from - to <= upper)

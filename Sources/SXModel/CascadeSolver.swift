@@ -72,7 +72,7 @@ public struct SolveOptions: Sendable, Equatable {
     public var directTrialIterations = 10
     public var directProgressFactor = 1e-2
     /// Pseudo-transient steps of the second attempt (0 skips it).
-    public var pseudoTransientSteps = 300
+    public var pseudoTransientSteps = 600
     /// Most continuation steps (the third attempt).
     public var maximumContinuationSteps = 30
     public init() {}

@@ -5,9 +5,11 @@ import SXNumerics
 /// `explanation`; only `.converged` results may be used as answers.
 public enum SolveOutcome: Sendable, Equatable {
     case converged
-    /// The Newton iteration limit was reached (per continuation step).
+    /// No attempt converged; `iterations` counts every Newton and pseudo-transient step of
+    /// every phase (as `CascadeResult.iterations` does).
     case notConverged(iterations: Int)
-    /// No step reduced the residual: usually a specification with no steady state.
+    /// The last attempt found no step that reduced the residual: usually a specification with
+    /// no steady state. `iterations` counts all phases.
     case stalled(iterations: Int)
     /// The Jacobian was exactly singular; `stage` is 1-based, `variable` names the unknown.
     case singular(stage: Int, variable: String)
@@ -168,6 +170,12 @@ public enum CascadeSolver {
                 }
                 // On failure the direct attempt's last iterate is returned with the continuation's reason.
             }
+        }
+        // Report the work of all phases, not of the last one (the explanation quotes it).
+        switch outcome {
+        case .notConverged: outcome = .notConverged(iterations: totalIterations)
+        case .stalled: outcome = .stalled(iterations: totalIterations)
+        default: break
         }
         // Re-evaluate at the returned unknowns so the read-out matches them.
         var r = [Double](repeating: 0, count: system.unknownCount)

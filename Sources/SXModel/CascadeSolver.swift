@@ -528,22 +528,6 @@ public enum CascadeSolver {
     /// ln x of one species' linear balances with y = D·x at ideal stages (D given as ln D per
     /// stage), fed `rightHandSide` mol/h per stage, to full relative accuracy (see
     /// `AccurateMMatrixSolver`).
-    static func linearElementLog(_ net: CascadeNetwork, rightHandSide f: [Double], logDistribution: (Int) -> Double) -> [Double]? {
-        var workspace = LinearStartWorkspace(net)
-        return linearElementLog(net, rightHandSide: f, workspace: &workspace, logDistribution: logDistribution)
-    }
-
-    /// Storage for the start's per-element linear solves, allocated once per start rather
-    /// than once per element and sweep.
-    struct LinearStartWorkspace {
-        var matrix: AccurateMMatrixSolver
-        var leaving: [Double]
-        init(_ net: CascadeNetwork) {
-            matrix = AccurateMMatrixSolver(order: net.stageCount, lower: net.stagesBelow, upper: net.stagesAbove)
-            leaving = [Double](repeating: 0, count: net.stageCount)
-        }
-    }
-
     static func linearElementLog(_ net: CascadeNetwork, rightHandSide f: [Double], workspace: inout LinearStartWorkspace,
                                  logDistribution: (Int) -> Double) -> [Double]? {
         let n = net.stageCount
@@ -563,6 +547,17 @@ public enum CascadeSolver {
             }
         }
         return workspace.matrix.solveLog(rightHandSide: f)
+    }
+
+    /// Storage for the start's per-element linear solves, allocated once per start rather
+    /// than once per element and sweep.
+    struct LinearStartWorkspace {
+        var matrix: AccurateMMatrixSolver
+        var leaving: [Double]
+        init(_ net: CascadeNetwork) {
+            matrix = AccurateMMatrixSolver(order: net.stageCount, lower: net.stagesBelow, upper: net.stagesAbove)
+            leaving = [Double](repeating: 0, count: net.stageCount)
+        }
     }
 
     // MARK: - Continuation
@@ -697,4 +692,3 @@ extension Cascade {
         return c
     }
 }
-

@@ -299,9 +299,10 @@ public struct NewtonSolver {
     /// relaxes its own diagonal unknown), and Δt grown by switched evolution relaxation
     /// (Δt ← Δt·‖F_old‖/‖F_new‖, at least doubled when the norm fell, ×1.5 when it rose by
     /// less than 10 %, at most halved when it rose more; the norm is `controlNorm`, which
-    /// discounts negligible trace species) until the steps are Newton steps. Robust where the plain
-    /// Newton direction is only valid very close by (sharp loading fronts in long cascades).
-    /// A step that leaves the domain or more than doubles ‖F‖ is refused and Δt cut by 4.
+    /// discounts negligible trace species) until the steps are Newton steps. Robust where the
+    /// plain Newton direction is only valid very close by (sharp loading fronts in long
+    /// cascades). A step that leaves the domain or more than doubles that norm is refused and
+    /// Δt cut by 4.
     public mutating func solvePseudoTransient<System: NewtonSystem>(_ system: inout System, unknowns: inout [Double],
                                                                    initialTimeStep: Double = 0.5,
                                                                    maximumSteps: Int = 400) -> NewtonReport {
@@ -365,4 +366,3 @@ public struct NewtonSolver {
         return finish(norm <= options.residualTolerance ? .converged : .iterationLimit(iterations: iterations), norm)
     }
 }
-

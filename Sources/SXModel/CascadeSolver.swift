@@ -44,9 +44,9 @@ public enum SolveOutcome: Sendable, Equatable {
         case .converged:
             return "converged"
         case .notConverged(let k):
-            return "not converged after \(k) Newton iterations; the results are not a steady state. Check that flows and equilibrium data are realistic, or raise the iteration limit"
+            return "not converged after \(k) iterations (damped Newton, pseudo-transient steps and continuation); the results are not a steady state. Check that flows and equilibrium data are realistic; if they are, compare with the solver's known limits in docs/engine.md §6 (a nearby flow may converge)"
         case .stalled(let k):
-            return "stalled after \(k) Newton iterations: no step reduced the balance errors. The specification probably has no steady state (e.g. more organic capacity than the feed can fill, or acid too weak to strip)"
+            return "stalled after \(k) iterations: no step reduced the balance errors. Either the specification has no steady state (under Xu's model, e.g. more organic capacity than the feed can fill, or acid too weak to strip), or the solver could not reach it (known limits: docs/engine.md §6)"
         case .singular(let stage, let variable):
             return "singular Jacobian at stage \(stage) (\(variable)): that stage's equations do not determine it. Check that the stage has flows of both phases and non-degenerate equilibrium data"
         case .leftDomain(let reason):

@@ -6,11 +6,12 @@ import SXNumerics
 public enum SolveOutcome: Sendable, Equatable {
     case converged
     /// No attempt converged; `iterations` counts every Newton and pseudo-transient step of
-    /// every phase (as `CascadeResult.iterations` does).
-    case notConverged(iterations: Int)
+    /// every phase (as `CascadeResult.iterations` does). `likelyCause` names a condition of
+    /// the specification under which the solver is known to fail, when one holds.
+    case notConverged(iterations: Int, likelyCause: String? = nil)
     /// The last attempt found no step that reduced the residual: usually a specification with
-    /// no steady state. `iterations` counts all phases.
-    case stalled(iterations: Int)
+    /// no steady state. `iterations` counts all phases; `likelyCause` as for `notConverged`.
+    case stalled(iterations: Int, likelyCause: String? = nil)
     /// The Jacobian was exactly singular; `stage` is 1-based, `variable` names the unknown.
     case singular(stage: Int, variable: String)
     /// Every trial step left the physical domain.
@@ -43,9 +44,13 @@ public enum SolveOutcome: Sendable, Equatable {
         switch self {
         case .converged:
             return "converged"
-        case .notConverged(let k):
+        case .notConverged(let k, let cause?):
+            return "not converged after \(k) iterations; the results are not a steady state. Likely cause: \(cause)"
+        case .stalled(let k, let cause?):
+            return "stalled after \(k) iterations: no step reduced the balance errors. Likely cause: \(cause)"
+        case .notConverged(let k, nil):
             return "not converged after \(k) iterations (damped Newton, pseudo-transient steps and continuation); the results are not a steady state. Check that flows and equilibrium data are realistic; if they are, compare with the solver's known limits in docs/engine.md §6 (a nearby flow may converge)"
-        case .stalled(let k):
+        case .stalled(let k, nil):
             return "stalled after \(k) iterations: no step reduced the balance errors. Either the specification has no steady state (under Xu's model, e.g. more organic capacity than the feed can fill, or acid too weak to strip), or the solver could not reach it (known limits: docs/engine.md §6)"
         case .singular(let stage, let variable):
             return "singular Jacobian at stage \(stage) (\(variable)): that stage's equations do not determine it. Check that the stage has flows of both phases and non-degenerate equilibrium data"
@@ -171,10 +176,11 @@ public enum CascadeSolver {
                 // On failure the direct attempt's last iterate is returned with the continuation's reason.
             }
         }
-        // Report the work of all phases, not of the last one (the explanation quotes it).
+        // Report the work of all phases, not of the last one (the explanation quotes it), and
+        // a condition of the specification that explains the failure, when one holds.
         switch outcome {
-        case .notConverged: outcome = .notConverged(iterations: totalIterations)
-        case .stalled: outcome = .stalled(iterations: totalIterations)
+        case .notConverged: outcome = .notConverged(iterations: totalIterations, likelyCause: likelyCauseOfFailure(network))
+        case .stalled: outcome = .stalled(iterations: totalIterations, likelyCause: likelyCauseOfFailure(network))
         default: break
         }
         // Re-evaluate at the returned unknowns so the read-out matches them.
@@ -185,6 +191,27 @@ public enum CascadeSolver {
         }
         return CascadeResult(cascade: cascade, fedElements: fed, system: system, outcome: outcome,
                              iterations: totalIterations, residualNorm: norm, continuationSteps: continuationSteps)
+    }
+
+    /// A condition of the specification under which the solver is known to fail
+    /// (docs/engine.md §6), read from the feeds and flows alone; nil when none holds.
+    ///
+    /// Over-saponification: a saponified organic brings its cation (Na⁺, mol/h) into a stage
+    /// whose leaving aqueous carries no more anion (Cl⁻, mol/h) than that. The organic cannot
+    /// give its cation up there, so [H⁺] must fall towards zero (a basic raffinate). In a sweep
+    /// of the mass-action Pr|Nd split over organic and scrub flows every case with cation ≥
+    /// anion failed (ratios 1.01–1.89) and every case below converged (ratios ≤ 0.98).
+    static func likelyCauseOfFailure(_ net: CascadeNetwork) -> String? {
+        guard net.isMassAction else { return nil }
+        for f in net.cascade.organicFeeds where f.saponification > 0 {
+            let i = f.stage - 1
+            let cation = f.flow * f.extractant * f.saponification   // mol/h
+            let anion = net.aqueousFlow[i] * net.anionConcentration[i]   // mol/h leaving stage i in the aqueous
+            if cation >= anion {
+                return "over-saponification: the organic '\(f.name)' brings \(String(format: "%.4g", cation)) mol/h of cation into stage \(f.stage), whose aqueous outlet carries only \(String(format: "%.4g", anion)) mol/h of anion to take it away; [H⁺] there must fall towards zero, which the solver does not reach. Lower the saponification or the organic flow, or feed more acid or scrub"
+            }
+        }
+        return nil
     }
 
     /// Maps a numerics-level reason to the cascade's terms.

@@ -197,10 +197,11 @@ public enum CascadeSolver {
     /// (docs/engine.md §6), read from the feeds and flows alone; nil when none holds.
     ///
     /// Over-saponification: a saponified organic brings its cation (Na⁺, mol/h) into a stage
-    /// whose leaving aqueous carries no more anion (Cl⁻, mol/h) than that. The organic cannot
-    /// give its cation up there, so [H⁺] must fall towards zero (a basic raffinate). In a sweep
-    /// of the mass-action Pr|Nd split over organic and scrub flows every case with cation ≥
-    /// anion failed (ratios 1.01–1.89) and every case below converged (ratios ≤ 0.98).
+    /// whose leaving aqueous carries no more anion (Cl⁻, mol/h) than that. By electroneutrality
+    /// that aqueous can take away at most as much Na⁺ as it has Cl⁻ (and then no H⁺ and no rare
+    /// earth), so the rest must stay in the organic and travel on with it, towards the strip.
+    /// In a sweep of the mass-action Pr|Nd split over organic and scrub flows every case with
+    /// cation ≥ anion failed (ratios 1.01–1.89) and every case below converged (≤ 0.98).
     static func likelyCauseOfFailure(_ net: CascadeNetwork) -> String? {
         guard net.isMassAction else { return nil }
         for f in net.cascade.organicFeeds where f.saponification > 0 {
@@ -208,7 +209,7 @@ public enum CascadeSolver {
             let cation = f.flow * f.extractant * f.saponification   // mol/h
             let anion = net.aqueousFlow[i] * net.anionConcentration[i]   // mol/h leaving stage i in the aqueous
             if cation >= anion {
-                return "over-saponification: the organic '\(f.name)' brings \(String(format: "%.4g", cation)) mol/h of cation into stage \(f.stage), whose aqueous outlet carries only \(String(format: "%.4g", anion)) mol/h of anion to take it away; [H⁺] there must fall towards zero, which the solver does not reach. Lower the saponification or the organic flow, or feed more acid or scrub"
+                return "over-saponification: the organic '\(f.name)' brings \(String(format: "%.4g", cation)) mol/h of cation into stage \(f.stage), whose aqueous outlet carries only \(String(format: "%.4g", anion)) mol/h of anion, so it cannot take that cation away and the organic must carry the rest on (the solver has failed on every such case tried, docs/engine.md §6). Lower the saponification or the organic flow, or feed more acid or scrub"
             }
         }
         return nil

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Solves one element's linear cascade balances M·x = f (constant D at every stage) to full
-/// relative accuracy in every component, for the solver's starting point.
+/// Solves M·x = f for a banded, column-diagonally-dominant M-matrix (a linear transport
+/// network: one species' balances over stages with constant distribution) to full relative
+/// accuracy in every component. The cascade solver uses it for its starting point.
 ///
 /// M is a column-diagonally-dominant M-matrix: column i holds the outflow coefficient of
 /// stage i on the diagonal and −(flow from stage i into stage k) in row k. LU factorisation
@@ -13,16 +14,16 @@ import Foundation
 /// Grassmann–Taksar–Heyman algorithm; L and U are then sign-definite, so forward and back
 /// substitution only add positive terms. They run in logarithms, so a concentration below
 /// the range of `Double` is still returned exactly as its logarithm.
-struct AccurateMMatrixSolver {
-    let order: Int
-    let lower: Int
-    let upper: Int
+public struct AccurateMMatrixSolver {
+    public let order: Int
+    public let lower: Int
+    public let upper: Int
     /// Band storage: entry (row, column) at `values[row * width + (column - row + lower)]`.
     private var values: [Double]
     private var excess: [Double]
     private var width: Int { lower + upper + 1 }
 
-    init(order: Int, lower: Int, upper: Int) {
+    public init(order: Int, lower: Int, upper: Int) {
         self.order = order
         self.lower = lower
         self.upper = upper
@@ -33,23 +34,23 @@ struct AccurateMMatrixSolver {
     @inline(__always) private func index(_ row: Int, _ column: Int) -> Int { row * width + (column - row + lower) }
 
     /// Clears the matrix for the next system of the same shape (no allocation).
-    mutating func reset() {
+    public mutating func reset() {
         values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         excess.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     /// Adds a transfer coefficient: `coefficient` ≥ 0 of stage `from`'s unknown enters stage `to`.
-    mutating func addTransfer(from: Int, to: Int, coefficient: Double) {
+    public mutating func addTransfer(from: Int, to: Int, coefficient: Double) {
         precondition(from != to && to - from <= lower && from - to <= upper)
         values[index(to, from)] -= coefficient
     }
 
     /// Sets the coefficient of stage i's unknown that leaves the cascade (≥ 0).
-    mutating func setExcess(_ stage: Int, _ value: Double) { excess[stage] = value }
+    public mutating func setExcess(_ stage: Int, _ value: Double) { excess[stage] = value }
 
     /// Returns ln x for M·x = f (f ≥ 0), or nil if a pivot vanishes (a stage from which
     /// nothing ever leaves the cascade).
-    mutating func solveLog(rightHandSide f: [Double]) -> [Double]? {
+    public mutating func solveLog(rightHandSide f: [Double]) -> [Double]? {
         let n = order
         // Diagonals from the excesses.
         for c in 0..<n {
@@ -95,7 +96,7 @@ struct AccurateMMatrixSolver {
         // Forward: y_k = f_k − Σ l_ki y_i (l ≤ 0), in logarithms.
         var logY = [Double](repeating: -.infinity, count: n)
         for k in 0..<n {
-            var s = CascadeSystem.LogSum()
+            var s = LogSumExp()
             if f[k] > 0 { s.add(log(f[k])) }
             for i in max(0, k - lower)..<k {
                 let l = values[index(k, i)]
@@ -106,7 +107,7 @@ struct AccurateMMatrixSolver {
         // Back: x_i = (y_i − Σ u_ic x_c) / u_ii (u_ic ≤ 0), in logarithms.
         var logX = [Double](repeating: -.infinity, count: n)
         for i in stride(from: n - 1, through: 0, by: -1) {
-            var s = CascadeSystem.LogSum()
+            var s = LogSumExp()
             s.add(logY[i])
             if i + 1 <= min(n - 1, i + upper) {
                 for c in (i + 1)...min(n - 1, i + upper) {

@@ -6,7 +6,7 @@ import SXModel
 struct TrainSolverTests {
     /// A constant-D fractional-extraction cascade (textbook case F1's ratios, domain.md §5).
     func cascade(_ name: String, feed: Double) -> Cascade {
-        let eq = Equilibrium.constantDistribution(distributionRatios: [0.5, 2])
+        let eq = ConstantDistributionModel(distributionRatios: [0.5, 2])
         return Cascade(name: name, elements: [.Pr, .Nd],
                        sections: [Section(name: "extraction", stageCount: 6, equilibrium: eq),
                                   Section(name: "scrub", stageCount: 4, equilibrium: eq)],

@@ -8,7 +8,7 @@ struct DiagnosisTests {
     /// The mass-action Pr|Nd split of Flowsheets/prnd-mass-action.yaml (40 + 50 + 12 stages,
     /// P507 1.5 mol/L, 36 % saponified) with the organic and scrub flows given.
     static func prNd(organic: Double, scrub: Double) -> Cascade {
-        let eq = Equilibrium.massAction(MassActionParameters(extractionConstants: [1.0, 1.5]))
+        let eq = MassActionModel(extractionConstants: [1.0, 1.5])
         return Cascade(name: "prnd", elements: [.Pr, .Nd],
                        sections: [Section(name: "extraction", stageCount: 40, equilibrium: eq),
                                   Section(name: "scrub", stageCount: 50, equilibrium: eq),

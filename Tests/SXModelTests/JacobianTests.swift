@@ -25,10 +25,12 @@ struct JacobianTests {
     func jacobianMatchesFiniteDifferences(_ c: Case) throws {
         let cascade = Build.fractionalWithStrip(model: c.model, elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency)
         let net = try CascadeNetwork(cascade)
-        guard case .success(var u) = CascadeSolver.initialGuess(net, maximumSweeps: 3) else { Issue.record("no start"); return }
+        var system = CascadeSystem(network: net)
+        var startOptions = StartOptions()
+        startOptions.maximumSweeps = 3
+        guard case .success(var u) = StartingPoint.make(net, system: &system, options: startOptions) else { Issue.record("no start"); return }
         // Move off the start so that no special structure hides an error (seeded perturbation).
         var rng = SplitMix64(seed: 42)
-        var system = CascadeSystem(network: net)
         var r = [Double](repeating: 0, count: u.count)
         var moved = u
         for k in u.indices { moved[k] += 0.02 * (rng.nextUnit() - 0.5) }

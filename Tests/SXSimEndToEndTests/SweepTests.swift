@@ -49,7 +49,7 @@ struct SweepTests {
     static let columns = SweepColumns.header(outlets: ["raffinate", "organic out"], elements: [.Nd, .Pr])
 
     static func xu(n: Int, m: Int, s: Double, w: Double) -> Cascade {
-        let eq = Equilibrium.separationFactors(separationFactors: [1.5, 1], organicLoading: 1)
+        let eq = SeparationFactorModel(separationFactors: [1.5, 1], organicLoading: 1)
         return Cascade(elements: [.Nd, .Pr],
                        sections: [Section(name: "extraction", stageCount: n, equilibrium: eq),
                                   Section(name: "scrub", stageCount: m, equilibrium: eq)],

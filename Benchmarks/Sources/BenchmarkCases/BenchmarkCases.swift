@@ -114,7 +114,7 @@ public struct NewtonLoopProbe {
             // Concentrations that underflowed to 0 in the read-out start at the smallest double.
             func ln(_ v: Double) -> Double { log(max(v, Double.leastNonzeroMagnitude)) }
             for j in 0..<network.elementCount { u.append(ln(solved.aqueous[i][j])) }
-            if network.isMassAction { u.append(ln(solved.freeDimer![i])) }
+            if network.exchangesAcid { u.append(ln(solved.freeDimer![i])) }
             if network.hasCation { u.append(ln(solved.aqueousCation![i])) }
         }
         precondition(u.count == system.unknownCount, "unknown layout changed in CascadeSystem")

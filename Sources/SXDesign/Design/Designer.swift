@@ -186,7 +186,7 @@ public enum Designer {
     /// 3·W·F_RE mol/h H⁺; stripped, saponified organic (S·F_RE/Y L/h) at stage 1.
     public static func cascade(_ spec: DesignSpecification, s: Double, w: Double, n: Int, m: Int) -> Cascade {
         let flows = OperatingFlows(spec: spec, s: s, w: w, productOxide: nil)
-        let eq = Equilibrium.separationFactors(separationFactors: spec.separationFactors, organicLoading: flows.organicLoading)
+        let eq = SeparationFactorModel(separationFactors: spec.separationFactors, organicLoading: flows.organicLoading)
         let zeros = [Double](repeating: 0, count: spec.elements.count)
         return Cascade(name: "design", elements: spec.elements,
                        sections: [Section(name: "extraction", stageCount: n, equilibrium: eq),

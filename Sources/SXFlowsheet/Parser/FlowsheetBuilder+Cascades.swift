@@ -10,7 +10,7 @@ extension FlowsheetBuilder {
         var name: String
         var keyNode: SourceNode
         var stages: Int
-        var equilibrium: Equilibrium?
+        var equilibrium: (any EquilibriumModel)?
         var equilibriumNode: SourceNode?
         var efficiency: Double
     }
@@ -116,20 +116,19 @@ extension FlowsheetBuilder {
             }
         }
         // Mixed models: the engine needs one unknown layout per cascade.
-        let massAction = sections.filter { if case .massAction = $0.equilibrium { true } else { false } }
-        if !massAction.isEmpty, let other = sections.first(where: { s in s.equilibrium.map { if case .massAction = $0 { false } else { true } } ?? false }) {
-            reader.report(.modelMismatch, "section '\(other.name)' uses model '\(other.equilibrium!.modelName)' but section '\(massAction[0].name)' of the same cascade uses mass-action; a mass-action cascade must use it in every section",
-                          at: other.equilibriumNode ?? other.keyNode, notes: [DiagnosticNote("mass-action used here", at: (massAction[0].equilibriumNode ?? massAction[0].keyNode).location)])
+        // An acid-exchange model (mass action) adds extractant and acid unknowns to every stage.
+        let acidExchange = sections.filter { $0.equilibrium?.stageChemistry.exchangesAcid ?? false }
+        if let first = acidExchange.first, let model = first.equilibrium?.modelName,
+           let other = sections.first(where: { s in s.equilibrium.map { !$0.stageChemistry.exchangesAcid } ?? false }) {
+            reader.report(.modelMismatch, "section '\(other.name)' uses model '\(other.equilibrium!.modelName)' but section '\(first.name)' of the same cascade uses \(model); a \(model) cascade must use it in every section",
+                          at: other.equilibriumNode ?? other.keyNode, notes: [DiagnosticNote("\(model) used here", at: (first.equilibriumNode ?? first.keyNode).location)])
         }
         let validSections = !sections.isEmpty && sections.allSatisfy { $0.stages > 0 }
         cascade.sections = sections.map { Section(name: $0.name, stageCount: max($0.stages, 1), equilibrium: $0.equilibrium ?? .constantDistribution(distributionRatios: elements.map { _ in 1 }), murphreeEfficiency: $0.efficiency) }
         let total = cascade.stageCount
         let stageRef = StageReference(sections: sections.map { ($0.name, $0.stages) }, reader: reader, cascade: e.key, valid: validSections)
-        let isMassAction = !massAction.isEmpty
-        let cationName: String = {
-            if case .massAction(let p)? = massAction.first?.equilibrium { return p.cationName }
-            return "Na"
-        }()
+        let exchangesAcid = !acidExchange.isEmpty
+        let cationName = (acidExchange.first?.equilibrium as? MassActionModel)?.cationName ?? "Na"
 
         // Outlet names.
         func outletName(_ key: String, default d: String, phase: Phase) -> String {
@@ -170,7 +169,7 @@ extension FlowsheetBuilder {
                     cascade.aqueousFeeds.append(AqueousFeed(name: feed.key, stage: stage, flow: flow, concentrations: c, acidity: acidity, cation: cation))
                     reagents.append(ReagentStream(name: feed.key, phase: .aqueous, flow: flow, acid: flow * acidity, base: flow * cation, baseCation: cationName, extractant: 0))
                 case .organic(let flow, let extractant, let sap, let loading):
-                    if isMassAction && !(extractant > 0) {
+                    if exchangesAcid && !(extractant > 0) {
                         reader.report(.missingKey, "organic stream '\(feed.key)' feeds mass-action cascade '\(e.key)' but gives no extractant concentration", at: stream.keyNode,
                                       help: "add e.g. extractant: 1.5 mol/L")
                     }

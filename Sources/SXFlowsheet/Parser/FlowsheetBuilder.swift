@@ -31,7 +31,7 @@ struct FlowsheetBuilder {
 
     struct ParsedEquilibrium {
         var set: EquilibriumSet
-        var equilibrium: Equilibrium?
+        var equilibrium: (any EquilibriumModel)?
         var keyNode: SourceNode
     }
 
@@ -195,7 +195,7 @@ struct FlowsheetBuilder {
             reader.checkKeys(body, allowed: allowed, in: what, elsewhere: elsewhere)
             let temperature = reader.value(body, "temperature").flatMap { reader.positive($0, .temperature, what: "temperature of \(what)") }
             let provenance = readProvenance(body, owner: e.keyNode, what: what)
-            var equilibrium: Equilibrium?
+            var equilibrium: (any EquilibriumModel)?
             func perElement(_ key: String, example: String) -> [Double]? {
                 guard let n = reader.require(body, key, in: e.keyNode, what: what, example: example) else { return nil }
                 guard let values = elementMap(n, what: "\(key) of \(what)", read: { v, el in
@@ -226,7 +226,7 @@ struct FlowsheetBuilder {
                 if let b, let loading { equilibrium = .separationFactors(separationFactors: b, organicLoading: loading) }
             case "mass-action":
                 let k = perElement("extraction-constants", example: "{Pr: 0.1, Nd: 0.15}")
-                var p = MassActionParameters(extractionConstants: k ?? [])
+                var p = MassActionModel(extractionConstants: k ?? [])
                 if let c = reader.value(body, "cation"), let s = reader.string(c, what: "cation") {
                     if ["Na", "NH4"].contains(s) { p.cationName = s } else {
                         reader.report(.unknownReference, "saponifying cation '\(s)' is not known", at: c, help: "use Na or NH4")

@@ -11,18 +11,23 @@ public struct Section: Sendable, Equatable {
     /// Number of stages (> 0).
     public var stageCount: Int
     /// Equilibrium model and parameters of every stage in the section.
-    public var equilibrium: Equilibrium
+    public var equilibrium: any EquilibriumModel
     /// Aqueous-phase Murphree efficiency E ∈ (0, 1] of every stage in the section:
     /// E = (x_in − x) / (x_in − x*), x_in the mixed aqueous inlet concentration, x the
     /// aqueous outlet, x* the aqueous concentration in equilibrium with the organic outlet.
     /// E = 1 is an ideal (equilibrium) stage. This is not "D multiplied by E".
     public var murphreeEfficiency: Double
 
-    public init(name: String, stageCount: Int, equilibrium: Equilibrium, murphreeEfficiency: Double = 1) {
+    public init(name: String, stageCount: Int, equilibrium: any EquilibriumModel, murphreeEfficiency: Double = 1) {
         self.name = name
         self.stageCount = stageCount
         self.equilibrium = equilibrium
         self.murphreeEfficiency = murphreeEfficiency
+    }
+
+    public static func == (a: Section, b: Section) -> Bool {
+        a.name == b.name && a.stageCount == b.stageCount && a.murphreeEfficiency == b.murphreeEfficiency
+            && a.equilibrium.isEqual(to: b.equilibrium)
     }
 }
 
@@ -51,7 +56,9 @@ public struct AqueousFeed: Sendable, Equatable {
     }
 
     /// [anion⁻] in mol/L, monovalent equivalents (Cl⁻, or ½ SO₄²⁻).
-    public var anionConcentration: Double { acidity + cation + 3 * concentrations.reduce(0, +) }
+    public var anionConcentration: Double {
+        AqueousChargeBalance.anion(acidity: acidity, cation: cation, rareEarth: concentrations.reduce(0, +))
+    }
 }
 
 /// An organic stream fed into a stage (normally fresh or stripped, saponified organic at stage 1).
@@ -157,9 +164,10 @@ public struct Cascade: Sendable, Equatable {
         sectionStageRanges.firstIndex { $0.contains(stage) }
     }
 
-    /// True when the sections use the mass-action model.
-    public var usesMassAction: Bool {
-        sections.contains { if case .massAction = $0.equilibrium { true } else { false } }
+    /// What every stage solves besides the element balances: the first section's model's
+    /// (`CascadeNetwork` refuses cascades whose sections disagree).
+    public var stageChemistry: StageChemistry {
+        sections.first?.equilibrium.stageChemistry ?? .concentrationsOnly
     }
 }
 

@@ -23,8 +23,11 @@ public struct CascadeNetwork: Sendable {
     public let cascade: Cascade
     public let stageCount: Int
     public let elementCount: Int
-    /// Mass-action cascades carry [(HA)₂] per stage; `hasCation` adds the saponifying cation.
-    public let isMassAction: Bool
+    /// What every stage solves besides the element balances (shared by every section).
+    public let stageChemistry: StageChemistry
+    /// True when the stages exchange acid (mass action): they then carry [(HA)₂] and [H⁺].
+    public var exchangesAcid: Bool { stageChemistry.exchangesAcid }
+    /// True when an acid-exchange cascade is fed a saponifying cation (one more unknown per stage).
     public let hasCation: Bool
     /// Unknowns per stage: elements, then ln[(HA)₂], then ln[C⁺] (when present).
     public let blockSize: Int
@@ -85,20 +88,11 @@ public struct CascadeNetwork: Sendable {
             if s.equilibrium.elementCount != ne {
                 problems.append("section '\(s.name)': equilibrium parameters for \(s.equilibrium.elementCount) elements, the cascade has \(ne)")
             }
-            switch s.equilibrium {
-            case .constantDistribution(let d):
-                if d.contains(where: { !($0 > 0) || !$0.isFinite }) { problems.append("section '\(s.name)': every distribution ratio must be positive and finite") }
-            case .separationFactors(let b, let loading):
-                if b.contains(where: { !($0 > 0) || !$0.isFinite }) { problems.append("section '\(s.name)': every separation factor must be positive and finite") }
-                if !(loading > 0) || !loading.isFinite { problems.append("section '\(s.name)': organic loading must be positive") }
-            case .massAction(let p):
-                if p.extractionConstants.contains(where: { !($0 > 0) || !$0.isFinite }) { problems.append("section '\(s.name)': every extraction constant must be positive and finite") }
-                if !(p.cationExchangeConstant > 0) { problems.append("section '\(s.name)': the cation exchange constant must be positive") }
-            }
+            problems += s.equilibrium.parameterProblems(section: s.name)
         }
-        let massActionSections = cascade.sections.filter { if case .massAction = $0.equilibrium { true } else { false } }.count
-        if massActionSections > 0 && massActionSections < cascade.sections.count {
-            problems.append("mass-action sections cannot be mixed with other models in one cascade (it adds extractant and acid unknowns to every stage)")
+        let chemistry = cascade.stageChemistry
+        if let other = cascade.sections.first(where: { $0.equilibrium.stageChemistry != chemistry }) {
+            problems.append("section '\(other.name)' uses the \(other.equilibrium.modelName) model, which cannot share a cascade with the \(cascade.sections[0].equilibrium.modelName) model of section '\(cascade.sections[0].name)': an acid-exchange model adds extractant and acid unknowns to every stage")
         }
         let stageText = n > 0 ? "stages are numbered 1 to \(n)" : "the cascade has no stages"
         for f in cascade.aqueousFeeds {
@@ -114,7 +108,7 @@ public struct CascadeNetwork: Sendable {
             if f.concentrations.count != ne { problems.append("organic feed '\(f.name)': \(f.concentrations.count) concentrations for \(ne) elements") }
             if f.concentrations.contains(where: { !($0 >= 0) || !$0.isFinite }) { problems.append("organic feed '\(f.name)': loadings must be ≥ 0") }
             if !(f.saponification >= 0 && f.saponification < 1) { problems.append("organic feed '\(f.name)': saponification \(f.saponification) is outside [0, 1)") }
-            if massActionSections > 0 && !(f.extractant > 0) { problems.append("organic feed '\(f.name)': the mass-action model needs an extractant concentration > 0") }
+            if chemistry.exchangesAcid && !(f.extractant > 0) { problems.append("organic feed '\(f.name)': the \(cascade.sections[0].equilibrium.modelName) model needs an extractant concentration > 0") }
         }
         var splitTotal: [String: Double] = [:]
         for s in cascade.splits {
@@ -260,8 +254,8 @@ public struct CascadeNetwork: Sendable {
         var fullLoading = [Double](repeating: 0, count: n)
         var loadingProblems: [String] = []
         for i in 0..<n {
-            if case .separationFactors(_, let loading) = cascade.sections[sectionOfStage[i]].equilibrium {
-                fullLoading[i] = loading - acidFeedFlux[i] / (3 * organicFlow[i])
+            if let loading = cascade.sections[sectionOfStage[i]].equilibrium.fixedOrganicLoading {
+                fullLoading[i] = loading - acidFeedFlux[i] / (AqueousChargeBalance.rareEarthCharge * organicFlow[i])
                 if !(fullLoading[i] > 0) {
                     loadingProblems.append("stage \(i + 1): the acid fed there (\(acidFeedFlux[i]) mol/h H⁺) would strip more rare earth than the fully loaded organic carries (\(loading * organicFlow[i]) mol/h)")
                 }
@@ -271,11 +265,11 @@ public struct CascadeNetwork: Sendable {
         self.fullLoading = fullLoading
 
         // Unknown layout and Jacobian reach.
-        let isMassAction = massActionSections > 0
-        self.isMassAction = isMassAction
-        let hasCation = isMassAction && cationFeedFlux.contains { $0 > 0 }
+        self.stageChemistry = chemistry
+        let exchangesAcid = chemistry.exchangesAcid
+        let hasCation = exchangesAcid && cationFeedFlux.contains { $0 > 0 }
         self.hasCation = hasCation
-        self.blockSize = ne + (isMassAction ? 1 : 0) + (hasCation ? 1 : 0)
+        self.blockSize = ne + (exchangesAcid ? 1 : 0) + (hasCation ? 1 : 0)
         var below = 0, above = 0
         func reach(_ row: Int, _ column: Int) { below = max(below, row - column); above = max(above, column - row) }
         for i in 0..<n {

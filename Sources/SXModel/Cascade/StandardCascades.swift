@@ -56,8 +56,8 @@ public enum StandardCascades {
         let centred = beta.map { $0 * pow(1.5, -0.5 * Double(count - 1)) }
         let none = [Double](repeating: 0, count: count)
 
-        var loaded: Equilibrium
-        var stripping: Equilibrium = .constantDistribution(distributionRatios: centred.map { 0.02 * $0 })
+        var loaded: any EquilibriumModel
+        var stripping: any EquilibriumModel = .constantDistribution(distributionRatios: centred.map { 0.02 * $0 })
         var organic = OrganicFeed(name: "organic", stage: 1, flow: 2.0, concentrations: none)
         var acid = (feed: 0.01, scrub: 1.0, strip: 4.0)
         var scrubFlow = 0.3
@@ -71,7 +71,7 @@ public enum StandardCascades {
             acid.feed = 0
             acid.scrub = 3 * 0.25 / scrubFlow
         case .massAction:
-            loaded = .massAction(MassActionParameters(extractionConstants: centred.map { 30 * $0 }))
+            loaded = .massAction(extractionConstants: centred.map { 30 * $0 })
             stripping = loaded
             organic = OrganicFeed(name: "organic", stage: 1, flow: 15.0, extractant: 1.5,
                                   saponification: 0.25, concentrations: none)

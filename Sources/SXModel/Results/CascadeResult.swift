@@ -64,8 +64,8 @@ public struct CascadeResult: Sendable {
         aqueous = expand(system.aqueousConcentrations)
         organic = expand(system.organicConcentrations)
         equilibriumAqueous = expand(system.equilibriumAqueousConcentrations)
-        acidity = net.isMassAction ? system.acidityProfile : nil
-        freeDimer = net.isMassAction ? system.freeDimerProfile : nil
+        acidity = net.exchangesAcid ? system.acidityProfile : nil
+        freeDimer = net.exchangesAcid ? system.freeDimerProfile : nil
         aqueousCation = net.hasCation ? system.cationProfile : nil
         organicCation = net.hasCation ? system.organicCationProfile : nil
         aqueousFlow = net.aqueousFlow

@@ -19,22 +19,19 @@ import SXNumerics
 /// round-off, and each Jacobian entry is a weight in [0, 1] times a logarithmic derivative:
 /// nothing underflows or overflows however long the cascade. The Jacobian is analytic.
 ///
-/// The organic outlet follows from the equilibrium model evaluated at
+/// The organic outlet follows from the section's `EquilibriumModel` evaluated at
 /// x*_ij = x_ij / E − x_in,ij (1 − E) / E (aqueous Murphree efficiency E, x_in,ij the mixed
-/// aqueous inlet); for mass action [H⁺] = [anion⁻] − [C⁺] − 3 Σ_j x_j.
+/// aqueous inlet); for acid exchange [H⁺] follows from `AqueousChargeBalance`. The model
+/// returns derivatives with respect to its own variables (ln x*, ln [H⁺], ln [(HA)₂],
+/// ln [C⁺]); this type composes them with the Murphree and charge-balance derivatives.
 public struct CascadeSystem: NewtonSystem {
     public let network: CascadeNetwork
     public let unknownCount: Int
     public let lowerBandwidth: Int
     public let upperBandwidth: Int
 
-    enum StageModel: Sendable { case constantD, separationFactors, massAction }
-    let stageModel: [StageModel]
-    /// D_ij (constant-D), β_ij (separation factors) or K_ij (mass action), flat [i·ne + j].
-    let coefficient: [Double]
-    let logCoefficient: [Double]
-    /// ln K_C of each stage (mass action).
-    let logCationConstant: [Double]
+    /// The equilibrium model of each section (stage i uses `models[network.sectionOfStage[i]]`).
+    let models: [any EquilibriumModel]
     let logAqueousFlow: [Double]
     let logOrganicFlow: [Double]
     let logFeedFlux: [Double]
@@ -62,32 +59,20 @@ public struct CascadeSystem: NewtonSystem {
     var dLogYdLogXStar: [Double]
     /// ∂(ln y_i0 … ln y_i,ne−1, ln CA_i)/∂(stage i unknowns), flat [(i·(ne+1) + row)·b + column].
     var dLogYdLocal: [Double]
+    /// The model's inputs and outputs for one stage, reused for every stage.
+    var work: StageEquilibrium
+    /// The extractant stoichiometry of an acid-exchange cascade (zeros otherwise).
+    let stoichiometry: AcidExchangeStoichiometry
 
     public init(network: CascadeNetwork) {
         self.network = network
         let n = network.stageCount, ne = network.elementCount, b = network.blockSize
         unknownCount = n * b
-        var models: [StageModel] = []
-        var coefficient = [Double](repeating: 0, count: n * ne)
-        var logCationConstant = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            switch network.cascade.sections[network.sectionOfStage[i]].equilibrium {
-            case .constantDistribution(let d):
-                models.append(.constantD)
-                for j in 0..<ne { coefficient[i * ne + j] = d[j] }
-            case .separationFactors(let beta, _):
-                models.append(.separationFactors)
-                for j in 0..<ne { coefficient[i * ne + j] = beta[j] }
-            case .massAction(let p):
-                models.append(.massAction)
-                for j in 0..<ne { coefficient[i * ne + j] = p.extractionConstants[j] }
-                logCationConstant[i] = log(p.cationExchangeConstant)
-            }
-        }
-        // With constant D everywhere an element's balances involve only that element, so the
+        models = network.cascade.sections.map(\.equilibrium)
+        // With linear models everywhere an element's balances involve only that element, so the
         // stage blocks are diagonal and the band is b per neighbouring stage, not 2b − 1
         // (half the storage, about a quarter of the factorisation work at 15 elements).
-        if models.allSatisfy({ $0 == .constantD }) {
+        if models.allSatisfy(\.isLinear) {
             lowerBandwidth = network.stagesBelow * b
             upperBandwidth = network.stagesAbove * b
         } else {
@@ -95,10 +80,6 @@ public struct CascadeSystem: NewtonSystem {
             upperBandwidth = network.upperBandwidth
         }
         func safeLog(_ v: [Double]) -> [Double] { v.map { $0 > 0 ? log($0) : -Double.infinity } }
-        stageModel = models
-        self.coefficient = coefficient
-        logCoefficient = safeLog(coefficient)
-        self.logCationConstant = logCationConstant
         logAqueousFlow = safeLog(network.aqueousFlow)
         logOrganicFlow = safeLog(network.organicFlow)
         logFeedFlux = safeLog(network.feedFlux)
@@ -121,6 +102,8 @@ public struct CascadeSystem: NewtonSystem {
         logOrganicCation = logCation
         dLogYdLogXStar = Array(repeating: 0, count: n * ne * ne)
         dLogYdLocal = Array(repeating: 0, count: n * (ne + 1) * b)
+        work = StageEquilibrium(elementCount: ne)
+        stoichiometry = network.stageChemistry.stoichiometry ?? AcidExchangeStoichiometry(perRareEarth: 0, perCation: 0)
     }
 
     public mutating func residual(at unknowns: [Double], into residual: inout [Double]) throws(DomainViolation) {
@@ -140,24 +123,10 @@ public struct CascadeSystem: NewtonSystem {
     /// Index of the cation unknown within a block.
     var cationIndex: Int { network.elementCount + 1 }
 
-    // MARK: - Log-sum-exp
-
-    /// ln(Σ exp(tᵢ)) accumulated in one pass (running maximum, rescaled sum).
-    @usableFromInline struct LogSum {
-        @usableFromInline var maximum = -Double.infinity
-        @usableFromInline var sum = 0.0
-        @inlinable init() {}
-        @inlinable mutating func add(_ t: Double) {
-            if t == -Double.infinity { return }
-            if t <= maximum { sum += exp(t - maximum) } else { sum = sum * exp(maximum - t) + 1; maximum = t }
-        }
-        @inlinable var value: Double { maximum == -Double.infinity ? -Double.infinity : maximum + log(sum) }
-    }
-
     @inline(__always)
     func logElementInflow(stage i: Int, element j: Int) -> Double {
         let net = network, ne = net.elementCount
-        var s = LogSum()
+        var s = LogSumExp()
         s.add(logFeedFlux[i * ne + j])
         for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
             s.add(logAqueousLinkFlow[k] + lx[net.aqueousSources[k].from * ne + j])
@@ -182,7 +151,7 @@ public struct CascadeSystem: NewtonSystem {
                 lx[i * ne + j] = v
                 x[i * ne + j] = exp(v)
             }
-            if net.isMassAction {
+            if net.exchangesAcid {
                 let ld = u[i * b + dimerIndex]
                 let lc = net.hasCation ? u[i * b + cationIndex] : -Double.infinity
                 if !(ld < 700 && lc < 700) { throw DomainViolation(index: i * b + dimerIndex, reason: "stage \(i + 1): extractant or cation concentration overflows") }
@@ -191,7 +160,7 @@ public struct CascadeSystem: NewtonSystem {
                 logCation[i] = lc
                 var sum = 0.0
                 for j in 0..<ne { sum += x[i * ne + j] }
-                let h = net.anionConcentration[i] - cation[i] - 3 * sum
+                let h = AqueousChargeBalance.acidity(anion: net.anionConcentration[i], cation: cation[i], rareEarth: sum)
                 if !(h > 1e-14 * net.anionConcentration[i]) {
                     throw DomainViolation(index: i * b, reason: "stage \(i + 1): the aqueous would need a negative acidity (more cations than anions)")
                 }
@@ -202,7 +171,7 @@ public struct CascadeSystem: NewtonSystem {
             let e = net.efficiency[i]
             if e < 1 {
                 for j in 0..<ne {
-                    var s = LogSum()
+                    var s = LogSumExp()
                     s.add(logAqueousFeedFlux[i * ne + j])
                     for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
                         s.add(logAqueousLinkFlow[k] + lx[net.aqueousSources[k].from * ne + j])
@@ -222,7 +191,7 @@ public struct CascadeSystem: NewtonSystem {
         for i in 0..<n {
             for j in 0..<ne {
                 logInflow[i * ne + j] = logElementInflow(stage: i, element: j)
-                var s = LogSum()
+                var s = LogSumExp()
                 s.add(logAqueousFlow[i] + lx[i * ne + j])
                 s.add(logOrganicFlow[i] + ly[i * ne + j])
                 logOutflow[i * ne + j] = s.value
@@ -230,70 +199,59 @@ public struct CascadeSystem: NewtonSystem {
         }
     }
 
-    /// ln y of stage i from ln x*, and its logarithmic derivatives.
+    /// ln y of stage i from ln x*, by the section's model, and its logarithmic derivatives
+    /// with respect to the stage's own unknowns.
     mutating func equilibrium(stage i: Int, derivatives: Bool) {
-        let ne = network.elementCount, b = network.blockSize
+        let net = network, ne = net.elementCount, b = net.blockSize
         let base = i * ne
         let rowBase = i * (ne + 1)
-        if derivatives {
-            for k in 0..<(ne * ne) { dLogYdLogXStar[base * ne + k] = 0 }
-            for k in 0..<((ne + 1) * b) { dLogYdLocal[rowBase * b + k] = 0 }
+        work.stage = i + 1
+        work.wantsDerivatives = derivatives
+        for j in 0..<ne { work.logEquilibriumAqueous[j] = lxStar[base + j] }
+        work.organicLoading = net.fullLoading[i]
+        if net.exchangesAcid {
+            work.logAcidity = log(acidity[i])
+            work.logFreeExtractant = log(dimer[i])
+            work.logCation = logCation[i]
         }
-        switch stageModel[i] {
-        case .constantD:
-            for j in 0..<ne {
-                ly[base + j] = logCoefficient[base + j] + lxStar[base + j]
-                if derivatives { dLogYdLogXStar[(base + j) * ne + j] = 1 }
-            }
-        case .separationFactors:
-            var s = LogSum()
-            for l in 0..<ne { s.add(logCoefficient[base + l] + lxStar[base + l]) }
-            let logSum = s.value
-            let logLoading = log(network.fullLoading[i])
-            for j in 0..<ne {
-                ly[base + j] = logLoading + logCoefficient[base + j] + lxStar[base + j] - logSum
-            }
-            if derivatives {
-                for l in 0..<ne {
-                    let weight = exp(logCoefficient[base + l] + lxStar[base + l] - logSum)
-                    for j in 0..<ne { dLogYdLogXStar[(base + j) * ne + l] = (j == l ? 1 : 0) - weight }
-                }
-            }
-        case .massAction:
-            let h = acidity[i]
-            let logRatio = log(dimer[i]) - log(h)
-            for j in 0..<ne {
-                ly[base + j] = logCoefficient[base + j] + lxStar[base + j] + 3 * logRatio
-                if derivatives { dLogYdLogXStar[(base + j) * ne + j] = 1 }
-            }
-            if network.hasCation {
-                logOrganicCation[i] = logCationConstant[i] + logCation[i] + 0.5 * log(dimer[i]) - log(h)
-                organicCation[i] = exp(logOrganicCation[i])
-            }
-            if derivatives {
-                // [H⁺] = anion − C⁺ − 3Σx: ∂ln h/∂u_l = −3 x_l / h, ∂ln h/∂ln C⁺ = −C⁺ / h.
-                for j in 0..<ne {
-                    let row = (rowBase + j) * b
-                    for l in 0..<ne { dLogYdLocal[row + l] = 9 * x[base + l] / h }
-                    dLogYdLocal[row + dimerIndex] = 3
-                    if network.hasCation { dLogYdLocal[row + cationIndex] = 3 * cation[i] / h }
-                }
-                if network.hasCation {
-                    let row = (rowBase + ne) * b
-                    for l in 0..<ne { dLogYdLocal[row + l] = 3 * x[base + l] / h }
-                    dLogYdLocal[row + dimerIndex] = 0.5
-                    dLogYdLocal[row + cationIndex] = 1 + cation[i] / h
-                }
+        if derivatives { work.clearDerivatives() } else { work.logOrganicCation = -.infinity }
+        models[net.sectionOfStage[i]].evaluate(&work)
+        for j in 0..<ne { ly[base + j] = work.logOrganic[j] }
+        if net.hasCation {
+            logOrganicCation[i] = work.logOrganicCation
+            organicCation[i] = exp(logOrganicCation[i])
+        }
+        guard derivatives else { return }
+        for k in 0..<(ne * ne) { dLogYdLogXStar[base * ne + k] = work.logOrganicByLogEquilibriumAqueous[k] }
+        for k in 0..<((ne + 1) * b) { dLogYdLocal[rowBase * b + k] = 0 }
+        // Own-stage aqueous enters through x*: ∂ln x*_l/∂u_l = murphreeGain_l.
+        for j in 0..<ne {
+            let row = (rowBase + j) * b
+            for l in 0..<ne {
+                dLogYdLocal[row + l] += dLogYdLogXStar[(base + j) * ne + l] * murphreeGain[base + l]
             }
         }
-        if derivatives {
-            // Own-stage aqueous enters through x*: ∂ln x*_l/∂u_l = murphreeGain_l.
-            for j in 0..<ne {
-                let row = (rowBase + j) * b
-                for l in 0..<ne {
-                    dLogYdLocal[row + l] += dLogYdLogXStar[(base + j) * ne + l] * murphreeGain[base + l]
-                }
+        guard net.exchangesAcid else { return }
+        // [H⁺] from the charge balance: ∂ln h/∂u_l = −3 x_l / h, ∂ln h/∂ln C⁺ = −C⁺ / h.
+        let h = acidity[i]
+        let hByCation = AqueousChargeBalance.logAcidityDerivative(cation: cation[i], acidity: h)
+        for j in 0..<ne {
+            let row = (rowBase + j) * b
+            let byAcidity = work.logOrganicByLogAcidity[j]
+            for l in 0..<ne {
+                dLogYdLocal[row + l] += byAcidity * AqueousChargeBalance.logAcidityDerivative(rareEarth: x[base + l], acidity: h)
             }
+            dLogYdLocal[row + dimerIndex] += work.logOrganicByLogFreeExtractant[j]
+            if net.hasCation { dLogYdLocal[row + cationIndex] += byAcidity * hByCation }
+        }
+        if net.hasCation {
+            let row = (rowBase + ne) * b
+            let byAcidity = work.logOrganicCationByLogAcidity
+            for l in 0..<ne {
+                dLogYdLocal[row + l] = byAcidity * AqueousChargeBalance.logAcidityDerivative(rareEarth: x[base + l], acidity: h)
+            }
+            dLogYdLocal[row + dimerIndex] = work.logOrganicCationByLogFreeExtractant
+            dLogYdLocal[row + cationIndex] = work.logOrganicCationByLogCation + byAcidity * hByCation
         }
     }
 
@@ -306,7 +264,7 @@ public struct CascadeSystem: NewtonSystem {
             for j in 0..<ne {
                 r[i * b + j] = logInflow[i * ne + j] - logOutflow[i * ne + j]
             }
-            if net.isMassAction {
+            if net.exchangesAcid {
                 r[i * b + dimerIndex] = log(extractantTotal(stage: i)) - log(net.extractantConcentration[i])
                 if net.hasCation {
                     r[i * b + cationIndex] = logCationInflow(stage: i) - logCationOutflow(stage: i)
@@ -315,18 +273,21 @@ public struct CascadeSystem: NewtonSystem {
         }
     }
 
+    /// 2 [(HA)₂] + ν_RE Σ y + ν_C [CA] of stage i (mol/L, monomer basis).
     @inline(__always)
     func extractantTotal(stage i: Int) -> Double {
         let ne = network.elementCount
         var sumY = 0.0
         for j in 0..<ne { sumY += exp(ly[i * ne + j]) }
-        return 2 * dimer[i] + 6 * sumY + organicCation[i]
+        return 2 * dimer[i] + stoichiometry.perRareEarth * sumY + stoichiometry.perCation * organicCation[i]
     }
+
+
 
     @inline(__always)
     func logCationInflow(stage i: Int) -> Double {
         let net = network
-        var s = LogSum()
+        var s = LogSumExp()
         s.add(logCationFeedFlux[i])
         for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
             s.add(logAqueousLinkFlow[k] + logCation[net.aqueousSources[k].from])
@@ -339,7 +300,7 @@ public struct CascadeSystem: NewtonSystem {
 
     @inline(__always)
     func logCationOutflow(stage i: Int) -> Double {
-        var s = LogSum()
+        var s = LogSumExp()
         s.add(logAqueousFlow[i] + logCation[i])
         s.add(logOrganicFlow[i] + logOrganicCation[i])
         return s.value
@@ -394,13 +355,14 @@ public struct CascadeSystem: NewtonSystem {
                     addLogYDerivative(&jac, row: row, stage: from, component: j, scale: exp(logOrganicLinkFlow[s] + ly[from * ne + j] - lin))
                 }
             }
-            if net.isMassAction {
+            if net.exchangesAcid {
                 let row = i * b + dimerIndex
                 let invTotal = 1 / extractantTotal(stage: i)
+                let nu = stoichiometry
                 jac.add(invTotal * 2 * dimer[i], row: row, column: i * b + dimerIndex)
-                for j in 0..<ne { addLogYDerivative(&jac, row: row, stage: i, component: j, scale: 6 * exp(ly[i * ne + j]) * invTotal) }
+                for j in 0..<ne { addLogYDerivative(&jac, row: row, stage: i, component: j, scale: nu.perRareEarth * exp(ly[i * ne + j]) * invTotal) }
                 if net.hasCation {
-                    addLogYDerivative(&jac, row: row, stage: i, component: ne, scale: organicCation[i] * invTotal)
+                    addLogYDerivative(&jac, row: row, stage: i, component: ne, scale: nu.perCation * organicCation[i] * invTotal)
                     let crow = i * b + cationIndex
                     let lin = logCationInflow(stage: i), lout = logCationOutflow(stage: i)
                     jac.add(-exp(logAqueousFlow[i] + logCation[i] - lout), row: crow, column: crow)
@@ -430,7 +392,7 @@ public struct CascadeSystem: NewtonSystem {
         for k in 0..<limits.count { limits[k] = uniform }
         for i in 0..<n {
             var scale = 0.0
-            if net.isMassAction { scale = net.anionConcentration[i] } else { for j in 0..<ne { scale += x[i * ne + j] } }
+            if net.exchangesAcid { scale = net.anionConcentration[i] } else { for j in 0..<ne { scale += x[i * ne + j] } }
             let threshold = 1e-9 * scale
             for j in 0..<ne where x[i * ne + j] < threshold && exp(ly[i * ne + j]) < threshold { limits[i * b + j] = 50 }
             if net.hasCation && cation[i] < threshold && organicCation[i] < threshold { limits[i * b + cationIndex] = 50 }
@@ -450,9 +412,9 @@ public struct CascadeSystem: NewtonSystem {
     public var logOrganicConcentrations: [Double] { ly }
     /// Equilibrium aqueous concentrations x* (equal to x for ideal stages), mol/L.
     public var equilibriumAqueousConcentrations: [Double] { lxStar.map { exp($0) } }
-    /// [H⁺] per stage (mass action), mol/L.
+    /// [H⁺] per stage (acid exchange), mol/L.
     public var acidityProfile: [Double] { acidity }
-    /// Free [(HA)₂] per stage (mass action), mol/L.
+    /// Free [(HA)₂] per stage (acid exchange), mol/L.
     public var freeDimerProfile: [Double] { dimer }
     /// Aqueous [C⁺] per stage, mol/L.
     public var cationProfile: [Double] { cation }

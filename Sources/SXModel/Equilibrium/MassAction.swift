@@ -1,0 +1,106 @@
+import Foundation
+
+/// Model (c): mass-action cation exchange with an acidic extractant (HA, a dimer (HA)₂ in
+/// kerosene):
+///
+///     M³⁺ + 3 (HA)₂(o)  ⇌  M(A·HA)₃(o) + 3 H⁺         y_j = K_j · x*_j · ([(HA)₂] / [H⁺])³
+///     C⁺  + ½ (HA)₂(o)  ⇌  CA(o) + H⁺                   [CA] = K_C · [C⁺] · [(HA)₂]^½ / [H⁺]
+///
+/// where C⁺ is the saponifying cation (Na⁺ or NH₄⁺) and K are conditional constants on the
+/// molar concentration scale (activity coefficients folded in, as is usual for design work).
+/// The cascade closes each stage with (`StageChemistry.acidExchange`):
+///
+/// - the extractant balance, monomer basis: C_HA = 2 [(HA)₂] + 6 Σ_j y_j + [CA] (organic, mol/L);
+/// - electroneutrality of the aqueous (`AqueousChargeBalance`): [H⁺] = [anion⁻] − [C⁺] − 3 Σ_j x_j;
+/// - the balance of the cation over both phases.
+///
+/// Together with the element balances these conserve hydrogen: 3 H⁺ are released per RE
+/// extracted and consumed per RE stripped. pH = −log10 [H⁺] is an output.
+///
+/// In the fully loaded limit ([(HA)₂] → 0 everywhere, so Σ y_j = C_HA / 6) with equal
+/// stoichiometry, y_j / y_k = (K_j / K_k)(x_j / x_k): model (b) with β_j/k = K_j / K_k.
+public struct MassActionModel: EquilibriumModel, Equatable {
+    /// K_j for the cascade's j-th element (dimensionless on the mol/L scale), each > 0.
+    public var extractionConstants: [Double] {
+        didSet { logExtractionConstants = extractionConstants.map { log($0) } }
+    }
+    /// K_C of the saponifying cation, (mol/L)^(−½). Only used when a stream carries C⁺.
+    public var cationExchangeConstant: Double
+    /// Name of the saponifying cation, "Na" or "NH4", for reports.
+    public var cationName: String
+    private(set) var logExtractionConstants: [Double]
+
+    /// Exponent of ([(HA)₂]/[H⁺]) in D (the charge of RE³⁺) and of [(HA)₂] in [CA].
+    static let rareEarthExponent = 3.0
+    static let cationDimerExponent = 0.5
+
+    public init(extractionConstants: [Double], cationExchangeConstant: Double = 1e-5, cationName: String = "Na") {
+        self.extractionConstants = extractionConstants
+        self.cationExchangeConstant = cationExchangeConstant
+        self.cationName = cationName
+        logExtractionConstants = extractionConstants.map { log($0) }
+    }
+
+    public var modelName: String { "mass-action" }
+    public var elementCount: Int { extractionConstants.count }
+
+    /// M(A·HA)₃ binds 6 HA per rare earth; CA binds 1 per cation.
+    public var stageChemistry: StageChemistry { .acidExchange(AcidExchangeStoichiometry(perRareEarth: 6, perCation: 1)) }
+
+    public func parameterProblems(section: String) -> [String] {
+        var problems = ParameterCheck.positiveAndFinite(extractionConstants, name: "extraction constant", section: section)
+        if !(cationExchangeConstant > 0) { problems.append("section '\(section)': the cation exchange constant must be positive") }
+        return problems
+    }
+
+    public func keepingElements(_ indices: [Int]) -> any EquilibriumModel {
+        MassActionModel(extractionConstants: indices.map { extractionConstants[$0] },
+                        cationExchangeConstant: cationExchangeConstant, cationName: cationName)
+    }
+
+    public func evaluate(_ stage: inout StageEquilibrium) {
+        let ne = stage.elementCount
+        let n = Self.rareEarthExponent
+        let logRatio = stage.logFreeExtractant - stage.logAcidity
+        for j in 0..<ne {
+            stage.logOrganic[j] = logExtractionConstants[j] + stage.logEquilibriumAqueous[j] + n * logRatio
+        }
+        if stage.logCation > -.infinity {
+            stage.logOrganicCation = log(cationExchangeConstant) + stage.logCation
+                + Self.cationDimerExponent * stage.logFreeExtractant - stage.logAcidity
+        }
+        if stage.wantsDerivatives {
+            for j in 0..<ne {
+                stage.logOrganicByLogEquilibriumAqueous[j * ne + j] = 1
+                stage.logOrganicByLogFreeExtractant[j] = n
+                stage.logOrganicByLogAcidity[j] = -n
+            }
+            if stage.logCation > -.infinity {
+                stage.logOrganicCationByLogCation = 1
+                stage.logOrganicCationByLogFreeExtractant = Self.cationDimerExponent
+                stage.logOrganicCationByLogAcidity = -1
+            }
+        }
+    }
+
+    /// Continuation scales the rare-earth feed up from trace, where the organic is far from
+    /// loaded and the model nearly linear.
+    public var continuationPath: ContinuationPath { .rareEarthFeed }
+
+    /// Fully loaded with equal stoichiometry, the model is Xu's with β_j = K_j.
+    public func fullyLoadedLimit(capacity: Double) -> (any EquilibriumModel)? {
+        SeparationFactorModel(separationFactors: extractionConstants, organicLoading: capacity)
+    }
+}
+
+extension EquilibriumModel where Self == MassActionModel {
+    /// Model (c) with K_j = `extractionConstants[j]`, K_C and the cation's name.
+    public static func massAction(extractionConstants: [Double], cationExchangeConstant: Double = 1e-5,
+                                  cationName: String = "Na") -> MassActionModel {
+        MassActionModel(extractionConstants: extractionConstants, cationExchangeConstant: cationExchangeConstant,
+                        cationName: cationName)
+    }
+
+    /// Model (c) with the given parameters.
+    public static func massAction(_ model: MassActionModel) -> MassActionModel { model }
+}

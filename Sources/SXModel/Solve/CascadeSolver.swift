@@ -1,0 +1,154 @@
+import Foundation
+import SXNumerics
+
+/// Solves cascades: builds a start from the linear (constant-D) solution, runs damped
+/// Newton on the whole cascade; when that fails, pseudo-transient continuation from the same
+/// start; and last, continuation in the rare-earth feed (mass action: from trace loading,
+/// where the model is nearly linear, up to the full feed) or in the separation factors
+/// (Xu's model: β_j^t from t = 0, where every element distributes alike, up to t = 1).
+/// See docs/engine.md §5.
+public enum CascadeSolver {
+    public static func solve(_ cascade: Cascade, options: SolveOptions = SolveOptions()) throws(CascadeSpecificationError) -> CascadeResult {
+        // Elements that are never fed carry no flow anywhere: solve without them.
+        let fed = cascade.elements.indices.filter { j in
+            cascade.aqueousFeeds.contains { $0.concentrations.indices.contains(j) && $0.concentrations[j] > 0 }
+                || cascade.organicFeeds.contains { $0.concentrations.indices.contains(j) && $0.concentrations[j] > 0 }
+        }
+        _ = try CascadeNetwork(cascade)  // validate the full specification first
+        if fed.isEmpty {
+            throw CascadeSpecificationError(problems: ["no rare earth is fed: every feed concentration is zero"])
+        }
+        let reduced = cascade.keepingElements(fed)
+        let network = try CascadeNetwork(reduced)
+        var system = CascadeSystem(network: network)
+        var totalIterations = 0
+        var continuationSteps = 0
+
+        var unknowns: [Double]
+        switch StartingPoint.make(network, system: &system, options: options.start) {
+        case .success(let u): unknowns = u
+        case .failure(let outcome):
+            return CascadeResult(cascade: cascade, fedElements: fed, system: system, outcome: outcome,
+                                 iterations: 0, residualNorm: .infinity, continuationSteps: 0)
+        }
+        // 1. Damped Newton from the linear start (a bounded number of iterations).
+        var direct = options.newton
+        let directLimit = min(direct.maximumIterations, options.directIterations)
+        direct.maximumIterations = min(directLimit, options.directTrialIterations)
+        var solver = NewtonSolver(for: system, options: direct)
+        let start = unknowns
+        var report = solver.solve(&system, unknowns: &unknowns)
+        totalIterations += report.iterations
+        var directUnfinished = false
+        if case .iterationLimit = report.reason, directLimit > direct.maximumIterations {
+            if report.residualNorm <= options.directProgressFactor * (report.history.first?.residualNorm ?? .infinity) {
+                // Progressing well: let the direct attempt finish.
+                solver.options.maximumIterations = directLimit - report.iterations
+                report = solver.solve(&system, unknowns: &unknowns)
+                totalIterations += report.iterations
+            } else {
+                directUnfinished = true
+            }
+        }
+        var outcome = translate(report.reason, network: network)
+        solver.options = options.newton
+
+        // 2. Pseudo-transient continuation from the same start.
+        if !report.reason.isConverged && options.pseudoTransientSteps > 0 {
+            var u = start
+            let transient = solver.solvePseudoTransient(&system, unknowns: &u, maximumSteps: options.pseudoTransientSteps)
+            totalIterations += transient.iterations
+            if transient.reason.isConverged {
+                report = solver.solve(&system, unknowns: &u)   // polish to round-off
+                totalIterations += report.iterations
+                unknowns = u
+                outcome = translate(report.reason, network: network)
+            } else if directUnfinished {
+                // Slow but steady Newton (extreme constants): give it the rest of its budget.
+                solver.options.maximumIterations = directLimit - direct.maximumIterations
+                report = solver.solve(&system, unknowns: &unknowns)
+                totalIterations += report.iterations
+                outcome = translate(report.reason, network: network)
+                solver.options = options.newton
+            }
+        }
+
+        // 3. Continuation in the feed (mass action) or the separation factors (Xu).
+        if !outcome.isConverged {
+            // Continuation.
+            if let family = Continuation.family(reduced, options: options.continuation) {
+                let (continued, iterations, steps, reached) = Continuation.run(family, from: start, network: network, options: options)
+                totalIterations += iterations
+                continuationSteps = steps
+                outcome = continued
+                if continued.isConverged {
+                    var u = reached
+                    report = solver.solve(&system, unknowns: &u)  // final polish on the real system
+                    totalIterations += report.iterations
+                    unknowns = u
+                    outcome = translate(report.reason, network: network)
+                }
+                // On failure the direct attempt's last iterate is returned with the continuation's reason.
+            }
+        }
+        // Report the work of all phases, not of the last one (the explanation quotes it), and
+        // a condition of the specification that explains the failure, when one holds.
+        switch outcome {
+        case .notConverged: outcome = .notConverged(iterations: totalIterations, likelyCause: likelyCauseOfFailure(network))
+        case .stalled: outcome = .stalled(iterations: totalIterations, likelyCause: likelyCauseOfFailure(network))
+        default: break
+        }
+        // Re-evaluate at the returned unknowns so the read-out matches them.
+        var r = [Double](repeating: 0, count: system.unknownCount)
+        var norm = Double.infinity
+        if (try? system.residual(at: unknowns, into: &r)) != nil {
+            norm = r.reduce(0) { max($0, abs($1)) }
+        }
+        return CascadeResult(cascade: cascade, fedElements: fed, system: system, outcome: outcome,
+                             iterations: totalIterations, residualNorm: norm, continuationSteps: continuationSteps)
+    }
+
+    /// A condition of the specification under which the solver is known to fail
+    /// (docs/engine.md §6), read from the feeds and flows alone; nil when none holds.
+    ///
+    /// Over-saponification: a saponified organic brings its cation (Na⁺, mol/h) into a stage
+    /// whose leaving aqueous carries no more anion (Cl⁻, mol/h) than that. By electroneutrality
+    /// that aqueous can take away at most as much Na⁺ as it has Cl⁻ (and then no H⁺ and no rare
+    /// earth), so the rest must stay in the organic and travel on with it, towards the strip.
+    /// In a sweep of the mass-action Pr|Nd split over organic and scrub flows every case with
+    /// cation ≥ anion failed (ratios 1.01–1.89) and every case below converged (≤ 0.98).
+    static func likelyCauseOfFailure(_ net: CascadeNetwork) -> String? {
+        guard net.exchangesAcid else { return nil }
+        for f in net.cascade.organicFeeds where f.saponification > 0 {
+            let i = f.stage - 1
+            let cation = f.flow * f.extractant * f.saponification   // mol/h
+            let anion = net.aqueousFlow[i] * net.anionConcentration[i]   // mol/h leaving stage i in the aqueous
+            if cation >= anion {
+                return "over-saponification: the organic '\(f.name)' brings \(String(format: "%.4g", cation)) mol/h of cation into stage \(f.stage), whose aqueous outlet carries only \(String(format: "%.4g", anion)) mol/h of anion, so it cannot take that cation away and the organic must carry the rest on (the solver has failed on every such case tried, docs/engine.md §6). Lower the saponification or the organic flow, or feed more acid or scrub"
+            }
+        }
+        return nil
+    }
+
+    /// Maps a numerics-level reason to the cascade's terms.
+    static func translate(_ reason: ConvergenceReason, network: CascadeNetwork) -> SolveOutcome {
+        switch reason {
+        case .converged: return .converged
+        case .iterationLimit(let k): return .notConverged(iterations: k)
+        case .stalled(let k): return .stalled(iterations: k)
+        case .singularJacobian(let unknown):
+            let b = network.blockSize
+            let stage = unknown / b + 1
+            let c = unknown % b
+            let name: String
+            if c < network.elementCount { name = network.cascade.elements[c].symbol + " (aqueous)" }
+            else if c == network.elementCount { name = "free extractant [(HA)2]" }
+            else { name = "saponifying cation" }
+            return .singular(stage: stage, variable: name)
+        case .leftDomain(let v): return .leftDomain(reason: v.reason)
+        case .invalidStart(let v): return .leftDomain(reason: "the starting point: " + v.reason)
+        case .nonFinite: return .nonFinite
+        case .linearAlgebraFailure(let e): return .internalError(e.description)
+        }
+    }
+}

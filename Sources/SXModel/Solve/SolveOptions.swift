@@ -1,0 +1,82 @@
+import SXNumerics
+
+/// Settings of a cascade solve: the strategy chain's budgets and every constant of the start
+/// and the continuation, named (docs/engine.md §5 explains each phase).
+public struct SolveOptions: Sendable, Equatable {
+    public var newton = NewtonOptions()
+    /// Newton iterations of the first, direct attempt from the linear start, when it is
+    /// making progress (see `directTrialIterations`).
+    public var directIterations = 60
+    /// Newton iterations after which the direct attempt must have lowered ‖F‖∞ by
+    /// `directProgressFactor` to go on; otherwise pseudo-transient continuation takes over
+    /// at once (on long cascades with a loading front, damped Newton from the linear start
+    /// creeps: hundreds of iterations where the pseudo-transient phase needs tens).
+    public var directTrialIterations = 10
+    public var directProgressFactor = 1e-2
+    /// Pseudo-transient steps of the second attempt (0 skips it).
+    public var pseudoTransientSteps = 600
+    /// Most continuation steps (the third attempt).
+    public var maximumContinuationSteps = 30
+    /// The linear start's settings.
+    public var start = StartOptions()
+    /// The continuation's settings.
+    public var continuation = ContinuationOptions()
+    public init() {}
+}
+
+/// Settings of the start (`StartingPoint`): each element solved as a linear cascade, its
+/// distribution ratios refined by damped successive substitution from the model.
+public struct StartOptions: Sendable, Equatable {
+    /// Most refinement passes (each one linear solve per element, O(N)).
+    public var maximumSweeps = 150
+    /// Most passes of the fully loaded (Xu) start of an acid-exchange cascade.
+    public var loadedStartSweeps = 40
+    /// Largest change of any ln D (and ln [(HA)₂]) in one pass.
+    public var maximumLogStep = 2.0
+    /// Damping of the ln D update under a fixed organic loading (Xu's model).
+    public var loadedDamping = 0.7
+    /// Damping of the ln D and ln [(HA)₂] updates under acid exchange.
+    public var acidExchangeDamping = 0.5
+    /// Xu's model: from pass `relaxationDelay` on, the damping falls (× `relaxationDecrease`,
+    /// down to `minimumRelaxation`) whenever a pass changed some ln D by more than
+    /// `cyclingChange` and by more than the pass before, and recovers (× `relaxationRecovery`,
+    /// up to 1) otherwise. Without it the update cycles with changes of 0.5–2 on long
+    /// 15-element cascades and the start stays far off.
+    public var relaxationDelay = 10
+    public var cyclingChange = 0.1
+    public var relaxationDecrease = 0.7
+    public var relaxationRecovery = 1.1
+    public var minimumRelaxation = 0.05
+    /// Settled when no damped ln D moved by more than this times the current relaxation.
+    public var settledChange = 1e-2
+    /// ln x given to a species whose linear solve returns zero (far below any trace).
+    public var logFloor = -700.0
+    /// The start keeps [H⁺] ≥ this fraction of the anion while it refines (acid exchange).
+    public var minimumAcidFraction = 1e-3
+    /// First estimate of [H⁺]: at least this fraction of the anion (acid exchange).
+    public var firstAcidFraction = 0.05
+    /// Projection into the domain: the cation at most this fraction of the anion, and
+    /// 3 Σx at most `rareEarthRoom` of what the anion leaves after the cation.
+    public var maximumCationFraction = 0.5
+    public var rareEarthRoom = 0.9
+    /// A section fed more acid than this fraction of a loaded organic's capacity is treated
+    /// as a strip by the loaded start (kept at the trace start's distribution ratios).
+    public var stripAcidFraction = 0.5
+    public init() {}
+}
+
+/// Settings of the continuation (the solver's third strategy).
+public struct ContinuationOptions: Sendable, Equatable {
+    /// Feed-scaling continuation starts at this fraction of the real rare-earth feed.
+    public var traceFeedFraction = 1e-3
+    /// First step: a factor 10^`feedDecades` in the feed, or `parameterStep` in t.
+    public var feedDecades = 1.0
+    public var parameterStep = 0.1
+    /// After a successful step the step grows by this factor, up to the caps below.
+    public var growth = 1.5
+    public var maximumFeedDecades = 1.0
+    public var maximumParameterStep = 0.5
+    /// After a failed step it is halved; below this it gives up.
+    public var minimumStep = 1e-4
+    public init() {}
+}

@@ -1,0 +1,67 @@
+import Foundation
+import SXNumerics
+
+/// Why a cascade solve stopped, in the cascade's own terms. Every case is explained by
+/// `explanation`; only `.converged` results may be used as answers.
+public enum SolveOutcome: Sendable, Equatable {
+    case converged
+    /// No attempt converged; `iterations` counts every Newton and pseudo-transient step of
+    /// every phase (as `CascadeResult.iterations` does). `likelyCause` names a condition of
+    /// the specification under which the solver is known to fail, when one holds.
+    case notConverged(iterations: Int, likelyCause: String? = nil)
+    /// The last attempt found no step that reduced the residual: usually a specification with
+    /// no steady state. `iterations` counts all phases; `likelyCause` as for `notConverged`.
+    case stalled(iterations: Int, likelyCause: String? = nil)
+    /// The Jacobian was exactly singular; `stage` is 1-based, `variable` names the unknown.
+    case singular(stage: Int, variable: String)
+    /// Every trial step left the physical domain.
+    case leftDomain(reason: String)
+    /// The specification cannot have a physical steady state (found before iterating).
+    case infeasible(reason: String)
+    /// NaN or infinity appeared.
+    case nonFinite
+    /// A LAPACK argument error (an SXSim bug; please report it).
+    case internalError(String)
+
+    public var isConverged: Bool { self == .converged }
+
+    /// Short machine-readable name: "converged", "not-converged", "stalled", "singular", ...
+    public var code: String {
+        switch self {
+        case .converged: "converged"
+        case .notConverged: "not-converged"
+        case .stalled: "stalled"
+        case .singular: "singular"
+        case .leftDomain: "left-domain"
+        case .infeasible: "infeasible"
+        case .nonFinite: "non-finite"
+        case .internalError: "internal-error"
+        }
+    }
+
+    /// One sentence for the user, with the next step where there is one.
+    public var explanation: String {
+        switch self {
+        case .converged:
+            return "converged"
+        case .notConverged(let k, let cause?):
+            return "not converged after \(k) iterations; the results are not a steady state. Likely cause: \(cause)"
+        case .stalled(let k, let cause?):
+            return "stalled after \(k) iterations: no step reduced the balance errors. Likely cause: \(cause)"
+        case .notConverged(let k, nil):
+            return "not converged after \(k) iterations (damped Newton, pseudo-transient steps and continuation); the results are not a steady state. Check that flows and equilibrium data are realistic; if they are, compare with the solver's known limits in docs/engine.md §6 (a nearby flow may converge)"
+        case .stalled(let k, nil):
+            return "stalled after \(k) iterations: no step reduced the balance errors. Either the specification has no steady state (under Xu's model, e.g. more organic capacity than the feed can fill, or acid too weak to strip), or the solver could not reach it (known limits: docs/engine.md §6)"
+        case .singular(let stage, let variable):
+            return "singular Jacobian at stage \(stage) (\(variable)): that stage's equations do not determine it. Check that the stage has flows of both phases and non-degenerate equilibrium data"
+        case .leftDomain(let reason):
+            return "every step left the physical domain: \(reason)"
+        case .infeasible(let reason):
+            return "no physical steady state: \(reason)"
+        case .nonFinite:
+            return "the iteration produced NaN or infinity; check for extreme parameters (distribution ratios or constants far outside 1e-12…1e12)"
+        case .internalError(let what):
+            return "internal error in the linear algebra (\(what)); please report it with the input file"
+        }
+    }
+}

@@ -1,0 +1,409 @@
+import Foundation
+import SXNumerics
+
+/// The solver's cold start: each element solved as a linear (constant-D) cascade, with D at
+/// every stage refined by damped successive substitution from the section's own model,
+/// evaluated through the `EquilibriumModel` seam (the start has no model-specific code):
+///
+/// - a fixed organic loading (Xu): the composition from the linear solve, the aqueous total
+///   from the total-RE balance (the undamped fixed point is unstable);
+/// - acid exchange: [H⁺] from the charge balance and [(HA)₂] from the stage's extractant
+///   balance (a monotone scalar equation), the cation solved as one more linear species;
+/// - a linear model is exact in one pass.
+///
+/// Each linear solve is exact to relative round-off in every component
+/// (`AccurateMMatrixSolver`), so trace impurities start right.
+enum StartingPoint {
+    enum Result {
+        case success([Double])
+        case failure(SolveOutcome)
+    }
+
+    /// The start for `net`, using `system` (the cascade's own) as scratch space.
+    static func make(_ net: CascadeNetwork, system: inout CascadeSystem, options: StartOptions) -> Result {
+        let trace = traceLoading(net, system: &system, options: options, maximumSweeps: options.maximumSweeps)
+        guard net.exchangesAcid, case .success(let u) = trace,
+              let loaded = fullyLoaded(net, system: &system, traceStart: u, options: options) else { return trace }
+        // Keep whichever start has the smaller balance errors.
+        var r = u
+        func norm(_ v: [Double]) -> Double {
+            guard (try? system.residual(at: v, into: &r)) != nil else { return .infinity }
+            return r.reduce(0) { $0 + $1 * $1 }
+        }
+        return norm(loaded) < norm(u) ? .success(loaded) : trace
+    }
+
+    // MARK: - Model probes
+
+    /// ln D_j = ln y_j − ln x_j of stage i's model at aqueous ln x (`logX[i·ne + j]`, the
+    /// equilibrium aqueous), written into `logD[i·ne + j]`; for acid exchange also at
+    /// ln [H⁺], ln [(HA)₂] and ln [C⁺]. Returns ln([CA]/[C⁺]), the cation's distribution
+    /// ratio (−∞ without cation).
+    @discardableResult
+    static func logDistribution(_ system: inout CascadeSystem, stage i: Int, logX: [Double], logAcidity: Double = 0,
+                                logFreeExtractant: Double = 0, logCation: Double = -.infinity,
+                                organicLoading: Double? = nil, into logD: inout [Double]) -> Double {
+        let ne = system.network.elementCount
+        probe(&system, stage: i, logX: logX, logAcidity: logAcidity, logFreeExtractant: logFreeExtractant,
+              logCation: logCation, organicLoading: organicLoading, derivatives: false)
+        for j in 0..<ne { logD[i * ne + j] = system.work.logOrganic[j] - system.work.logEquilibriumAqueous[j] }
+        return system.work.logOrganicCation - logCation
+    }
+
+    /// Evaluates stage i's model into `system.work`. Species at ln x = −∞ (unfed) are
+    /// evaluated at the start's floor so that their ln D stays defined.
+    static func probe(_ system: inout CascadeSystem, stage i: Int, logX: [Double], logAcidity: Double,
+                      logFreeExtractant: Double, logCation: Double, organicLoading: Double?, derivatives: Bool) {
+        let net = system.network, ne = net.elementCount
+        system.work.stage = i + 1
+        system.work.wantsDerivatives = derivatives
+        for j in 0..<ne { system.work.logEquilibriumAqueous[j] = max(logX[i * ne + j], -745) }
+        system.work.organicLoading = organicLoading ?? net.fullLoading[i]
+        system.work.logAcidity = logAcidity
+        system.work.logFreeExtractant = logFreeExtractant
+        system.work.logCation = logCation
+        system.work.clearDerivatives()
+        system.models[net.sectionOfStage[i]].evaluate(&system.work)
+    }
+
+    /// The free dimer [(HA)₂] (mol/L) that closes stage i's extractant balance
+    ///
+    ///     2 e + ν_RE Σ_j y_j(e) + ν_C [CA](e) = C_HA,i
+    ///
+    /// at the given aqueous (ln x), [H⁺] and [C⁺]. The left side rises with e, so the root in
+    /// (0, C_HA/2] is unique; Newton on ln e kept in its bracket (`MonotoneRoot`).
+    static func freeExtractant(_ system: inout CascadeSystem, stage i: Int, logX: [Double], acidity h: Double,
+                               logCation: Double) -> Double {
+        let net = system.network, ne = net.elementCount
+        let c = net.extractantConcentration[i]
+        let nu = system.stoichiometry
+        let logH = log(h)
+        let t = MonotoneRoot.solve(lower: log(c) - 60, upper: log(0.5 * c), start: log(0.5 * c)) { t in
+            probe(&system, stage: i, logX: logX, logAcidity: logH, logFreeExtractant: t, logCation: logCation,
+                  organicLoading: nil, derivatives: true)
+            let e = exp(t)
+            var f = 2 * e - c, slope = 2 * e
+            for j in 0..<ne {
+                let y = nu.perRareEarth * exp(system.work.logOrganic[j])
+                f += y
+                slope += y * system.work.logOrganicByLogFreeExtractant[j]
+            }
+            if logCation > -.infinity {
+                let ca = nu.perCation * exp(system.work.logOrganicCation)
+                f += ca
+                slope += ca * system.work.logOrganicCationByLogFreeExtractant
+            }
+            return (f, slope)
+        }
+        return exp(t)
+    }
+
+    // MARK: - Trace-loading start
+
+    static func traceLoading(_ net: CascadeNetwork, system: inout CascadeSystem, options: StartOptions,
+                             maximumSweeps: Int) -> Result {
+        let n = net.stageCount, ne = net.elementCount
+        let models = (0..<n).map { system.models[net.sectionOfStage[$0]] }
+        var logD = [Double](repeating: 0, count: n * ne)
+        var logCationD = [Double](repeating: -20, count: n)
+        var logDimer = [Double](repeating: 0, count: n)
+        var logCation = [Double](repeating: -30, count: n)
+        let feedTotals = (0..<ne).map { net.totalFeed(element: $0) }
+        let feedSum = feedTotals.reduce(0, +)
+        var logX = [Double](repeating: 0, count: n * ne)
+        // First estimates: the model at the feed's composition (fixed loading: at a typical
+        // concentration, feed flux over aqueous flow), or at trace loading (acid exchange:
+        // [(HA)₂] = C_HA/2, [H⁺] from the anion less the cation).
+        for i in 0..<n {
+            let typical = feedSum / max(net.aqueousFlow[i], 1e-300)
+            for j in 0..<ne { logX[i * ne + j] = log(typical * feedTotals[j] / feedSum) }
+            if net.exchangesAcid {
+                let anion = net.anionConcentration[i]
+                let h = max(AqueousChargeBalance.acidity(anion: anion, cation: net.cationAllAqueous[i], rareEarth: 0),
+                            options.firstAcidFraction * anion)
+                logDimer[i] = log(0.5 * net.extractantConcentration[i])
+                logCationD[i] = logDistribution(&system, stage: i, logX: logX, logAcidity: log(h),
+                                                logFreeExtractant: logDimer[i], logCation: 0, into: &logD)
+            } else {
+                logDistribution(&system, stage: i, logX: logX, into: &logD)
+            }
+        }
+        let needsSweeps = models.contains { !$0.isLinear }
+        let hasFixedLoading = models.contains { $0.fixedOrganicLoading != nil }
+        var settled = false
+        var relax = 1.0, previousChange = Double.infinity
+        var workspace = LinearStartWorkspace(net)
+        let elementFeeds = (0..<ne).map { j in (0..<n).map { net.feedFlux[$0 * ne + j] } }
+        var scaled = [Double](repeating: 0, count: n * ne)
+        for sweep in 0..<(needsSweeps ? maximumSweeps : 1) {
+            for j in 0..<ne {
+                guard let lx = linearSpeciesLog(net, rightHandSide: elementFeeds[j], workspace: &workspace,
+                                                logDistribution: { logD[$0 * ne + j] }) else {
+                    return .failure(.singular(stage: 1, variable: net.cascade.elements[j].symbol + " (linear start)"))
+                }
+                for i in 0..<n { logX[i * ne + j] = lx[i].isFinite ? lx[i] : options.logFloor }
+            }
+            if net.hasCation {
+                guard let lc = linearSpeciesLog(net, rightHandSide: net.cationFeedFlux, workspace: &workspace,
+                                                logDistribution: { logCationD[$0] }) else {
+                    return .failure(.singular(stage: 1, variable: "saponifying cation (linear start)"))
+                }
+                for i in 0..<n { logCation[i] = lc[i].isFinite ? lc[i] : options.logFloor }
+            }
+            if !needsSweeps || sweep == maximumSweeps - 1 || settled { break }
+            // Aqueous RE totals from the total balance (organic totals fixed where fully loaded).
+            var aqueousTotals: [Double] = []
+            if hasFixedLoading {
+                guard let totals = aqueousTotalsFromBalance(net, models: models, logX: logX, logD: logD) else {
+                    return .failure(.singular(stage: 1, variable: "total rare earth (linear start)"))
+                }
+                if let bad = (0..<n).first(where: { models[$0].fixedOrganicLoading != nil && !(totals[$0] > 0) }) {
+                    return .failure(.infeasible(reason: "at stage \(bad + 1) the fully loaded organic would take more rare earth than reaches it (the total RE balance leaves a non-positive aqueous concentration); lower the organic flow or loading, or raise the scrub"))
+                }
+                aqueousTotals = totals
+            }
+            // Refine D from the model, damped.
+            var change = 0.0
+            var target = logD
+            for i in 0..<n where !models[i].isLinear {
+                if net.exchangesAcid {
+                    // Local equilibrium consistent with the aqueous of the linear solve:
+                    // [H⁺] from electroneutrality, [(HA)₂] from the extractant balance.
+                    var sumX = 0.0
+                    for j in 0..<ne { sumX += exp(logX[i * ne + j]) }
+                    let c = net.hasCation ? exp(logCation[i]) : 0
+                    let anion = net.anionConcentration[i]
+                    let h = max(AqueousChargeBalance.acidity(anion: anion, cation: c, rareEarth: sumX),
+                                options.minimumAcidFraction * anion)
+                    let lc = net.hasCation ? logCation[i] : -Double.infinity
+                    let free = freeExtractant(&system, stage: i, logX: logX, acidity: h, logCation: lc)
+                    let dimerStep = clamp(options.acidExchangeDamping * (log(free) - logDimer[i]), options.maximumLogStep)
+                    logDimer[i] += dimerStep
+                    change = max(change, abs(dimerStep))
+                    let cationD = logDistribution(&system, stage: i, logX: logX, logAcidity: log(h), logFreeExtractant: logDimer[i],
+                                                  logCation: net.hasCation ? logCation[i] : 0, into: &target)
+                    for j in 0..<ne {
+                        let step = clamp(options.acidExchangeDamping * (target[i * ne + j] - logD[i * ne + j]), options.maximumLogStep)
+                        change = max(change, abs(step))
+                        logD[i * ne + j] += step
+                    }
+                    logCationD[i] = cationD
+                } else {
+                    // Composition from the linear solve, total from the RE balance (stable).
+                    if models[i].fixedOrganicLoading != nil {
+                        var total = LogSumExp()
+                        for l in 0..<ne { total.add(logX[i * ne + l]) }
+                        for l in 0..<ne { scaled[i * ne + l] = logX[i * ne + l] - total.value + log(aqueousTotals[i]) }
+                    } else {
+                        for l in 0..<ne { scaled[i * ne + l] = logX[i * ne + l] }
+                    }
+                    logDistribution(&system, stage: i, logX: scaled, into: &target)
+                    for j in 0..<ne {
+                        let step = clamp(options.loadedDamping * relax * (target[i * ne + j] - logD[i * ne + j]), options.maximumLogStep)
+                        change = max(change, abs(step))
+                        logD[i * ne + j] += step
+                    }
+                }
+            }
+            if hasFixedLoading {
+                relax = sweep >= options.relaxationDelay && change > previousChange && change > options.cyclingChange
+                    ? max(options.minimumRelaxation, options.relaxationDecrease * relax)
+                    : min(1, options.relaxationRecovery * relax)
+                previousChange = change
+            }
+            if change < options.settledChange * relax { settled = true }   // Newton does the rest; one more solve with the final D
+        }
+        liftMurphreeStages(net, system: system, logX: &logX)
+        if net.exchangesAcid {
+            projectIntoDomain(net, system: &system, logX: &logX, logCation: &logCation, logDimer: &logDimer, options: options)
+        }
+        return .success(unknowns(net, logX: logX, logDimer: logDimer, logCation: logCation))
+    }
+
+    /// The solver's unknown vector (stage blocks: ln x_j, then ln [(HA)₂] and ln [C⁺] where
+    /// the cascade carries them) from per-species arrays.
+    static func unknowns(_ net: CascadeNetwork, logX: [Double], logDimer: [Double], logCation: [Double]) -> [Double] {
+        let n = net.stageCount, ne = net.elementCount, b = net.blockSize
+        var u = [Double](repeating: 0, count: n * b)
+        for i in 0..<n {
+            for j in 0..<ne { u[i * b + j] = logX[i * ne + j] }
+            if net.exchangesAcid {
+                u[i * b + ne] = logDimer[i]
+                if net.hasCation { u[i * b + ne + 1] = logCation[i] }
+            }
+        }
+        return u
+    }
+
+    /// Murphree stages (E < 1) need x > (1 − E)·x_in so that x* > 0: the ideal-stage start
+    /// may violate it; lift x there (top-down, twice, as x_in comes mostly from above).
+    static func liftMurphreeStages(_ net: CascadeNetwork, system: CascadeSystem, logX: inout [Double]) {
+        let n = net.stageCount, ne = net.elementCount
+        guard net.efficiency.contains(where: { $0 < 1 }) else { return }
+        for _ in 0..<2 {
+            for i in stride(from: n - 1, through: 0, by: -1) where net.efficiency[i] < 1 {
+                for j in 0..<ne {
+                    var inflow = LogSumExp()
+                    inflow.add(system.logAqueousFeedFlux[i * ne + j])
+                    for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
+                        inflow.add(system.logAqueousLinkFlow[k] + logX[net.aqueousSources[k].from * ne + j])
+                    }
+                    let floor = log(1 - net.efficiency[i]) + inflow.value - system.logAqueousFlow[i] + 0.05
+                    if logX[i * ne + j] < floor { logX[i * ne + j] = floor }
+                }
+            }
+        }
+    }
+
+    /// Every acid-exchange stage needs [H⁺] = anion − C⁺ − 3Σx > 0: caps the cation and the
+    /// rare earth, then sets [(HA)₂] from the extractant balance at that aqueous.
+    static func projectIntoDomain(_ net: CascadeNetwork, system: inout CascadeSystem, logX: inout [Double],
+                                  logCation: inout [Double], logDimer: inout [Double], options: StartOptions) {
+        let ne = net.elementCount
+        for i in 0..<net.stageCount {
+            let anion = net.anionConcentration[i]
+            var c = net.hasCation ? exp(logCation[i]) : 0
+            if c > options.maximumCationFraction * anion { c = options.maximumCationFraction * anion; logCation[i] = log(c) }
+            var sumX = 0.0
+            for j in 0..<ne { sumX += exp(logX[i * ne + j]) }
+            let room = options.rareEarthRoom * (anion - c)
+            if AqueousChargeBalance.acidExchanged(rareEarth: sumX) > room {
+                let shift = log(room / AqueousChargeBalance.acidExchanged(rareEarth: sumX))
+                for j in 0..<ne { logX[i * ne + j] += shift }
+                sumX = room / AqueousChargeBalance.rareEarthCharge
+            }
+            let h = AqueousChargeBalance.acidity(anion: anion, cation: c, rareEarth: sumX)
+            logDimer[i] = log(freeExtractant(&system, stage: i, logX: logX, acidity: h,
+                                             logCation: net.hasCation ? logCation[i] : -.infinity))
+        }
+    }
+
+    // MARK: - Fully loaded start (acid exchange)
+
+    /// An acid-exchange start for a fully loaded organic (the normal case when the feed
+    /// exceeds the organic's capacity): each section's `fullyLoadedLimit` (Xu's model, for
+    /// mass action with β_j = K_j, loaded to C_HA/ν_RE) gives the aqueous composition and
+    /// totals; [(HA)₂] then follows from each stage's extractant balance and [H⁺] from
+    /// electroneutrality. A section fed more acid than a loaded organic can exchange (a
+    /// strip) keeps the trace start's distribution ratios, as constant D. Nil when that
+    /// picture does not apply.
+    static func fullyLoaded(_ net: CascadeNetwork, system: inout CascadeSystem, traceStart: [Double],
+                            options: StartOptions) -> [Double]? {
+        let n = net.stageCount, ne = net.elementCount, b = net.blockSize
+        guard let nu = net.stageChemistry.stoichiometry else { return nil }
+        var cascade = net.cascade
+        var anyLoaded = false
+        var traceX = [Double](repeating: 0, count: n * ne)
+        for i in 0..<n { for j in 0..<ne { traceX[i * ne + j] = traceStart[i * b + j] } }
+        var logD = [Double](repeating: 0, count: n * ne)
+        for (k, range) in cascade.sectionStageRanges.enumerated() {
+            let capacity = range.reduce(0.0) { $0 + net.extractantConcentration[$1 - 1] } / Double(range.count) / nu.perRareEarth
+            let overAcidified = range.contains {
+                net.acidFeedFlux[$0 - 1] / (AqueousChargeBalance.rareEarthCharge * net.organicFlow[$0 - 1]) > options.stripAcidFraction * capacity
+            }
+            if overAcidified {
+                let mid = (range.lowerBound + range.upperBound) / 2 - 1
+                var sumX = 0.0
+                for j in 0..<ne { sumX += exp(traceX[mid * ne + j]) }
+                let lc = net.hasCation ? traceStart[mid * b + ne + 1] : -Double.infinity
+                let anion = net.anionConcentration[mid]
+                let h = max(AqueousChargeBalance.acidity(anion: anion, cation: net.hasCation ? exp(lc) : 0, rareEarth: sumX),
+                            options.minimumAcidFraction * anion)
+                logDistribution(&system, stage: mid, logX: traceX, logAcidity: log(h), logFreeExtractant: traceStart[mid * b + ne],
+                                logCation: lc, into: &logD)
+                cascade.sections[k].equilibrium = ConstantDistributionModel(distributionRatios: (0..<ne).map { exp(logD[mid * ne + $0]) })
+            } else if let limit = cascade.sections[k].equilibrium.fullyLoadedLimit(capacity: capacity) {
+                cascade.sections[k].equilibrium = limit
+                anyLoaded = true
+            } else {
+                return nil
+            }
+        }
+        guard anyLoaded, let loadedNetwork = try? CascadeNetwork(cascade) else { return nil }
+        var loadedSystem = CascadeSystem(network: loadedNetwork)
+        guard case .success(let xu) = traceLoading(loadedNetwork, system: &loadedSystem, options: options,
+                                                   maximumSweeps: options.loadedStartSweeps) else { return nil }
+        var logX = Array(xu.prefix(n * ne))
+        var logCation = (0..<n).map { net.hasCation ? traceStart[$0 * b + ne + 1] : -Double.infinity }
+        var logDimer = [Double](repeating: 0, count: n)
+        projectIntoDomain(net, system: &system, logX: &logX, logCation: &logCation, logDimer: &logDimer, options: options)
+        return unknowns(net, logX: logX, logDimer: logDimer, logCation: logCation)
+    }
+
+    // MARK: - Linear pieces
+
+    /// Aqueous total RE per stage (mol/L) from the total RE balance, the organic totals being
+    /// fixed (the full loading Y) at stages with a fixed loading and D̄·X elsewhere, D̄ the
+    /// composition-weighted distribution ratio of the current start iterate.
+    static func aqueousTotalsFromBalance(_ net: CascadeNetwork, models: [any EquilibriumModel], logX: [Double],
+                                         logD: [Double]) -> [Double]? {
+        let n = net.stageCount, ne = net.elementCount
+        let fixed = models.map { $0.fixedOrganicLoading != nil }
+        var meanD = [Double](repeating: 0, count: n)
+        for i in 0..<n where !fixed[i] {
+            var num = LogSumExp(), den = LogSumExp()
+            for j in 0..<ne { num.add(logX[i * ne + j] + logD[i * ne + j]); den.add(logX[i * ne + j]) }
+            meanD[i] = exp(num.value - den.value)
+        }
+        var m = BandMatrix(order: n, lowerBandwidth: max(net.stagesBelow, 1), upperBandwidth: max(net.stagesAbove, 1))
+        var rhs = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            for j in 0..<ne { rhs[i] += net.feedFlux[i * ne + j] }
+            if fixed[i] {
+                m.add(net.aqueousFlow[i], row: i, column: i)
+                rhs[i] -= net.organicFlow[i] * net.fullLoading[i]
+            } else {
+                m.add(net.aqueousFlow[i] + net.organicFlow[i] * meanD[i], row: i, column: i)
+            }
+            for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
+                let l = net.aqueousSources[s]; m.add(-l.flow, row: i, column: l.from)
+            }
+            for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
+                let l = net.organicSources[s]
+                if fixed[l.from] { rhs[i] += l.flow * net.fullLoading[l.from] }
+                else { m.add(-l.flow * meanD[l.from], row: i, column: l.from) }
+            }
+        }
+        var lu = BandLUWorkspace(order: n)
+        do { try lu.factorize(&m); try lu.solve(m, &rhs) } catch { return nil }
+        return rhs
+    }
+
+    /// ln x of one species' linear balances with y = D·x at ideal stages (D given as ln D per
+    /// stage), fed `rightHandSide` mol/h per stage, to full relative accuracy
+    /// (`AccurateMMatrixSolver`).
+    static func linearSpeciesLog(_ net: CascadeNetwork, rightHandSide f: [Double], workspace: inout LinearStartWorkspace,
+                                 logDistribution: (Int) -> Double) -> [Double]? {
+        let n = net.stageCount
+        workspace.matrix.reset()
+        for i in 0..<n { workspace.leaving[i] = 0 }
+        for o in net.outlets {
+            workspace.leaving[o.stage] += o.phase == .aqueous ? o.flow : o.flow * exp(logDistribution(o.stage))
+        }
+        for i in 0..<n {
+            workspace.matrix.setExcess(i, workspace.leaving[i])
+            for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
+                let l = net.aqueousSources[s]; workspace.matrix.addTransfer(from: l.from, to: i, coefficient: l.flow)
+            }
+            for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
+                let l = net.organicSources[s]
+                workspace.matrix.addTransfer(from: l.from, to: i, coefficient: l.flow * exp(logDistribution(l.from)))
+            }
+        }
+        return workspace.matrix.solveLog(rightHandSide: f)
+    }
+
+    /// Storage for the start's per-species linear solves, allocated once per start rather
+    /// than once per element and sweep.
+    struct LinearStartWorkspace {
+        var matrix: AccurateMMatrixSolver
+        var leaving: [Double]
+        init(_ net: CascadeNetwork) {
+            matrix = AccurateMMatrixSolver(order: net.stageCount, lower: net.stagesBelow, upper: net.stagesAbove)
+            leaving = [Double](repeating: 0, count: net.stageCount)
+        }
+    }
+
+    @inline(__always)
+    static func clamp(_ v: Double, _ limit: Double) -> Double { max(-limit, min(limit, v)) }
+}

@@ -46,10 +46,11 @@ struct Sweep: ParsableCommand {
             for d in base.diagnostics { FileIO.writeError(String(describing: d) + "\n") }
             throw ExitCode(2)
         }
-        // Each key path must exist: try every parameter's first value alone before running the grid.
+        // Each key path must exist: try every parameter's first value alone before running the
+        // grid (a design that is merely infeasible there is a result of the sweep, not an error).
         for p in grid.parameters {
             let probe = FlowsheetParser.parse(text: text, fileName: file, overrides: [(keyPath: p.key, value: p.values[0])])
-            if probe.hasErrors {
+            if probe.diagnostics.contains(where: { $0.severity == .error && !$0.id.isInfeasibleDesign }) {
                 FileIO.writeError("sxsim sweep: --vary \(p.key)=\(p.values[0]) does not give a valid flowsheet:\n")
                 for d in probe.diagnostics { FileIO.writeError(String(describing: d) + "\n") }
                 throw ExitCode(2)
@@ -61,8 +62,11 @@ struct Sweep: ParsableCommand {
         let evaluate: @Sendable (SweepCase) -> [String] = { c in
             let parsed = FlowsheetParser.parse(text: text, fileName: file, overrides: c.assignments.map { (keyPath: $0.key, value: $0.value) })
             guard let f = parsed.flowsheet else {
-                let first = parsed.diagnostics.first { $0.severity == .error }.map { String(describing: $0) } ?? "invalid flowsheet"
-                return SweepColumns.failure(first.split(separator: "\n").first.map(String.init) ?? first, columns: columns.count)
+                let errors = parsed.diagnostics.filter { $0.severity == .error }
+                let first = errors.first.map { String(describing: $0) } ?? "invalid flowsheet"
+                let infeasible = !errors.isEmpty && errors.allSatisfy(\.id.isInfeasibleDesign)
+                return SweepColumns.failure(first.split(separator: "\n").first.map(String.init) ?? first, columns: columns.count,
+                                            code: infeasible ? "infeasible" : "input-error")
             }
             guard let r = try? TrainSolver.solve(f.train, options: f.solveOptions) else {
                 return SweepColumns.failure("the cascade specification is invalid for these values", columns: columns.count)

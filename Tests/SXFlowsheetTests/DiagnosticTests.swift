@@ -101,3 +101,41 @@ struct DiagnosticTests {
         """)
     }
 }
+
+/// Specifications refused or warned about before solving (SX407, SX904), at the stream's
+/// saponification value.
+struct FeasibilityDiagnosticTests {
+    static let massAction = """
+    version: 1
+    elements: [Pr, Nd]
+    equilibria:
+      k:
+        model: mass-action
+        extraction-constants: {Pr: 1.0, Nd: 1.5}
+        provenance: {source: "test", status: illustrative}
+    streams:
+      feed: {phase: aqueous, flow: 1 L/h, concentrations: {Pr: 0.3 mol/L, Nd: 0.9 mol/L}, acidity: 0.05 mol/L}
+      organic: {phase: organic, flow: 20 L/h, extractant: 1.5 mol/L, saponification: ⟪MARK⟫SAP}
+      scrub-acid: {phase: aqueous, flow: 2.52 L/h, acidity: 3.5 mol/L}
+    cascades:
+      c:
+        sections:
+          extraction: {stages: 5, equilibrium: k}
+          scrub: {stages: 5, equilibrium: k}
+        feeds: {organic: 1, feed: extraction.last, scrub-acid: scrub.last}
+    """
+
+    static func text(saponification: String, marker: String) -> String {
+        massAction.replacingOccurrences(of: "⟪MARK⟫SAP", with: marker + saponification)
+    }
+
+    @Test("E_M ≥ 1 is error SX407 at the saponification; 60 % adds warning SX904; 36 % passes")
+    func overSaponificationIsLocated() {
+        // Na in 20 × 1.5 × 0.6 = 18 mol/h; Cl leaving stage 1 = feed 0.05 + 3 × 1.2 = 3.65 plus
+        // scrub 2.52 × 3.5 = 8.82, 12.47 mol/h (closed form): E_M = 1.44 → refused.
+        Marked.check(Self.text(saponification: "60 %", marker: "⟪SX904⟫⟪SX407⟫"))
+        // 36 %: Na 10.8 < Cl 12.47 → accepted, no warning (Flowsheets/prnd-mass-action.yaml).
+        let ok = FlowsheetParser.parse(text: Self.text(saponification: "36 %", marker: ""), fileName: "ok.yaml")
+        #expect(ok.flowsheet != nil && ok.diagnostics.isEmpty, "\(ok.diagnostics.map(\.description).joined())")
+    }
+}

@@ -34,9 +34,10 @@ public enum SweepColumns {
         return c
     }
 
-    /// Cells for a case that could not be built (bad override value, invalid flowsheet).
-    public static func failure(_ message: String, columns: Int) -> [String] {
-        ["input-error", message] + [String](repeating: "", count: max(0, columns - 2))
+    /// Cells for a case that could not be built: `code` "input-error" (bad override value,
+    /// invalid flowsheet) or "infeasible" (a design refused before solving, e.g. over-saponified).
+    public static func failure(_ message: String, columns: Int, code: String = "input-error") -> [String] {
+        [code, message] + [String](repeating: "", count: max(0, columns - 2))
     }
 
     /// Shortest round-trip text of a Double ("0.995689", "1e-12").

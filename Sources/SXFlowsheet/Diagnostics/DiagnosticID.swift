@@ -32,12 +32,14 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case noOrganicFeed = "no-organic-feed"
     case noAqueousFeed = "no-aqueous-feed"
     case modelMismatch = "model-mismatch"
+    case overSaponified = "over-saponified"
     // Overrides (SX5xx)
     case overridePath = "override-path"
     case overrideValue = "override-value"
     // Warnings (SX9xx)
     case unusedStream = "unused-stream"
     case temperatureMismatch = "temperature-mismatch"
+    case highSaponification = "high-saponification"
 
     /// `SX` and three digits, e.g. "SX110".
     public var code: String {
@@ -70,17 +72,24 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .noOrganicFeed: n = 403
         case .noAqueousFeed: n = 404
         case .modelMismatch: n = 405
+        case .overSaponified: n = 407
         case .overridePath: n = 501
         case .overrideValue: n = 502
         case .unusedStream: n = 901
         case .temperatureMismatch: n = 903
+        case .highSaponification: n = 904
         }
         return "SX\(n)"
     }
 
+    /// True for errors that say a well-formed design has no physical steady state (not that
+    /// the input is malformed): a sweep records such a case as "infeasible" instead of
+    /// refusing the whole grid.
+    public var isInfeasibleDesign: Bool { self == .overSaponified }
+
     public var defaultSeverity: Severity {
         switch self {
-        case .unusedStream, .temperatureMismatch: .warning
+        case .unusedStream, .temperatureMismatch, .highSaponification: .warning
         default: .error
         }
     }

@@ -46,6 +46,8 @@ struct FlowsheetBuilder {
         var kind: Kind?
         /// Where the stream is fed (first use), for "used twice".
         var usedAt: SourceNode?
+        /// The value of its `saponification` key, for diagnostics about it.
+        var saponificationNode: SourceNode?
     }
 
     mutating func build(_ root: SourceNode) -> Flowsheet? {
@@ -110,6 +112,7 @@ struct FlowsheetBuilder {
                 }
             }
         }
+        if !reader.diagnostics.hasErrors { checkFeasibility(cascades: cascades, links: links) }
         if reader.diagnostics.hasErrors { return nil }
         return Flowsheet(name: name, description: description, elements: elements,
                          train: CascadeTrain(cascades: cascades, links: links, recycleTolerance: recycleTolerance, maximumRecycleIterations: recyclePasses),
@@ -287,7 +290,8 @@ struct FlowsheetBuilder {
                 continue
             }
             streamOrder.append(e.key)
-            streams[e.key] = ParsedStream(name: e.key, keyNode: e.keyNode, kind: readStream(e))
+            let saponification = e.value.entries?.first { $0.key.scalarText == "saponification" }?.value
+            streams[e.key] = ParsedStream(name: e.key, keyNode: e.keyNode, kind: readStream(e), saponificationNode: saponification)
         }
     }
 

@@ -21,6 +21,12 @@ public enum CascadeSolver {
         let reduced = cascade.keepingElements(fed)
         let network = try CascadeNetwork(reduced)
         var system = CascadeSystem(network: network)
+        // A specification without a physical steady state is answered before any Newton step.
+        if let problem = Feasibility.problems(network).first {
+            return CascadeResult(cascade: cascade, fedElements: fed, system: system,
+                                 outcome: .infeasible(reason: problem.description + ". Remedy: " + problem.remedy),
+                                 iterations: 0, residualNorm: .infinity, continuationSteps: 0)
+        }
         var totalIterations = 0
         var continuationSteps = 0
 
@@ -91,11 +97,10 @@ public enum CascadeSolver {
                 // On failure the direct attempt's last iterate is returned with the continuation's reason.
             }
         }
-        // Report the work of all phases, not of the last one (the explanation quotes it), and
-        // a condition of the specification that explains the failure, when one holds.
+        // Report the work of all phases, not of the last one (the explanation quotes it).
         switch outcome {
-        case .notConverged: outcome = .notConverged(iterations: totalIterations, likelyCause: likelyCauseOfFailure(network))
-        case .stalled: outcome = .stalled(iterations: totalIterations, likelyCause: likelyCauseOfFailure(network))
+        case .notConverged: outcome = .notConverged(iterations: totalIterations)
+        case .stalled: outcome = .stalled(iterations: totalIterations)
         default: break
         }
         // Re-evaluate at the returned unknowns so the read-out matches them.
@@ -106,28 +111,6 @@ public enum CascadeSolver {
         }
         return CascadeResult(cascade: cascade, fedElements: fed, system: system, outcome: outcome,
                              iterations: totalIterations, residualNorm: norm, continuationSteps: continuationSteps)
-    }
-
-    /// A condition of the specification under which the solver is known to fail
-    /// (docs/engine.md §6), read from the feeds and flows alone; nil when none holds.
-    ///
-    /// Over-saponification: a saponified organic brings its cation (Na⁺, mol/h) into a stage
-    /// whose leaving aqueous carries no more anion (Cl⁻, mol/h) than that. By electroneutrality
-    /// that aqueous can take away at most as much Na⁺ as it has Cl⁻ (and then no H⁺ and no rare
-    /// earth), so the rest must stay in the organic and travel on with it, towards the strip.
-    /// In a sweep of the mass-action Pr|Nd split over organic and scrub flows every case with
-    /// cation ≥ anion failed (ratios 1.01–1.89) and every case below converged (≤ 0.98).
-    static func likelyCauseOfFailure(_ net: CascadeNetwork) -> String? {
-        guard net.exchangesAcid else { return nil }
-        for f in net.cascade.organicFeeds where f.saponification > 0 {
-            let i = f.stage - 1
-            let cation = f.flow * f.extractant * f.saponification   // mol/h
-            let anion = net.aqueousFlow[i] * net.anionConcentration[i]   // mol/h leaving stage i in the aqueous
-            if cation >= anion {
-                return "over-saponification: the organic '\(f.name)' brings \(String(format: "%.4g", cation)) mol/h of cation into stage \(f.stage), whose aqueous outlet carries only \(String(format: "%.4g", anion)) mol/h of anion, so it cannot take that cation away and the organic must carry the rest on (the solver has failed on every such case tried, docs/engine.md §6). Lower the saponification or the organic flow, or feed more acid or scrub"
-            }
-        }
-        return nil
     }
 
     /// Maps a numerics-level reason to the cascade's terms.

@@ -2,9 +2,9 @@ import Foundation
 import Testing
 @testable import SXModel
 
-/// The likely cause a failed solve names (docs/engine.md §6).
-@Suite("Likely cause of a failed solve")
-struct DiagnosisTests {
+/// Specifications refused before solving (`Feasibility`, docs/engine.md §6).
+@Suite("Feasibility before solving")
+struct FeasibilityTests {
     /// The mass-action Pr|Nd split of Flowsheets/prnd-mass-action.yaml (40 + 50 + 12 stages,
     /// P507 1.5 mol/L, 36 % saponified) with the organic and scrub flows given.
     static func prNd(organic: Double, scrub: Double) -> Cascade {
@@ -21,26 +21,36 @@ struct DiagnosisTests {
                        splits: [OutletSplit(stage: 91, phase: .aqueous, fraction: 1, destination: .product("nd"))])
     }
 
-    @Test("Over-saponification is named when the organic brings more Na than the raffinate has Cl to take away")
+    @Test("Over-saponification is refused before solving, with the extraction ratio and the limits that would avoid it")
     func overSaponificationThreshold() throws {
         // Na in: organic × 1.5 mol/L × 0.36. Cl leaving stage 1 (all of the feed and scrub
         // anion, closed form): 1 L/h × (0.05 + 3 × 1.2) + scrub × 3.5 mol/L.
-        // organic 15, scrub 1.25: Na 8.1 ≥ Cl 8.025 → named. scrub 1.5: Cl 8.9 > Na → nil.
+        // organic 15, scrub 1.25: Na 8.1 ≥ Cl 8.025 → refused. scrub 1.5: Cl 8.9 > Na → none.
         let over = try CascadeNetwork(Self.prNd(organic: 15, scrub: 1.25))
-        let cause = try #require(CascadeSolver.likelyCauseOfFailure(over))
-        #expect(cause.contains("over-saponification"))
-        #expect(cause.contains("8.1 mol/h") && cause.contains("8.025 mol/h"), "\(cause)")
-        #expect(CascadeSolver.likelyCauseOfFailure(try CascadeNetwork(Self.prNd(organic: 15, scrub: 1.5))) == nil)
-        // Not a mass-action question: Xu's model carries no cation.
+        let problem = try #require(Feasibility.problems(over).first)
+        #expect(problem.kind == .overSaponification && problem.stream == "organic" && problem.stage == 1)
+        #expect(abs(problem.cationFlux - 8.1) <= 1e-12 && abs(problem.anionFlux - 8.025) <= 1e-12)
+        #expect(abs(problem.extractionRatio - 8.1 / 8.025) <= 1e-12)
+        // Limits with the other quantity held (closed form): O = 8.025 / (1.5 × 0.36) L/h,
+        // s = 8.025 / (15 × 1.5).
+        #expect(abs(problem.organicFlowLimit - 8.025 / 0.54) <= 1e-12)
+        #expect(abs(problem.saponificationLimit - 8.025 / 22.5) <= 1e-12)
+        #expect(problem.description.contains("8.1 mol/h") && problem.description.contains("8.025 mol/h"), "\(problem)")
+        #expect(problem.remedy.contains("14.86 L/h") && problem.remedy.contains("35.7 %"), "\(problem.remedy)")
+        #expect(Feasibility.problems(try CascadeNetwork(Self.prNd(organic: 15, scrub: 1.5))).isEmpty)
+        // Not an acid-exchange question: Xu's model carries no cation.
         let xu = Build.xu(beta: [1.5, 1], elements: [.Nd, .Pr], feedFractions: [0.75, 0.25], s: 1, w: 0.5, n: 5, m: 5)
-        #expect(CascadeSolver.likelyCauseOfFailure(try CascadeNetwork(xu)) == nil)
+        #expect(Feasibility.problems(try CascadeNetwork(xu)).isEmpty)
     }
 
-    @Test("A failed over-saponified solve says why; the design next to it converges")
-    func failedSolveNamesTheCause() throws {
-        let failed = try CascadeSolver.solve(Self.prNd(organic: 25, scrub: 1.25))
-        #expect(!failed.outcome.isConverged)
-        #expect(failed.outcome.explanation.contains("Likely cause: over-saponification"), "\(failed.outcome.explanation)")
+    @Test("An over-saponified cascade is answered as infeasible without a Newton step; the design next to it converges")
+    func infeasibleWithoutIterating() throws {
+        let refused = try CascadeSolver.solve(Self.prNd(organic: 25, scrub: 1.25))
+        guard case .infeasible(let reason) = refused.outcome else {
+            Issue.record("expected infeasible, got \(refused.outcome.explanation)"); return
+        }
+        #expect(refused.iterations == 0)
+        #expect(reason.contains("over-saponification") && reason.contains("Remedy"), "\(reason)")
         // Flowsheets/prnd-mass-action.yaml: Na 10.8 mol/h against Cl 12.47 mol/h.
         let design = try CascadeSolver.solve(Self.prNd(organic: 20, scrub: 2.52))
         Check.solved(design)

@@ -1,0 +1,30 @@
+import SXModel
+
+extension FlowsheetBuilder {
+    /// Saponified fraction above which NaOH-saponified P507 forms a single-phase
+    /// microemulsion (60–80 % observed; Adv. Mater. Res. 668 (2013) 132, docs/references.md);
+    /// industry runs 30–50 %. Above it the model's two-phase picture may not hold.
+    static let microemulsionSaponification = 0.5
+
+    /// Specifications with no physical steady state (`Feasibility`), located at the stream
+    /// that causes them, and a warning for saponification in the microemulsion region.
+    /// Cascades fed by another cascade's outlet are checked when the train is solved, once
+    /// the linked streams carry their real values.
+    mutating func checkFeasibility(cascades: [Cascade], links: [CascadeTrain.Link]) {
+        for (c, cascade) in cascades.enumerated() where cascade.stageChemistry.exchangesAcid {
+            for feed in cascade.organicFeeds where feed.saponification > Self.microemulsionSaponification {
+                guard let stream = streams[feed.name] else { continue }
+                reader.report(.highSaponification,
+                              String(format: "organic '%@' is %.0f %% saponified; above about 50 %% NaOH-saponified P507 forms a single-phase microemulsion (seen at 60–80 %%), where the two-phase model does not apply", feed.name, 100 * feed.saponification),
+                              at: stream.saponificationNode ?? stream.keyNode,
+                              help: "industry runs 30–50 %; check that your extractant system stays two-phase at this saponification")
+            }
+            guard !links.contains(where: { $0.cascade == c }), let network = try? CascadeNetwork(cascade) else { continue }
+            for problem in Feasibility.problems(network) {
+                guard let stream = streams[problem.stream] else { continue }
+                reader.report(.overSaponified, problem.description, at: stream.saponificationNode ?? stream.keyNode,
+                              help: problem.remedy)
+            }
+        }
+    }
+}

@@ -26,6 +26,11 @@ public protocol EquilibriumModel: Sendable {
     /// and the Jacobian's stage blocks are diagonal.
     var isLinear: Bool { get }
 
+    /// True when ln y_j and ln [CA] are linear in ln [(HA)₂] at fixed aqueous and acidity
+    /// (mass action: y ∝ [(HA)₂]³, [CA] ∝ [(HA)₂]^½): the start's extractant balance is then
+    /// solved exactly from one evaluation. Default false.
+    var organicIsPowerLawInFreeExtractant: Bool { get }
+
     /// The organic's total rare-earth concentration leaving every stage, when the model fixes
     /// it (Xu's fully loaded organic), mol/L; nil when it follows from the equilibrium. Acid
     /// fed directly into a stage is then consumed by exchange (3 H⁺ strip one RE³⁺).
@@ -63,6 +68,7 @@ public protocol EquilibriumModel: Sendable {
 
 extension EquilibriumModel {
     public var isLinear: Bool { false }
+    public var organicIsPowerLawInFreeExtractant: Bool { false }
     public var fixedOrganicLoading: Double? { nil }
     public var continuationPath: ContinuationPath { .none }
     public func atContinuationParameter(_ t: Double) -> any EquilibriumModel { self }
@@ -190,6 +196,12 @@ public struct StageEquilibrium: Sendable {
     /// Zeroes every derivative output (models write only their non-zero entries).
     mutating func clearDerivatives() {
         for k in logOrganicByLogEquilibriumAqueous.indices { logOrganicByLogEquilibriumAqueous[k] = 0 }
+        clearDerivativesExceptAqueous()
+    }
+
+    /// Zeroes the outputs other than ∂ln y/∂ln x* (O(elements), for callers that do not read
+    /// that matrix: the start's probes).
+    mutating func clearDerivativesExceptAqueous() {
         for k in 0..<elementCount { logOrganicByLogAcidity[k] = 0; logOrganicByLogFreeExtractant[k] = 0 }
         logOrganicCation = -.infinity
         logOrganicCationByLogCation = 0

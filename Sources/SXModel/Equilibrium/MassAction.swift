@@ -25,10 +25,13 @@ public struct MassActionModel: EquilibriumModel, Equatable {
         didSet { logExtractionConstants = extractionConstants.map { log($0) } }
     }
     /// K_C of the saponifying cation, (mol/L)^(−½). Only used when a stream carries C⁺.
-    public var cationExchangeConstant: Double
+    public var cationExchangeConstant: Double {
+        didSet { logCationExchangeConstant = log(cationExchangeConstant) }
+    }
     /// Name of the saponifying cation, "Na" or "NH4", for reports.
     public var cationName: String
     private(set) var logExtractionConstants: [Double]
+    private(set) var logCationExchangeConstant: Double
 
     /// Exponent of ([(HA)₂]/[H⁺]) in D (the charge of RE³⁺) and of [(HA)₂] in [CA].
     static let rareEarthExponent = 3.0
@@ -39,10 +42,12 @@ public struct MassActionModel: EquilibriumModel, Equatable {
         self.cationExchangeConstant = cationExchangeConstant
         self.cationName = cationName
         logExtractionConstants = extractionConstants.map { log($0) }
+        logCationExchangeConstant = log(cationExchangeConstant)
     }
 
     public var modelName: String { "mass-action" }
     public var elementCount: Int { extractionConstants.count }
+    public var organicIsPowerLawInFreeExtractant: Bool { true }
 
     /// M(A·HA)₃ binds 6 HA per rare earth; CA binds 1 per cation.
     public var stageChemistry: StageChemistry { .acidExchange(AcidExchangeStoichiometry(perRareEarth: 6, perCation: 1)) }
@@ -66,7 +71,7 @@ public struct MassActionModel: EquilibriumModel, Equatable {
             stage.logOrganic[j] = logExtractionConstants[j] + stage.logEquilibriumAqueous[j] + n * logRatio
         }
         if stage.logCation > -.infinity {
-            stage.logOrganicCation = log(cationExchangeConstant) + stage.logCation
+            stage.logOrganicCation = logCationExchangeConstant + stage.logCation
                 + Self.cationDimerExponent * stage.logFreeExtractant - stage.logAcidity
         }
         if stage.wantsDerivatives {

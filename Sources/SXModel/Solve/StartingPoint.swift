@@ -62,7 +62,7 @@ enum StartingPoint {
         system.work.logAcidity = logAcidity
         system.work.logFreeExtractant = logFreeExtractant
         system.work.logCation = logCation
-        system.work.clearDerivatives()
+        system.work.clearDerivativesExceptAqueous()   // the start never reads ∂ln y/∂ln x*
         system.models[net.sectionOfStage[i]].evaluate(&system.work)
     }
 
@@ -71,29 +71,59 @@ enum StartingPoint {
     ///     2 e + ν_RE Σ_j y_j(e) + ν_C [CA](e) = C_HA,i
     ///
     /// at the given aqueous (ln x), [H⁺] and [C⁺]. The left side rises with e, so the root in
-    /// (0, C_HA/2] is unique; Newton on ln e kept in its bracket (`MonotoneRoot`).
+    /// (0, C_HA/2] is unique. Each outer pass evaluates the model once at the current e and
+    /// fits every organic species as a power law in e through that point (exponent
+    /// ∂ln y/∂ln e from the model); the fitted balance is solved by Newton on ln e kept in its
+    /// bracket (`MonotoneRoot`). For mass action (y ∝ e³, [CA] ∝ e^½) the fit is exact and
+    /// one pass gives the root; a model whose exponents vary takes a few passes.
     static func freeExtractant(_ system: inout CascadeSystem, stage i: Int, logX: [Double], acidity h: Double,
-                               logCation: Double) -> Double {
+                               logCation: Double, maximumPasses: Int = 20) -> Double {
         let net = system.network, ne = net.elementCount
         let c = net.extractantConcentration[i]
         let nu = system.stoichiometry
         let logH = log(h)
-        let t = MonotoneRoot.solve(lower: log(c) - 60, upper: log(0.5 * c), start: log(0.5 * c)) { t in
+        let lower = log(c) - 60, upper = log(0.5 * c)
+        var t = upper
+        for _ in 0..<maximumPasses {
             probe(&system, stage: i, logX: logX, logAcidity: logH, logFreeExtractant: t, logCation: logCation,
                   organicLoading: nil, derivatives: true)
-            let e = exp(t)
-            var f = 2 * e - c, slope = 2 * e
+            // Organic species at e = exp(t): amounts a_k (mol/L of HA bound) and exponents s_k.
+            // Species sharing one exponent are summed, so the fitted balance costs O(1) per
+            // Newton step when all rare earths share it (mass action).
+            let s0 = system.work.logOrganicByLogFreeExtractant.first ?? 0
+            var shared = 0.0, sharedExponent = true
             for j in 0..<ne {
-                let y = nu.perRareEarth * exp(system.work.logOrganic[j])
-                f += y
-                slope += y * system.work.logOrganicByLogFreeExtractant[j]
+                shared += nu.perRareEarth * exp(system.work.logOrganic[j])
+                if system.work.logOrganicByLogFreeExtractant[j] != s0 { sharedExponent = false }
             }
-            if logCation > -.infinity {
-                let ca = nu.perCation * exp(system.work.logOrganicCation)
-                f += ca
-                slope += ca * system.work.logOrganicCationByLogFreeExtractant
+            let cationAmount = logCation > -.infinity ? nu.perCation * exp(system.work.logOrganicCation) : 0
+            let cationExponent = system.work.logOrganicCationByLogFreeExtractant
+            let anchor = t
+            let anchorDimer = exp(anchor)
+            let next = MonotoneRoot.solve(lower: lower, upper: upper, start: t) { tau in
+                let shift = tau - anchor
+                let ratio = exp(shift), e = anchorDimer * ratio
+                var f = 2 * e - c, slope = 2 * e
+                if sharedExponent {
+                    // (e/e₀)^s, by multiplication for the stoichiometric cube of RE³⁺.
+                    let y = shared * (s0 == 3 ? ratio * ratio * ratio : exp(s0 * shift))
+                    f += y; slope += s0 * y
+                } else {
+                    for j in 0..<ne {
+                        let sj = system.work.logOrganicByLogFreeExtractant[j]
+                        let y = nu.perRareEarth * exp(system.work.logOrganic[j] + sj * shift)
+                        f += y; slope += sj * y
+                    }
+                }
+                if cationAmount > 0 {
+                    let ca = cationAmount * (cationExponent == 0.5 ? ratio.squareRoot() : exp(cationExponent * shift))
+                    f += ca; slope += cationExponent * ca
+                }
+                return (f, slope)
             }
-            return (f, slope)
+            let converged = abs(next - t) < 1e-12
+            t = next
+            if converged || system.models[net.sectionOfStage[i]].organicIsPowerLawInFreeExtractant { break }
         }
         return exp(t)
     }

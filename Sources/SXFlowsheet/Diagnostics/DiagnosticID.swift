@@ -23,6 +23,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case unknownReference = "unknown-reference"
     case duplicateName = "duplicate-name"
     case streamUsedTwice = "stream-used-twice"
+    case outletUsedTwice = "outlet-used-twice"
     case stageOutOfRange = "stage-out-of-range"
     case wrongPhase = "wrong-phase"
     case missingProvenance = "missing-provenance"
@@ -62,6 +63,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .unknownReference: n = 310
         case .duplicateName: n = 311
         case .streamUsedTwice: n = 312
+        case .outletUsedTwice: n = 313
         case .stageOutOfRange: n = 320
         case .wrongPhase: n = 321
         case .missingProvenance: n = 330

@@ -50,11 +50,21 @@ extension FlowsheetBuilder {
         }
         // Linked feeds: phase from the outlet; placeholder composition until solved.
         var links: [CascadeTrain.Link] = []
+        var takenBy: [String: PendingLink] = [:]
         for p in pending {
             guard let outlet = outlets[p.outlet] else {
                 reader.report(.unknownReference, "stream '\(p.stream.name)' comes from '\(p.outlet)', which no cascade produces", at: p.outletNode,
                               help: Suggestions.help(for: p.outlet, in: outlets.keys.sorted(), kind: "outlet"))
                 continue
+            }
+            // Each linked stream takes the whole outlet: a second one would duplicate its mass.
+            if let first = takenBy[p.outlet] {
+                reader.report(.outletUsedTwice, "outlet '\(p.outlet)' is taken by both '\(first.stream.name)' and '\(p.stream.name)'; each would receive all of it, creating rare earth",
+                              at: p.outletNode,
+                              help: "take the outlet in one stream; to divide it, split it inside its cascade with 'draws' (a fraction of a stage's outlet) and link each part",
+                              notes: [DiagnosticNote("first taken here", at: first.outletNode.location)])
+            } else {
+                takenBy[p.outlet] = p
             }
             if p.acidity != nil && outlet.phase == .organic {
                 reader.report(.wrongPhase, "stream '\(p.stream.name)' sets an acidity, but '\(p.outlet)' is an organic outlet", at: p.outletNode)

@@ -10,7 +10,8 @@ public enum RunStatus: Int32, Sendable, Equatable {
     case targetsMissed = 1
     /// The flowsheet has errors (diagnostics were printed).
     case inputError = 2
-    /// A cascade or a recycle did not converge; the report shows the last iterate's outcome.
+    /// No steady state: a cascade or a recycle did not converge, or the converged numbers
+    /// failed a check (not finite, train not conserving an element); the report says which.
     case notConverged = 3
 
     public var exitCode: Int32 { rawValue }
@@ -71,8 +72,10 @@ public enum Pipeline {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let report = RunReport(flowsheet: flowsheet, fileName: fileName, result: result, seconds: measureTime ? seconds : nil)
-        let status: RunStatus = !result.outcome.isConverged ? .notConverged : (report.targetsMet == false ? .targetsMissed : .ok)
-        if !result.outcome.isConverged { stderr += "\(fileName): solver did not converge: \(result.outcome.explanation)\n" }
+        let status: RunStatus = !report.isSteadyState ? .notConverged : (report.targetsMet == false ? .targetsMissed : .ok)
+        if !report.isSteadyState {
+            stderr += "\(fileName): \(report.outcome.isSolverFailure ? "solver did not converge" : "no valid result"): \(report.outcome.explanation)\n"
+        }
         return PipelineOutput(status: status, standardOutput: report.rendered(format, options: options), standardError: stderr,
                               diagnostics: parsed.diagnostics, report: report)
     }

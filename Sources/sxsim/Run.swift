@@ -31,6 +31,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Add the stage-by-stage profiles (concentrations, D, pH, loading).")
     var profiles = false
 
+    @Flag(name: .customLong("last-iterate"), help: "When the solve does not converge, show the last iterate's numbers (marked as not a steady state) instead of n/a.")
+    var lastIterate = false
+
     @Flag(name: .customLong("no-timing"), help: "Leave the solve time out of the report (reproducible output).")
     var noTiming = false
 
@@ -48,7 +51,7 @@ struct Run: ParsableCommand {
         let showProgress = !quiet && FileIO.standardErrorIsTerminal
         let progress: (@Sendable (TrainProgress) -> Void)? = showProgress ? Run.showProgress : nil
         let result = Pipeline.run(text: text, fileName: flowsheet.file == "-" ? "<stdin>" : flowsheet.file, overrides: overrides,
-                                  format: format, options: ReportOptions(profiles: profiles), measureTime: !noTiming, progress: progress)
+                                  format: format, options: ReportOptions(profiles: profiles, lastIterate: lastIterate), measureTime: !noTiming, progress: progress)
         if showProgress { FileIO.writeError("\r\u{1B}[K") }
         FileIO.writeError(result.standardError)
         if !result.standardOutput.isEmpty {

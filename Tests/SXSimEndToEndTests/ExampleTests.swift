@@ -68,7 +68,7 @@ struct ExampleTests {
         let report = try #require(try Repository.run("prnd-split").report)
         #expect(report.cascades[0].stageCount >= 100)
         let nd = try #require(report.targets.first { $0.target.element == .Nd })
-        #expect(nd.purity >= 0.995)
+        #expect(nd.purity ?? 0 >= 0.995)
     }
 
     @Test func lightRETrainIsSizedOnFourToFiveHundredTonnesNd2O3() throws {

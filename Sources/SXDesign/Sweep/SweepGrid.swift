@@ -97,6 +97,14 @@ public struct SweepGrid: Sendable, Equatable {
 
     public var caseCount: Int { parameters.reduce(1) { $0 * $1.values.count } }
 
+    /// The case numbers to run: all of them without a shard, else the shard's block, which is
+    /// nil (no case) when the shard count exceeds the case count and this block is empty —
+    /// such a shard writes a header-only part that merges cleanly.
+    public func cases(shard: SweepShard?) -> ClosedRange<Int>? {
+        guard let shard else { return 1...caseCount }
+        return shard.cases(of: caseCount)
+    }
+
     /// The case with 1-based `number`.
     public func `case`(_ number: Int) -> SweepCase {
         precondition((1...caseCount).contains(number), "case \(number) outside 1…\(caseCount)")

@@ -240,10 +240,18 @@ public struct TrainResult: Sendable {
     }
 }
 
+/// A cascade of a train whose specification is invalid once its linked feeds carry their
+/// real values (e.g. acid in a linked stream that would strip more than the organic carries).
+public struct TrainSpecificationError: Error, Sendable, Equatable {
+    /// The cascade's name, and the problems its model found.
+    public var cascade: String
+    public var problems: [String]
+}
+
 /// Solves a `CascadeTrain` (see its documentation for the method).
 public enum TrainSolver {
     public static func solve(_ train: CascadeTrain, options: SolveOptions = SolveOptions(),
-                             progress: (@Sendable (TrainProgress) -> Void)? = nil) throws(CascadeSpecificationError) -> TrainResult {
+                             progress: (@Sendable (TrainProgress) -> Void)? = nil) throws(TrainSpecificationError) -> TrainResult {
         var cascades = train.cascades
         let order = train.solveOrder
         // Tear streams start free of rare earth with a negligible flow.
@@ -273,7 +281,10 @@ public enum TrainSolver {
                     change = max(change, fill(&cascades[c], link: link, from: outlet, of: source))
                 }
                 progress?(TrainProgress(pass: passes, cascade: cascades[c].name, position: position + 1, count: order.count))
-                let r = try CascadeSolver.solve(cascades[c], options: options)
+                let r: CascadeResult
+                do { r = try CascadeSolver.solve(cascades[c], options: options) } catch {
+                    throw TrainSpecificationError(cascade: cascades[c].name, problems: error.problems)
+                }
                 iterations += r.iterations
                 results[c] = r
                 if !r.outcome.isConverged {

@@ -66,9 +66,11 @@ public enum Pipeline {
         do {
             result = try TrainSolver.solve(train, options: flowsheet.solveOptions, progress: progress)
         } catch {
-            // Problems only visible once linked streams carry their real values.
-            for p in error.problems { stderr += "\(fileName): error: \(p)\n" }
-            return PipelineOutput(status: .inputError, standardOutput: "", standardError: stderr, diagnostics: parsed.diagnostics, report: nil)
+            // Problems only visible once linked streams carry their real values, located at the cascade.
+            let location = flowsheet.cascadeLocations[error.cascade] ?? TextLocation(file: fileName, line: 1, column: 1)
+            let found = error.problems.map { Diagnostic(.cascadeSpecification, "cascade '\(error.cascade)': \($0)", at: location) }
+            return PipelineOutput(status: .inputError, standardOutput: "", standardError: stderr + render(found) + summaryLine(found),
+                                  diagnostics: parsed.diagnostics + found, report: nil)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let report = RunReport(flowsheet: flowsheet, fileName: fileName, result: result, seconds: measureTime ? seconds : nil)

@@ -210,3 +210,68 @@ struct HonestAnswerTests {
         #expect(!converged.standardOutput.contains("LAST ITERATE"))
     }
 }
+
+/// Issue 13, item 11: what `run` refuses before solving, `check` refuses, located; no traps.
+@Suite("Hardening: traps and check = run")
+struct CheckMatchesRunTests {
+    static func both(_ path: String, _ overrides: [Override]) throws -> [PipelineOutput] {
+        let text = try Repository.text(path)
+        return [Pipeline.check(text: text, fileName: path, overrides: overrides),
+                Pipeline.run(text: text, fileName: path, overrides: overrides, measureTime: false)]
+    }
+
+    /// A route from a stage to itself passed `check` and trapped in `run` (a precondition of
+    /// the linear start). Now SX322 at the route, from both commands.
+    @Test func selfRouteIsRefused() throws {
+        for out in try Self.both("Flowsheets/kremser.yaml", [Override(keyPath: "cascades.kremser.routes", value: "[{from: 3, to: 3, fraction: 50 %}]")]) {
+            #expect(out.status == .inputError)
+            let d = try #require(out.diagnostics.first { $0.id == .selfRoute })
+            #expect(d.id.code == "SX322" && d.location.file == "<override 1>")
+        }
+    }
+
+    /// A cascade fed no rare earth passed `check`; `run` said so without a location.
+    @Test func noRareEarthFedIsRefusedAtTheCascade() throws {
+        for out in try Self.both("Flowsheets/kremser.yaml", [Override(keyPath: "streams.feed.concentrations", value: "{Nd: 0 mol/L}")]) {
+            #expect(out.status == .inputError)
+            let d = try #require(out.diagnostics.first { $0.id == .noRareEarthFed })
+            #expect(d.id.code == "SX406")
+            // Flowsheets/kremser.yaml line 23 is "  kremser:", the cascade's key.
+            #expect(d.location.file == "Flowsheets/kremser.yaml" && d.location.line == 23 && d.location.column == 3)
+        }
+    }
+
+    /// 20 mol/L of acid in the linked strip liquor: the second cascade's stage 40 would be
+    /// stripped of more than its organic carries. `check` passed it and `run` printed an
+    /// unlocated message; both now give SX402 at the cascade (light-re-train.yaml line 73, "  pr-ndsm:").
+    @Test func linkedAcidityIsCheckedWithTheLinkedFlow() throws {
+        let acid = [Override(keyPath: "streams.prndsm-liquor", value: "{from: prndsm-strip-liquor, acidity: 20 mol/L}")]
+        for out in try Self.both("Flowsheets/light-re-train.yaml", acid) {
+            #expect(out.status == .inputError)
+            let d = try #require(out.diagnostics.first { $0.id == .cascadeSpecification })
+            #expect(d.location.line == 73 && d.message.contains("stage 40"), "\(d)")
+            #expect(out.standardError.contains("light-re-train.yaml:73:3: error[SX402]"))
+        }
+    }
+
+    /// `design --beta 1,1.000001` searched for minutes and printed "recovery 877961.9224 %" from
+    /// a solve that had not converged. Fenske's N_min = lg(a·b)/lg β (docs/design.md) is about
+    /// 9.9e6 here, a lower bound on n + m far above max-stages: refused at once.
+    @Test func designAtBetaNearOneIsRefusedByFenske() throws {
+        let spec = try DesignFile.parse(text: "", options: [("elements", "Pr,Nd"), ("feed-concentrations", "0.25,0.75"),
+                                                          ("separation-factors", "1,1.000001"), ("split", "Pr|Nd"),
+                                                          ("organic-purity", "0.995"), ("raffinate-purity", "0.99")])
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(throws: DesignSpecificationError.self) { try Designer.design(spec) }
+        #expect(clock.now - start < .seconds(5))
+    }
+
+    /// `max-stages` nan, inf and 1e19 trapped converting to Int; -5 and 2.5 were accepted.
+    @Test(arguments: ["nan", "inf", "1e19", "-5", "2.5", "1"])
+    func maxStagesIsAWholeNumberInRange(_ value: String) throws {
+        let text = try Repository.text("docs/examples/prnd.design")
+        #expect(throws: DesignSpecificationError.self) { try DesignFile.parse(text: text, options: [("max-stages", value)]) }
+        #expect(try DesignFile.parse(text: text, options: [("max-stages", "40")]).maximumStages == 40)
+    }
+}

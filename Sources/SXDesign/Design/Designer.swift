@@ -102,6 +102,11 @@ public enum Designer {
         let cut = minimum.cut
         let recoveries = XuTheory.recoveries(feedFractionA: fA, purityA: pA, purityB: pB)
         let fenske = XuTheory.fenskeMinimumStages(beta: beta, feedFractionA: fA, purityA: pA, purityB: pB)
+        // Fenske's total-reflux count is a lower bound on n + m: beyond max-stages no search can
+        // succeed (at β = 1.000001 it is millions, and each of hundreds of solves failed slowly).
+        guard fenske <= Double(spec.maximumStages) else {
+            throw DesignSpecificationError(problems: [String(format: "the targets need at least %.4g stages even at total reflux (Fenske, key β = %.9g), more than max-stages = %d; relax the purities, or raise max-stages if that many stages are meant", fenske, beta, spec.maximumStages)])
+        }
         let optimum = XuTheory.optimumOperatingPoint(beta: beta, cut: cut)
         var s: Double, w: Double
         switch spec.operating {

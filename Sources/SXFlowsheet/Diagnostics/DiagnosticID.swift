@@ -26,6 +26,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case outletUsedTwice = "outlet-used-twice"
     case stageOutOfRange = "stage-out-of-range"
     case wrongPhase = "wrong-phase"
+    case selfRoute = "self-route"
     case missingProvenance = "missing-provenance"
     // Physics and structure (SX4xx)
     case impossibleTarget = "impossible-target"
@@ -33,6 +34,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case noOrganicFeed = "no-organic-feed"
     case noAqueousFeed = "no-aqueous-feed"
     case modelMismatch = "model-mismatch"
+    case noRareEarthFed = "no-rare-earth-fed"
     // Overrides (SX5xx)
     case overridePath = "override-path"
     case overrideValue = "override-value"
@@ -66,12 +68,14 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .outletUsedTwice: n = 313
         case .stageOutOfRange: n = 320
         case .wrongPhase: n = 321
+        case .selfRoute: n = 322
         case .missingProvenance: n = 330
         case .impossibleTarget: n = 401
         case .cascadeSpecification: n = 402
         case .noOrganicFeed: n = 403
         case .noAqueousFeed: n = 404
         case .modelMismatch: n = 405
+        case .noRareEarthFed: n = 406
         case .overridePath: n = 501
         case .overrideValue: n = 502
         case .unusedStream: n = 901

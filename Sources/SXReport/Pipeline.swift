@@ -82,9 +82,16 @@ public enum Pipeline {
                               diagnostics: parsed.diagnostics, report: report)
     }
 
-    /// Every diagnostic in the compiler-like layout.
+    /// Most diagnostics printed in text (a mutated or hostile file can have thousands;
+    /// `check --json` lists them all).
+    public static let maximumRendered = 50
+
+    /// The diagnostics in the compiler-like layout, at most `maximumRendered` of them and then
+    /// a line saying how many more there are.
     public static func render(_ diagnostics: [Diagnostic]) -> String {
-        diagnostics.map(\.description).joined()
+        let shown = diagnostics.prefix(maximumRendered).map(\.description).joined()
+        let more = diagnostics.count - maximumRendered
+        return more > 0 ? shown + "and \(more) more diagnostic\(more == 1 ? "" : "s") (sxsim check --json lists them all)\n" : shown
     }
 
     static func summaryLine(_ diagnostics: [Diagnostic]) -> String {

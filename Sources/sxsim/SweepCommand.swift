@@ -43,7 +43,7 @@ struct Sweep: ParsableCommand {
         // The base flowsheet fixes the columns (its elements and product outlets).
         let base = FlowsheetParser.parse(text: text, fileName: file)
         guard let sheet = base.flowsheet else {
-            for d in base.diagnostics { FileIO.writeError(String(describing: d) + "\n") }
+            FileIO.writeError(Pipeline.render(base.diagnostics))
             throw ExitCode(2)
         }
         // Each key path must exist: try every parameter's first value alone before running the grid.
@@ -51,7 +51,7 @@ struct Sweep: ParsableCommand {
             let probe = FlowsheetParser.parse(text: text, fileName: file, overrides: [(keyPath: p.key, value: p.values[0])])
             if probe.hasErrors {
                 FileIO.writeError("sxsim sweep: --vary \(p.key)=\(p.values[0]) does not give a valid flowsheet:\n")
-                for d in probe.diagnostics { FileIO.writeError(String(describing: d) + "\n") }
+                FileIO.writeError(Pipeline.render(probe.diagnostics))
                 throw ExitCode(2)
             }
         }

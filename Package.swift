@@ -64,7 +64,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SXSimEndToEndTests",
-            dependencies: ["SXFlowsheet", "SXModel", "SXReport", "SXDesign", "SXTestSupport"],
+            // sxsim itself (@testable) for its file and stream handling, tested in-process.
+            dependencies: ["SXFlowsheet", "SXModel", "SXReport", "SXDesign", "SXTestSupport", "sxsim",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             resources: []
         ),
     ]

@@ -8,6 +8,9 @@ extension RunReport {
         func perElement(_ values: [Double]) -> JSONValue {
             .object(zip(elements, values).map { ($0.symbol, .number($1)) })
         }
+        // A failed solve's numbers are null unless the last iterate was asked for.
+        let show = showsNumbers(options)
+        func result(_ x: Double?) -> JSONValue { show ? .optional(x) : .null }
         var doc: [(String, JSONValue)] = [
             ("format", .string("sxsim-run")),
             ("formatVersion", .integer(1)),
@@ -16,26 +19,29 @@ extension RunReport {
                                    ("operatingHoursPerYear", .number(operatingHours))])),
             ("outcome", .object([("code", .string(outcome.code)), ("converged", .bool(outcome.isConverged)),
                                  ("explanation", .string(outcome.explanation)), ("passes", .integer(passes)),
-                                 ("recycleChange", .number(recycleChange))])),
+                                 ("recycleChange", .number(recycleChange)),
+                                 ("trainClosure", show ? perElement(trainClosure) : .null)])),
+            ("lastIterate", .bool(show && !isSteadyState)),
             ("targetsMet", targetsMet.map { .bool($0) } ?? .null),
             ("products", .array(products.map { p in
                 .object([("name", .string(p.name)), ("cascade", .string(p.cascade)), ("phase", .string(p.phase.rawValue)),
-                         ("stage", .integer(p.stage)), ("flow_L_per_h", .number(p.flow)),
-                         ("totalREO_g_per_L", .number(p.totalOxide)), ("REO_t_per_y", .number(p.oxideTonnesPerYear)),
-                         ("acidity_mol_per_L", .optional(p.acidity)),
+                         ("stage", .integer(p.stage)), ("flow_L_per_h", result(p.flow)),
+                         ("totalREO_g_per_L", result(p.totalOxide)), ("REO_t_per_y", result(p.oxideTonnesPerYear)),
+                         ("acidity_mol_per_L", result(p.acidity)),
                          ("elements", .object(elements.indices.map { j in
                              (elements[j].symbol, .object([("oxide", .string(elements[j].oxideFormula)),
-                                                           ("concentration_mol_per_L", .number(p.concentrations[j])),
-                                                           ("oxide_g_per_L", .number(p.oxideConcentrations[j])),
-                                                           ("oxidePurity", .number(p.purity[j])),
-                                                           ("recovery", .number(p.recovery[j]))]))
+                                                           ("concentration_mol_per_L", result(p.concentrations[j])),
+                                                           ("oxide_g_per_L", result(p.oxideConcentrations[j])),
+                                                           ("oxidePurity", result(p.purity[j])),
+                                                           ("recovery", result(p.recovery[j]))]))
                          }))])
             })),
             ("targets", .array(targets.map { t in
                 .object([("product", .string(t.target.product)), ("element", .string(t.target.element.symbol)),
                          ("minPurity", .optional(t.target.minimumPurity)), ("minRecovery", .optional(t.target.minimumRecovery)),
-                         ("purity", .number(t.purity)), ("recovery", .number(t.recovery)), ("pass", .bool(t.passed)),
-                         ("stagesMeetingPurity", t.stagesMeetingPurity.map { .array([.integer($0.lowerBound), .integer($0.upperBound)]) } ?? .null)])
+                         ("purity", result(t.purity)), ("recovery", result(t.recovery)),
+                         ("pass", isSteadyState && t.purity != nil ? .bool(t.passed) : .null), ("intermediate", .bool(t.intermediate)),
+                         ("stagesMeetingPurity", show ? t.stagesMeetingPurity.map { .array([.integer($0.lowerBound), .integer($0.upperBound)]) } ?? .null : .null)])
             })),
             ("reagents", .object([("REO_fed_kg_per_h", .number(reagents.oxideFed)),
                                   ("acid_mol_per_h", .number(reagents.acid)), ("HCl_kg_per_h", .number(reagents.acidKgPerHour)),
@@ -63,7 +69,7 @@ extension RunReport {
             })),
         ]
         if let s = seconds { doc.append(("seconds", .number(s))) }
-        if options.profiles { doc.append(("profiles", .array(results.map(RunReport.profileJSON)))) }
+        if options.profiles { doc.append(("profiles", show ? .array(results.map(RunReport.profileJSON)) : .null)) }
         return .object(doc)
     }
 

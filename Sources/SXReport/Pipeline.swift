@@ -10,7 +10,8 @@ public enum RunStatus: Int32, Sendable, Equatable {
     case targetsMissed = 1
     /// The flowsheet has errors (diagnostics were printed).
     case inputError = 2
-    /// A cascade or a recycle did not converge; the report shows the last iterate's outcome.
+    /// No steady state: a cascade or a recycle did not converge, or the converged numbers
+    /// failed a check (not finite, train not conserving an element); the report says which.
     case notConverged = 3
 
     public var exitCode: Int32 { rawValue }
@@ -65,21 +66,32 @@ public enum Pipeline {
         do {
             result = try TrainSolver.solve(train, options: flowsheet.solveOptions, progress: progress)
         } catch {
-            // Problems only visible once linked streams carry their real values.
-            for p in error.problems { stderr += "\(fileName): error: \(p)\n" }
-            return PipelineOutput(status: .inputError, standardOutput: "", standardError: stderr, diagnostics: parsed.diagnostics, report: nil)
+            // Problems only visible once linked streams carry their real values, located at the cascade.
+            let location = flowsheet.cascadeLocations[error.cascade] ?? TextLocation(file: fileName, line: 1, column: 1)
+            let found = error.problems.map { Diagnostic(.cascadeSpecification, "cascade '\(error.cascade)': \($0)", at: location) }
+            return PipelineOutput(status: .inputError, standardOutput: "", standardError: stderr + render(found) + summaryLine(found),
+                                  diagnostics: parsed.diagnostics + found, report: nil)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let report = RunReport(flowsheet: flowsheet, fileName: fileName, result: result, seconds: measureTime ? seconds : nil)
-        let status: RunStatus = !result.outcome.isConverged ? .notConverged : (report.targetsMet == false ? .targetsMissed : .ok)
-        if !result.outcome.isConverged { stderr += "\(fileName): solver did not converge: \(result.outcome.explanation)\n" }
+        let status: RunStatus = !report.isSteadyState ? .notConverged : (report.targetsMet == false ? .targetsMissed : .ok)
+        if !report.isSteadyState {
+            stderr += "\(fileName): \(report.outcome.isSolverFailure ? "solver did not converge" : "no valid result"): \(report.outcome.explanation)\n"
+        }
         return PipelineOutput(status: status, standardOutput: report.rendered(format, options: options), standardError: stderr,
                               diagnostics: parsed.diagnostics, report: report)
     }
 
-    /// Every diagnostic in the compiler-like layout.
+    /// Most diagnostics printed in text (a mutated or hostile file can have thousands;
+    /// `check --json` lists them all).
+    public static let maximumRendered = 50
+
+    /// The diagnostics in the compiler-like layout, at most `maximumRendered` of them and then
+    /// a line saying how many more there are.
     public static func render(_ diagnostics: [Diagnostic]) -> String {
-        diagnostics.map(\.description).joined()
+        let shown = diagnostics.prefix(maximumRendered).map(\.description).joined()
+        let more = diagnostics.count - maximumRendered
+        return more > 0 ? shown + "and \(more) more diagnostic\(more == 1 ? "" : "s") (sxsim check --json lists them all)\n" : shown
     }
 
     static func summaryLine(_ diagnostics: [Diagnostic]) -> String {

@@ -10,10 +10,20 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 public struct ReportOptions: Sendable {
     /// Stage-by-stage tables (aqueous and organic concentrations, D, pH, loading).
     public var profiles = false
-    public init(profiles: Bool = false) { self.profiles = profiles }
+    /// Show the numbers of the last iterate when the solve did not reach a steady state
+    /// (marked as such); without it such a report withholds them ("n/a", null, empty cells).
+    public var lastIterate = false
+    public init(profiles: Bool = false, lastIterate: Bool = false) {
+        self.profiles = profiles
+        self.lastIterate = lastIterate
+    }
 }
 
 extension RunReport {
+    /// True when the writers print the solution's numbers: a steady state, or the last
+    /// iterate on explicit request.
+    func showsNumbers(_ options: ReportOptions) -> Bool { isSteadyState || options.lastIterate }
+
     /// Writes the report in `format` to `stream`.
     public func write<Target: TextOutputStream>(_ format: ReportFormat, options: ReportOptions = ReportOptions(), to stream: inout Target) {
         switch format {
@@ -54,6 +64,15 @@ enum Fmt {
         if p != 0 && abs(p) < 0.001 { return e(p, 2) }
         return f(p, 4)
     }
+    /// What a withheld number prints as in text.
+    static let notAvailable = "n/a"
+
+    /// The worst |closure| over elements, at the solver summary's precision.
+    static func closure(_ values: [Double]) -> String {
+        let worst = values.map(abs).max() ?? 0
+        return worst < 1e-12 ? "< 1e-12" : e(worst, 1)
+    }
+
     static func pad(_ s: String, _ width: Int, right: Bool = true) -> String {
         let n = s.count
         if n >= width { return s }

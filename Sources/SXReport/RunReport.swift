@@ -31,8 +31,12 @@ public struct RunReport: Sendable {
 
     public struct TargetCheck: Sendable {
         public var target: ProductTarget
-        public var purity: Double
-        public var recovery: Double
+        /// Oxide-basis purity and recovery of the target's element in its outlet (nil when the
+        /// outlet's cascade was not solved: a cascade before it failed).
+        public var purity: Double?
+        public var recovery: Double?
+        /// True when the outlet is not a product but feeds another cascade (evaluated all the same).
+        public var intermediate: Bool
         public var purityMet: Bool
         public var recoveryMet: Bool
         /// Stages around the product's stage whose outlet in the product's phase meets the
@@ -82,6 +86,8 @@ public struct RunReport: Sendable {
     public var outcome: TrainOutcome
     public var passes: Int
     public var recycleChange: Double
+    /// Newton iterations over all cascades and recycle passes.
+    public var totalIterations: Int
     public var cascades: [CascadeSummary]
     public var products: [Product]
     public var targets: [TargetCheck]
@@ -93,9 +99,14 @@ public struct RunReport: Sendable {
     /// The solution itself, for the stage profiles.
     public var results: [CascadeResult]
     public var warnings: [Diagnostic]
+    /// The train's closure per element: (fresh feeds in − products out)/fresh, see
+    /// `TrainResult.trainClosure`; and the largest value accepted as conservation.
+    public var trainClosure: [Double]
+    public var imbalanceTolerance: Double
 
-    /// True when every target passes (and the solve converged); nil without targets.
-    public var targetsMet: Bool? { targets.isEmpty ? nil : targets.allSatisfy(\.passed) }
+    /// True when every target passes; nil without targets or when the solution is not a
+    /// steady state (the targets were then not evaluated).
+    public var targetsMet: Bool? { targets.isEmpty || !isSteadyState ? nil : targets.allSatisfy(\.passed) }
 
     public init(flowsheet: Flowsheet, fileName: String, result: TrainResult, seconds: Double? = nil) {
         let elements = flowsheet.elements
@@ -105,6 +116,7 @@ public struct RunReport: Sendable {
         self.outcome = result.outcome
         self.passes = result.passes
         self.recycleChange = result.recycleChange
+        self.totalIterations = result.totalIterations
         self.equilibria = flowsheet.equilibria
         self.operatingHours = flowsheet.operatingHours
         self.seconds = seconds
@@ -121,7 +133,7 @@ public struct RunReport: Sendable {
                 closure: elements.map { e in r.cascade.elements.firstIndex(of: e).map { closure[$0] } ?? 0 })
         }
         let hours = flowsheet.operatingHours
-        products = result.products.map { c, o in
+        func product(_ c: Int, _ o: OutletStream) -> Product {
             let cascade = result.results[c].cascade
             let conc = elements.map { e in cascade.elements.firstIndex(of: e).map { o.concentrations[$0] } ?? 0 }
             let oxide = zip(elements, conc).map { $0.oxideMassPerMole * $1 }
@@ -132,19 +144,31 @@ public struct RunReport: Sendable {
                            recovery: elements.indices.map { fresh[$0] > 0 ? o.flow * conc[$0] / fresh[$0] : 0 },
                            oxideTonnesPerYear: total * o.flow * hours / 1e6, acidity: o.acidity)
         }
+        products = result.products.map(product)
+        trainClosure = result.trainClosure(elements: elements)
+        imbalanceTolerance = result.imbalanceTolerance
         let products = self.products
-        let converged = result.outcome.isConverged
         let results = result.results
-        targets = flowsheet.targets.compactMap { t in
-            guard let p = products.first(where: { $0.name == t.product }), let j = elements.firstIndex(of: t.element) else { return nil }
-            let purity = p.purity[j], recovery = p.recovery[j]
+        // A target names any outlet: a product, or an intermediate stream that feeds another
+        // cascade (evaluated the same way; its recovery is still from the fresh feeds).
+        func outlet(_ name: String) -> (product: Product, intermediate: Bool)? {
+            if let p = products.first(where: { $0.name == name }) { return (p, false) }
+            for (k, r) in results.enumerated() { if let o = r.outlet(named: name) { return (product(k, o), true) } }
+            return nil
+        }
+        targets = flowsheet.targets.map { t in
+            guard let found = outlet(t.product), let j = elements.firstIndex(of: t.element) else {
+                return TargetCheck(target: t, purity: nil, recovery: nil, intermediate: false, purityMet: false, recoveryMet: false,
+                                   stagesMeetingPurity: nil, phase: .aqueous)
+            }
+            let p = found.product, purity = p.purity[j], recovery = p.recovery[j]
             var range: ClosedRange<Int>?
             if let limit = t.minimumPurity, let r = results.first(where: { $0.cascade.name == p.cascade }) {
                 range = RunReport.stagesMeeting(limit, element: t.element, phase: p.phase, around: p.stage, in: r)
             }
-            return TargetCheck(target: t, purity: purity, recovery: recovery,
-                               purityMet: converged && (t.minimumPurity.map { purity >= $0 } ?? true),
-                               recoveryMet: converged && (t.minimumRecovery.map { recovery >= $0 } ?? true),
+            return TargetCheck(target: t, purity: purity, recovery: recovery, intermediate: found.intermediate,
+                               purityMet: t.minimumPurity.map { purity >= $0 } ?? true,
+                               recoveryMet: t.minimumRecovery.map { recovery >= $0 } ?? true,
                                stagesMeetingPurity: range, phase: p.phase)
         }
         var acid = 0.0, base = 0.0, extractant = 0.0
@@ -157,7 +181,28 @@ public struct RunReport: Sendable {
         }
         let oxideFed = zip(elements, fresh).reduce(0) { $0 + $1.0.oxideMassPerMole * $1.1 } / 1000
         reagents = Reagents(acid: acid, base: base, baseCation: cation, oxideFed: oxideFed, extractant: extractant)
+        // Every number the report derives must be finite before it is called a result.
+        if outcome.isConverged, let what = firstNonFiniteNumber() { outcome = .nonFiniteResult(what: what) }
     }
+
+    /// The first number of the report that is not finite, named (nil when all are).
+    func firstNonFiniteNumber() -> String? {
+        for p in products {
+            let numbers = [p.flow, p.oxideTonnesPerYear, p.totalOxide] + p.concentrations + p.oxideConcentrations + p.purity + p.recovery
+            if numbers.contains(where: { !$0.isFinite }) { return "a figure of product '\(p.name)'" }
+        }
+        for t in targets where [t.purity, t.recovery].contains(where: { !($0?.isFinite ?? true) }) {
+            return "the purity or recovery of target '\(t.target.product)'"
+        }
+        let r = reagents
+        let numbers = [r.acid, r.base, r.oxideFed, r.extractant, r.acidKgPerHour, r.baseKgPerHour, r.acidKgPerTonne ?? 0, r.baseKgPerTonne ?? 0]
+        if numbers.contains(where: { !$0.isFinite }) { return "a reagent figure" }
+        return nil
+    }
+
+    /// True when the report's numbers describe a steady state: the solve converged. Otherwise
+    /// the writers print no result-like numbers unless asked for the last iterate.
+    public var isSteadyState: Bool { outcome.isConverged }
 
     /// The contiguous run of stages containing `stage` whose `phase` outlet has an oxide-basis
     /// purity of `element` of at least `limit`.

@@ -9,17 +9,26 @@ extension RunReport {
         out.write("file: \(fileName)    elements: \(elements.map(\.symbol).joined(separator: " "))\n\(line)\n")
         let status: String
         switch (outcome.isConverged, targetsMet) {
-        case (false, _): status = "SOLVER DID NOT CONVERGE: \(outcome.explanation)"
+        case (false, _): status = (outcome.isSolverFailure ? "SOLVER DID NOT CONVERGE: " : "NO VALID RESULT: ") + outcome.explanation
         case (true, .some(true)): status = "converged; all targets PASS"
         case (true, .some(false)): status = "converged; some targets FAIL"
         case (true, nil): status = "converged; no targets set"
         }
         out.write("status: \(status)\n")
+        let show = showsNumbers(options)
+        if !isSteadyState {
+            out.write(show ? "LAST ITERATE (--last-iterate): not a steady state; the numbers below are not results\n"
+                           : "not a steady state: no results (n/a); --last-iterate shows the last iterate\n")
+        }
 
         if !products.isEmpty {
             out.write("\nProducts\n--------\n")
             let fedFlow = reagents.oxideFed * 1000  // g/h REO
             for p in products {
+                if !show {
+                    out.write("\(p.name)  (cascade \(p.cascade), \(p.phase.rawValue) from stage \(p.stage)): \(Fmt.notAvailable)\n")
+                    continue
+                }
                 // Outlets carrying almost no rare earth (stripped organic) get one line.
                 if p.totalOxide * p.flow < 1e-6 * fedFlow {
                     out.write("\(p.name)  (cascade \(p.cascade), \(p.phase.rawValue) from stage \(p.stage)): flow \(Fmt.g(p.flow)) L/h, residual \(Fmt.e(p.totalOxide, 2)) g/L REO\n")
@@ -42,15 +51,20 @@ extension RunReport {
         if !targets.isEmpty {
             out.write("\nTargets\n-------\n")
             for t in targets {
+                // PASS/FAIL only for a steady state; a last iterate shows its numbers, no verdict.
+                let evaluated = isSteadyState && t.purity != nil
+                func value(_ x: Double?) -> String { show ? x.map { Fmt.pct($0) + " %" } ?? Fmt.notAvailable : Fmt.notAvailable }
+                func verdict(_ met: Bool) -> String { evaluated ? (met ? " PASS" : " FAIL") : "" }
                 var parts: [String] = []
                 if let m = t.target.minimumPurity {
-                    parts.append("\(t.target.element.oxideFormula) purity \(Fmt.pct(t.purity)) % (min \(Fmt.pct(m)) %) \(t.purityMet ? "PASS" : "FAIL")")
+                    parts.append("\(t.target.element.oxideFormula) purity \(value(t.purity)) (min \(Fmt.pct(m)) %)\(verdict(t.purityMet))")
                 }
                 if let m = t.target.minimumRecovery {
-                    parts.append("\(t.target.element.symbol) recovery \(Fmt.pct(t.recovery)) % (min \(Fmt.pct(m)) %) \(t.recoveryMet ? "PASS" : "FAIL")")
+                    parts.append("\(t.target.element.symbol) recovery \(value(t.recovery)) (min \(Fmt.pct(m)) %)\(verdict(t.recoveryMet))")
                 }
-                out.write("\(t.passed ? "PASS" : "FAIL")  \(t.target.product): " + parts.joined(separator: "; ") + "\n")
-                if let m = t.target.minimumPurity, let range = t.stagesMeetingPurity {
+                out.write("\(evaluated ? (t.passed ? "PASS" : "FAIL") : "n/a ")  \(t.target.product): " + parts.joined(separator: "; ") + "\n")
+                if t.intermediate { out.write("      (an intermediate stream: it feeds another cascade)\n") }
+                if show, let m = t.target.minimumPurity, let range = t.stagesMeetingPurity {
                     out.write("      \(t.target.element.oxideFormula) >= \(Fmt.pct(m)) % in the \(t.phase.rawValue) of stages \(range.lowerBound)-\(range.upperBound)"
                               + (range.lowerBound > 1 ? "; the limit is crossed between stages \(range.lowerBound - 1) and \(range.lowerBound)" : "") + "\n")
                 }
@@ -69,11 +83,11 @@ extension RunReport {
         out.write("  outcome: \(outcome.code)" + (outcome.isConverged ? "" : " (\(outcome.explanation))") + "\n")
         if passes > 1 { out.write("  recycle passes: \(passes), last relative change \(Fmt.e(recycleChange))\n") }
         for c in cascades {
-            let worst = c.closure.map(abs).max() ?? 0
             out.write("  \(c.name): \(c.stageCount) stages (" + c.sections.map { "\($0.name) \($0.stages) \($0.model)" + ($0.efficiency < 1 ? " E=\(Fmt.g($0.efficiency, 3))" : "") }.joined(separator: ", ") + ")\n")
             out.write("    \(c.outcome.code), \(c.iterations) Newton iterations" + (c.continuationSteps > 0 ? ", \(c.continuationSteps) continuation steps" : "")
-                      + ", residual \(Fmt.e(c.residualNorm, 1)), mass-balance closure \(worst < 1e-12 ? "< 1e-12" : Fmt.e(worst, 1))\n")
+                      + ", residual \(Fmt.e(c.residualNorm, 1)), mass-balance closure \(Fmt.closure(c.closure))\n")
         }
+        out.write("  train closure (fresh feeds in - products out)/fresh: \(show ? Fmt.closure(trainClosure) : Fmt.notAvailable)\n")
         if let s = seconds { out.write("  time: \(Fmt.f(s * 1000, 1)) ms\n") }
 
         if !equilibria.isEmpty {
@@ -83,7 +97,9 @@ extension RunReport {
             }
         }
         for w in warnings { out.write("\nwarning: \(w.location): [\(w.id.code)] \(w.message)\n") }
-        if options.profiles { writeProfiles(to: &out) }
+        if options.profiles {
+            if show { writeProfiles(to: &out) } else { out.write("\nStage profiles: n/a (not a steady state)\n") }
+        }
     }
 
     func writeProfiles<Target: TextOutputStream>(to out: inout Target) {

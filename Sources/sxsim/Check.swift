@@ -17,7 +17,7 @@ struct Check: ParsableCommand {
         let text = try FileIO.read(flowsheet.file)
         let result = Pipeline.check(text: text, fileName: flowsheet.file == "-" ? "<stdin>" : flowsheet.file, overrides: overrides, json: json)
         FileIO.writeError(result.standardError)
-        FileIO.writeOutput(result.standardOutput)
+        try FileIO.writeOutput(result.standardOutput)
         if result.status != .ok { throw ExitCode(result.status.exitCode) }
     }
 }

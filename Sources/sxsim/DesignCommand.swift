@@ -61,7 +61,7 @@ struct Design: ParsableCommand {
             FileIO.writeError("sxsim design: " + error.problems.joined(separator: "\n") + "\n")
             throw ExitCode(2)
         }
-        FileIO.writeOutput(report.text)
+        try FileIO.writeOutput(report.text)
         guard !noFlowsheet else { return }
         let path = output ?? (file.map { URL(fileURLWithPath: $0).deletingPathExtension().path + ".flowsheet.yaml" } ?? "design.flowsheet.yaml")
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent.replacingOccurrences(of: ".flowsheet", with: "")
@@ -70,6 +70,6 @@ struct Design: ParsableCommand {
             throw ExitCode(1)
         }
         try FileIO.write(flowsheet, to: path, force: force)
-        FileIO.writeOutput("\nflowsheet written to \(path); run it with: sxsim run \(path)\n")
+        try FileIO.writeOutput("\nflowsheet written to \(path); run it with: sxsim run \(path)\n")
     }
 }

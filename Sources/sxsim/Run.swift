@@ -14,7 +14,7 @@ struct Run: ParsableCommand {
             of REO fed, and a solver summary.
 
             Exit codes: 0 all targets met, 1 a target missed, 2 input error, 3 solver did not converge, \
-            64 usage, 66 unreadable input, 73 output not written.
+            64 usage, 66 unreadable input, 73 output not written, 74 standard output not written.
             """)
 
     @OptionGroup var flowsheet: FlowsheetOptions
@@ -31,6 +31,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Add the stage-by-stage profiles (concentrations, D, pH, loading).")
     var profiles = false
 
+    @Flag(name: .customLong("last-iterate"), help: "When the solve does not converge, show the last iterate's numbers (marked as not a steady state) instead of n/a.")
+    var lastIterate = false
+
     @Flag(name: .customLong("no-timing"), help: "Leave the solve time out of the report (reproducible output).")
     var noTiming = false
 
@@ -44,15 +47,16 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let overrides = try flowsheet.parsedOverrides()
+        if let output { _ = try FileIO.target(output, force: force) }  // before solving
         let text = try FileIO.read(flowsheet.file)
         let showProgress = !quiet && FileIO.standardErrorIsTerminal
         let progress: (@Sendable (TrainProgress) -> Void)? = showProgress ? Run.showProgress : nil
         let result = Pipeline.run(text: text, fileName: flowsheet.file == "-" ? "<stdin>" : flowsheet.file, overrides: overrides,
-                                  format: format, options: ReportOptions(profiles: profiles), measureTime: !noTiming, progress: progress)
+                                  format: format, options: ReportOptions(profiles: profiles, lastIterate: lastIterate), measureTime: !noTiming, progress: progress)
         if showProgress { FileIO.writeError("\r\u{1B}[K") }
         FileIO.writeError(result.standardError)
         if !result.standardOutput.isEmpty {
-            if let output { try FileIO.write(result.standardOutput, to: output, force: force) } else { FileIO.writeOutput(result.standardOutput) }
+            if let output { try FileIO.write(result.standardOutput, to: output, force: force) } else { try FileIO.writeOutput(result.standardOutput) }
         }
         if result.status != .ok { throw ExitCode(result.status.exitCode) }
     }

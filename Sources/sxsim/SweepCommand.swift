@@ -3,6 +3,7 @@ import Foundation
 import SXDesign
 import SXFlowsheet
 import SXModel
+import SXReport
 
 /// `sxsim sweep`: a flowsheet solved over a grid of overrides, on all cores, as CSV (docs/sweep.md).
 struct Sweep: ParsableCommand {
@@ -31,19 +32,20 @@ struct Sweep: ParsableCommand {
     func run() throws {
         if !merge.isEmpty { return try runMerge() }
         guard let file else { throw ValidationError("give a flowsheet file (or --merge PARTS)") }
+        // The output is checked before the grid is solved, not after.
+        if let output { _ = try FileIO.target(output, force: force) }
         let text = try FileIO.read(file)
         let grid: SweepGrid
         let cases: ClosedRange<Int>?
         do {
             grid = try SweepGrid(vary.map { s throws(SweepError) in try SweepParameter.parse(s) })
-            cases = try shard.map { s throws(SweepError) in try SweepShard.parse(s) }?.cases(of: grid.caseCount)
-                ?? (1...grid.caseCount)
+            cases = grid.cases(shard: try shard.map { s throws(SweepError) in try SweepShard.parse(s) })
         } catch { throw ValidationError(error.message) }
 
         // The base flowsheet fixes the columns (its elements and product outlets).
         let base = FlowsheetParser.parse(text: text, fileName: file)
         guard let sheet = base.flowsheet else {
-            for d in base.diagnostics { FileIO.writeError(String(describing: d) + "\n") }
+            FileIO.writeError(Pipeline.render(base.diagnostics))
             throw ExitCode(2)
         }
         // Each key path must exist: try every parameter's first value alone before running the
@@ -52,7 +54,7 @@ struct Sweep: ParsableCommand {
             let probe = FlowsheetParser.parse(text: text, fileName: file, overrides: [(keyPath: p.key, value: p.values[0])])
             if probe.diagnostics.contains(where: { $0.severity == .error && !$0.id.isInfeasibleDesign }) {
                 FileIO.writeError("sxsim sweep: --vary \(p.key)=\(p.values[0]) does not give a valid flowsheet:\n")
-                for d in probe.diagnostics { FileIO.writeError(String(describing: d) + "\n") }
+                FileIO.writeError(Pipeline.render(probe.diagnostics))
                 throw ExitCode(2)
             }
         }
@@ -71,7 +73,7 @@ struct Sweep: ParsableCommand {
             guard let r = try? TrainSolver.solve(f.train, options: f.solveOptions) else {
                 return SweepColumns.failure("the cascade specification is invalid for these values", columns: columns.count)
             }
-            return Self.cells(r, products: products, elements: elements, targets: f.targets)
+            return Self.cells(RunReport(flowsheet: f, fileName: file, result: r), products: products, elements: elements)
         }
         let progress = !noProgress && isatty(2) != 0 ? Self.progressBar : nil
         let rows = SweepRunner.run(grid: grid, cases: cases, workers: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
@@ -80,30 +82,21 @@ struct Sweep: ParsableCommand {
         try emit(SweepCSV.document(grid: grid, resultColumns: columns, rows: rows))
     }
 
-    /// Outcome, per product and element oxide purity and recovery from the fresh feeds, and whether the flowsheet's targets hold.
-    static func cells(_ r: TrainResult, products: [String], elements: [Element], targets: [ProductTarget]) -> [String] {
-        let converged = r.outcome.isConverged
-        var c = [r.outcome.code, r.outcome.explanation, String(r.totalIterations),
-                 converged ? SweepColumns.number(r.results.map(\.worstClosure).max() ?? 0) : ""]
-        let byName = Dictionary(r.products.map { ($0.outlet.name, $0.outlet) }, uniquingKeysWith: { a, _ in a })
-        var met = converged
+    /// Outcome, per product and element oxide purity and recovery from the fresh feeds, and
+    /// whether the flowsheet's targets hold: the run report's figures (one place computes them),
+    /// left empty when the case is not a steady state.
+    static func cells(_ report: RunReport, products: [String], elements: [Element]) -> [String] {
+        let steady = report.isSteadyState
+        let closure = report.cascades.flatMap(\.closure).map(abs).max() ?? 0
+        var c = [report.outcome.code, report.outcome.explanation, String(report.totalIterations),
+                 steady ? SweepColumns.number(closure) : ""]
         for name in products {
-            guard converged, let o = byName[name] else {
+            guard steady, let p = report.products.first(where: { $0.name == name }), p.purity.count == elements.count else {
                 c += [String](repeating: "", count: 2 * elements.count); continue
             }
-            let purity = o.oxidePurity(elements: elements)
-            let recovery = elements.indices.map { j -> Double in
-                let fed = r.freshFeed(element: j, elements: elements)
-                return fed > 0 ? o.flow * o.concentrations[j] / fed : 0
-            }
-            c += purity.map(SweepColumns.number) + recovery.map(SweepColumns.number)
-            for t in targets where t.product == name {
-                guard let j = elements.firstIndex(of: t.element) else { continue }
-                if let p = t.minimumPurity, purity[j] < p { met = false }
-                if let y = t.minimumRecovery, recovery[j] < y { met = false }
-            }
+            c += p.purity.map(SweepColumns.number) + p.recovery.map(SweepColumns.number)
         }
-        return c + [targets.isEmpty ? "" : (met ? "yes" : "no")]
+        return c + [report.targetsMet.map { $0 ? "yes" : "no" } ?? ""]
     }
 
     static let progressBar: @Sendable (Int, Int) -> Void = { done, total in
@@ -122,7 +115,7 @@ struct Sweep: ParsableCommand {
     }
 
     func emit(_ csv: String) throws {
-        guard let output else { FileIO.writeOutput(csv); return }
+        guard let output else { try FileIO.writeOutput(csv); return }
         try FileIO.write(csv, to: output, force: force)
     }
 }

@@ -13,6 +13,6 @@ struct Template: ParsableCommand {
     var force = false
 
     func run() throws {
-        if let output { try FileIO.write(FlowsheetTemplate.text, to: output, force: force) } else { FileIO.writeOutput(FlowsheetTemplate.text) }
+        if let output { try FileIO.write(FlowsheetTemplate.text, to: output, force: force) } else { try FileIO.writeOutput(FlowsheetTemplate.text) }
     }
 }

@@ -82,6 +82,58 @@ struct DiagnosticTests {
         #expect(twice?.description.contains("first fed here") == true)
     }
 
+    /// The ids no other test asserted (issue 13, item 20): each at the position its caret must point to.
+    @Test func everyRemainingIdIsLocated() {
+        Marked.check("""
+        version: 1
+        elements: [Pr, Nd]
+        temperature: 25 °C
+        equilibria:
+          ⟪SX903⟫d:
+            model: constant-D
+            distribution-ratios: {Pr: 0.8, Nd: 1.2}
+            temperature: 60 °C
+            provenance: {source: t, status: textbook}
+          m:
+            model: mass-action
+            extraction-constants: {Pr: 0.1, Nd: 0.15}
+            provenance: {source: t, status: textbook}
+        streams:
+          feed: {phase: aqueous, flow: 100 L/h, total-reo: 100 g/L REO, reo-split: ⟪SX211⟫{Pr: 40 %, Nd: 50 %}}
+          organic: {phase: organic, flow: 120 L/h, extractant: 1 mol/L}
+          feed2: {phase: aqueous, flow: 100 L/h, concentrations: {Pr: 0.3 mol/L}}
+          feed3: {phase: aqueous, flow: 100 L/h, concentrations: {Pr: 0.3 mol/L}}
+          feed4: {phase: aqueous, flow: 100 L/h, concentrations: {Pr: 0.3 mol/L}}
+          organic2: {phase: organic, flow: 120 L/h}
+          organic4: {phase: organic, flow: 120 L/h}
+          back: {from: ⟪SX321⟫a-organic, acidity: 1 mol/L}
+          ⟪SX113⟫bad name: {phase: aqueous, flow: 1 L/h}
+        cascades:
+          a:
+            sections:
+              x: {stages: 3, equilibrium: ⟪SX405⟫d}
+              y: {stages: 2, equilibrium: m}
+            feeds: {organic: 1, feed: 3}
+            organic-outlet: a-organic
+          b:
+            sections: {x: {stages: 2, equilibrium: d}}
+            feeds: {feed2: 2, back: 1}
+          ⟪SX404⟫c:
+            sections: {x: {stages: 2, equilibrium: d}}
+            feeds: {organic2: 1}
+          ⟪SX403⟫e:
+            sections: {x: {stages: 2, equilibrium: d}}
+            feeds: {feed3: 1}
+          f:
+            sections: {x: {stages: ⟪SX201⟫ten, equilibrium: d}}
+            feeds: {feed4: 1, organic4: 1}
+        targets: ⟪SX112⟫5
+        """)
+        let bad = FlowsheetParser.parse(text: minimalFlowsheet, fileName: "min.yaml", overrides: [Override(keyPath: "solver.tolerance", value: "[")])
+        #expect(bad.diagnostics.map(\.id) == [.overrideValue])
+        #expect(bad.diagnostics.first?.location.file == "<override 1>" && bad.diagnostics.first?.location.column == 18)
+    }
+
     @Test func yamlSyntaxErrorIsLocated() {
         let r = FlowsheetParser.parse(text: "version: 1\nelements: [Pr, Nd\n", fileName: "t.yaml")
         #expect(r.diagnostics.count == 1)

@@ -55,6 +55,29 @@ struct MutationTests {
         return String(String.UnicodeScalarView(s))
     }
 
+    /// True when the diagnostic has an id SXnnn and points into the mutant: its file, a line of
+    /// the text (or just past its end, where libyaml reports an unexpected end), a column
+    /// within that line (or just past it). The mutants carry no overrides.
+    static func isLocated(_ d: Diagnostic, in text: String) -> Bool {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard d.id.code.count == 5, d.id.code.hasPrefix("SX"), d.location.file == "mutant.yaml",
+              d.location.line >= 1, d.location.line <= lines.count + 1, d.location.column >= 1 else { return false }
+        let line = d.location.line <= lines.count ? lines[d.location.line - 1] : ""
+        return d.location.column <= line.utf8.count + 2
+    }
+
+    /// The location check itself can fail: positions outside the text, another file, are rejected.
+    @Test func locationCheckRejectsPositionsOutsideTheText() {
+        let text = "version: 1\nelements: [Pr]\n"
+        func at(_ file: String, _ line: Int, _ column: Int) -> Diagnostic {
+            Diagnostic(.unknownKey, "x", at: TextLocation(file: file, line: line, column: column))
+        }
+        #expect(Self.isLocated(at("mutant.yaml", 2, 3), in: text))
+        #expect(!Self.isLocated(at("mutant.yaml", 9, 1), in: text))
+        #expect(!Self.isLocated(at("mutant.yaml", 1, 40), in: text))
+        #expect(!Self.isLocated(at("other.yaml", 1, 1), in: text))
+    }
+
     @Test func mutatedExamplesEndInDiagnosticsOrResults() throws {
         var rng = SplitMix64(seed: Self.seed)
         let verbose = ProcessInfo.processInfo.environment["SXSIM_MUTATION_VERBOSE"] == "1"
@@ -69,9 +92,11 @@ struct MutationTests {
                 let check = Pipeline.check(text: text, fileName: "mutant.yaml")
                 checked += 1
                 if check.status == .inputError {
-                    // Diagnostics, every one located inside the text with a stable id.
-                    #expect(!check.diagnostics.filter { $0.severity == .error }.isEmpty || check.standardError.contains("error"),
-                            "mutant \(index) of \(name) failed without a diagnostic")
+                    // Diagnostics: at least one error, every one located inside the text with a stable id.
+                    #expect(check.diagnostics.contains { $0.severity == .error }, "mutant \(index) of \(name) failed without an error diagnostic")
+                    for d in check.diagnostics where !Self.isLocated(d, in: text) {
+                        Issue.record("mutant \(index) of \(name): \(d.id.code) at \(d.location) is not inside the text:\n\(d)")
+                    }
                     diagnosed += 1
                     continue
                 }
@@ -80,6 +105,10 @@ struct MutationTests {
                       f.train.cascades.reduce(0, { $0 + $1.stageCount }) <= 200 else { continue }
                 let run = Pipeline.run(text: text, fileName: "mutant.yaml", measureTime: false)
                 #expect(run.report != nil || run.status == .inputError, "mutant \(index) of \(name): neither a report nor diagnostics")
+                if run.status == .inputError {
+                    #expect(run.diagnostics.contains { $0.severity == .error && Self.isLocated($0, in: text) },
+                            "mutant \(index) of \(name): run refused it without a located diagnostic:\n\(run.standardError)")
+                }
                 solved += 1
             }
         }

@@ -33,6 +33,13 @@ enum Repository {
         try Data(text.utf8).write(to: root.appendingPathComponent(relative), options: .atomic)
     }
 
+    /// A recording run compares nothing, so it must never pass: each recorded file fails its
+    /// test, and CI (or a forgotten environment variable) cannot report green while recording.
+    static func failRecordingRun(_ relative: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        Issue.record("SXSIM_RECORD=1: recorded \(relative) instead of comparing; review the diff and run again without SXSIM_RECORD",
+                     sourceLocation: sourceLocation)
+    }
+
     /// Runs an example exactly as `sxsim run Flowsheets/NAME.yaml --no-timing` does
     /// (each example once per test process; several tests read the same output).
     static func run(_ name: String) throws -> PipelineOutput {

@@ -40,10 +40,19 @@ struct SweepTests {
         let v = Dictionary(uniqueKeysWithValues: c.assignments.map { ($0.key, $0.value) })
         let w = Double(v["w"]!)!
         let cascade = xu(n: Int(v["n"]!)!, m: Int(v["m"]!)!, s: w + 0.75, w: w)
+        // Runs on SweepRunner's worker threads: no expectations here (they belong to the test's
+        // own task); the outcome and closure travel in the row and are checked by `solvedAndConserved`.
         guard let r = try? CascadeSolver.solve(cascade) else { return SweepColumns.failure("spec", columns: columns.count) }
-        #expect(r.outcome == .converged)
-        #expect(r.worstClosure <= 1e-10, "closure \(r.worstClosure) in case \(c.number)")
         return SweepColumns.cells(r, outlets: ["raffinate", "organic out"])
+    }
+
+    /// Every row converged and conserves each element to 1e-10 (its `closure` cell).
+    static func solvedAndConserved(_ rows: [(SweepCase, [String])], sourceLocation: SourceLocation = #_sourceLocation) {
+        let closure = columns.firstIndex(of: "closure")!
+        for (c, cells) in rows {
+            #expect(cells.first == "converged", "case \(c.number): \(cells.prefix(2))", sourceLocation: sourceLocation)
+            #expect(Double(cells[closure]).map { abs($0) <= 1e-10 } == true, "closure \(cells[closure]) in case \(c.number)", sourceLocation: sourceLocation)
+        }
     }
 
     static let columns = SweepColumns.header(outlets: ["raffinate", "organic out"], elements: [.Nd, .Pr])
@@ -60,6 +69,7 @@ struct SweepTests {
 
     static func csv(workers: Int, cases: ClosedRange<Int>?) -> String {
         let rows = SweepRunner.run(grid: grid, cases: cases, workers: workers, evaluate: evaluate)
+        solvedAndConserved(rows)
         return SweepCSV.document(grid: grid, resultColumns: columns, rows: rows)
     }
 
@@ -89,11 +99,53 @@ struct SweepTests {
         let grid = try SweepGrid([SweepParameter(key: "n", values: ["17"]), SweepParameter(key: "m", values: ["20"]),
                                   SweepParameter(key: "w", values: ["3.35"])])
         let rows = SweepRunner.run(grid: grid, cases: 1...1, workers: 1, evaluate: Self.evaluate)
+        Self.solvedAndConserved(rows)
         let cells = rows[0].1
         let purity = { (name: String) in Double(cells[Self.columns.firstIndex(of: name)!])! }
         #expect(cells[0] == "converged")
         #expect(abs(Double(cells[Self.columns.firstIndex(of: "organic out.Nd.recovery")!])! - 0.995689) <= 1e-5)
         #expect(abs(Double(cells[Self.columns.firstIndex(of: "raffinate.Pr.recovery")!])! - 0.987068) <= 1e-5)
         #expect(purity("organic out.Nd.purity") > 0.995)
+    }
+}
+
+/// Issue 13, item 17: sizes and integer limits are checked up front and answered with a message.
+@Suite("Sweep: integer and size limits")
+struct SweepLimitTests {
+    /// --shard 9223372036854775807/9223372036854775807 ended in SIGILL ((I − 1)·total overflowed).
+    @Test func shardAtIntMaxIsComputedInFullWidth() throws {
+        let shard = try SweepShard.parse("9223372036854775807/9223372036854775807")
+        #expect(shard.cases(of: 3) == 3...3)   // the last block holds the last case
+        #expect(try SweepShard.parse("1/9223372036854775807").cases(of: 3) == nil)
+    }
+
+    /// A range at Int64's limits overflowed computing its step.
+    @Test func rangeAtIntLimitsIsRefusedOrExact() throws {
+        #expect(throws: SweepError.self) { try SweepParameter.parse("k=-9223372036854775808:9223372036854775807:3") }
+        #expect(try SweepParameter.parse("k=0:9223372036854775807:2").values == ["0", "9223372036854775807"])
+        #expect(throws: SweepError.self) { try SweepParameter.parse("k=0:1:2000000") }
+    }
+
+    /// 1000 × 1000 × 1000 aborted allocating 16 GB.
+    @Test func hugeGridIsRefusedBeforeAllocating() throws {
+        let p = { (k: String) in try SweepParameter.parse("\(k)=1:1000:1000") }
+        #expect(throws: SweepError.self) { try SweepGrid([try p("a"), try p("b"), try p("c")]) }
+        #expect(try SweepGrid([try p("a"), try p("b")]).caseCount == 1_000_000)
+    }
+
+    /// A merged row numbered 9223372036854775807 ended in SIGILL, one numbered 10⁸ took 57 s and
+    /// 2.3 GB; a truncated row was accepted.
+    @Test func mergeValidatesRowsAndReportsGapsCheaply() throws {
+        let header = "case,k,r\n"
+        func refuses(_ text: String, saying words: String) {
+            do { _ = try SweepCSV.merge([("a.csv", header + "1,x,1\n"), ("b.csv", header + text)]); Issue.record("accepted \(text)") } catch {
+                #expect(error.message.contains(words), "\(error.message)")
+            }
+        }
+        refuses("9223372036854775807,x,1\n", saying: "beyond any sweep")
+        refuses("100000000,x,1\n", saying: "beyond any sweep")
+        refuses("2,x\n", saying: "2 cells where the header has 3")
+        refuses("5,x,1\n", saying: "3 case(s) missing: 2–4")
+        #expect(try SweepCSV.merge([("a.csv", header + "1,x,1\n"), ("b.csv", header + "2,\"a,b\",1\n")]) == header + "1,x,1\n2,\"a,b\",1\n")
     }
 }

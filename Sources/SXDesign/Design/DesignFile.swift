@@ -40,7 +40,10 @@ public enum DesignFile {
         func fail(_ key: String, _ message: String) { problems.append("\(entries[key]?.origin ?? fileName): \(key): \(message)") }
         func number(_ key: String) -> Double? {
             guard let t = value(key) else { return nil }
-            if let v = fraction(t) { return v }
+            if let v = fraction(t) {
+                if v.isFinite { return v }
+                fail(key, "'\(t)' is not a finite number"); return nil
+            }
             fail(key, "'\(t)' is not a number"); return nil
         }
         func list(_ key: String) -> [String]? {
@@ -50,8 +53,8 @@ public enum DesignFile {
         }
         func numbers(_ key: String) -> [Double]? {
             guard let items = list(key) else { return nil }
-            let v = items.compactMap(Double.init)
-            if v.count != items.count { fail(key, "every item must be a number"); return nil }
+            let v = items.compactMap(Double.init).filter(\.isFinite)
+            if v.count != items.count { fail(key, "every item must be a finite number"); return nil }
             return v
         }
 
@@ -108,7 +111,11 @@ public enum DesignFile {
         if let v = number("scrub-acid") { spec.scrubAcid = v }
         if let v = number("strip-acid") { spec.stripAcid = v }
         if let v = number("strip-acid-excess") { spec.stripAcidExcess = v }
-        if let v = number("max-stages") { spec.maximumStages = Int(v) }
+        if let v = number("max-stages") {
+            // Checked before converting: Int(_:) traps on nan, inf and values beyond Int's range.
+            if v == v.rounded(), v >= 2, v <= Double(DesignSpecification.stageLimit) { spec.maximumStages = Int(v) }
+            else { fail("max-stages", "'\(value("max-stages")!)' must be a whole number from 2 to \(DesignSpecification.stageLimit)") }
+        }
         if !problems.isEmpty { throw DesignSpecificationError(problems: problems) }
         _ = try Designer.keySplit(spec)   // report inconsistent elements, keys and counts now
         return spec

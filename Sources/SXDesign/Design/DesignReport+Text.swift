@@ -47,9 +47,11 @@ extension DesignReport {
         }
         if let p = performance {
             line("   achieved: organic product \(pct(p.molePurityA)) mole / \(pct(p.oxidePurityA)) oxide, recovery \(pct(p.recoveryA)); raffinate \(pct(p.molePurityB)) mole / \(pct(p.oxidePurityB)) oxide, recovery \(pct(p.recoveryB))")
+        } else if result != nil {
+            line("   achieved: n/a (the rigorous solve is not a steady state)")
         }
         if let r = result {
-            line("   solve: \(r.outcome.code), mass-balance closure \(g(r.worstClosure))")
+            line("   solve: \(r.outcome.code)" + (r.outcome.isConverged ? ", mass-balance closure \(g(r.worstClosure))" : ": \(r.outcome.explanation)"))
         }
         line()
         let fl = flows
@@ -62,6 +64,10 @@ extension DesignReport {
         if fl.acidReleased > 0 { line("   acid released   \(f(fl.acidReleased, 4)) mol/h H⁺ into the raffinate by unsaponified extraction") }
         line("   O/A             extraction \(f(fl.organicToAqueousExtraction, 3)), scrub \(f(fl.organicToAqueousScrub, 3))")
         line("   reagents        HCl \(f(fl.acidPerTonneFeedOxide, 1)) kg/t REO fed (\(f(fl.acidPerTonneProduct, 1)) kg/t product REO); \(fl.base.rawValue) \(f(fl.basePerTonneFeedOxide, 1)) kg/t REO fed (\(f(fl.basePerTonneProduct, 1)) kg/t product REO)")
+        if distribution.isEmpty && result != nil {
+            line()
+            line("7. Where each element goes: n/a (no steady state)")
+        }
         if !distribution.isEmpty {
             line()
             line("7. Where each element goes (rigorous model)")

@@ -90,8 +90,14 @@ public struct DesignSpecification: Sendable, Equatable {
     public var stripAcid: Double = 5.0
     /// Strip acid above the stoichiometric 3 H⁺ per RE, as a fraction (0.1 = 10 % excess).
     public var stripAcidExcess: Double = 0.1
-    /// Largest n + m the exact search tries.
+    /// Largest n + m the exact search tries (2…`stageLimit`).
     public var maximumStages: Int = 1000
+    /// Largest `maximumStages` accepted (the flowsheet format's limit of stages per section).
+    public static let stageLimit = 100_000
+    /// Largest extractant concentration accepted, mol/L monomer: neat P507
+    /// (C16H35O3P, 306.4 g/mol, density about 0.95 g/mL) is about 3.1 mol/L and neat D2EHPA
+    /// (322.4 g/mol, about 0.97 g/mL) about 3.0 mol/L; no diluted organic holds more.
+    public static let extractantLimit = 4.0
 
     public init(elements: [Element], feedConcentrations: [Double], feedFlow: Double, separationFactors: [Double],
                 lighterKey: Element, heavierKey: Element, targets: [DesignTarget]) {

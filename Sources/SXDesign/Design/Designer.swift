@@ -102,6 +102,11 @@ public enum Designer {
         let cut = minimum.cut
         let recoveries = XuTheory.recoveries(feedFractionA: fA, purityA: pA, purityB: pB)
         let fenske = XuTheory.fenskeMinimumStages(beta: beta, feedFractionA: fA, purityA: pA, purityB: pB)
+        // Fenske's total-reflux count is a lower bound on n + m: beyond max-stages no search can
+        // succeed (at β = 1.000001 it is millions, and each of hundreds of solves failed slowly).
+        guard fenske <= Double(spec.maximumStages) else {
+            throw DesignSpecificationError(problems: [String(format: "the targets need at least %.4g stages even at total reflux (Fenske, key β = %.9g), more than max-stages = %d; relax the purities, or raise max-stages if that many stages are meant", fenske, beta, spec.maximumStages)])
+        }
         let optimum = XuTheory.optimumOperatingPoint(beta: beta, cut: cut)
         var s: Double, w: Double
         switch spec.operating {
@@ -113,6 +118,9 @@ public enum Designer {
         }
         guard s > 0, w > 0, s > w else {
             throw DesignSpecificationError(problems: ["operating fluxes need S > W > 0 (got S = \(s), W = \(w))"])
+        }
+        guard OperatingFlows(spec: spec, s: s, w: w, productOxide: nil).isFinite else {
+            throw DesignSpecificationError(problems: ["the operating flows overflow double precision (feed-flow \(spec.feedFlow) L/h, feed-concentrations, acids, loading); give realistic values"])
         }
         let ratios = XuTheory.extractionRatios(s: s, w: w)
         let approx = XuTheory.approximateStages(beta: beta, feedFractionA: fA, purityA: pA, purityB: pB, s: s, w: w)
@@ -164,13 +172,15 @@ public enum Designer {
             notes.append("the targets were not reached within \(spec.maximumStages) stages")
         }
         let c = cascade(spec, s: s, w: w, n: shown.n, m: shown.m)
+        // Purities, recoveries and where each element goes come only from a steady state.
         if let r = try? CascadeSolver.solve(c, options: options) {
             result = r
-            perf = performance(r, split)
+            if r.outcome.isConverged { perf = performance(r, split) }
         }
         if recommended != nil { designed = c }
-        let distribution = result.map { distributionOf($0, split, spec) } ?? []
-        let productOxide = result.flatMap { r in r.outlet(named: "organic out").map { $0.flow * $0.oxideConcentration(elements: spec.elements) / 1000 } }
+        let steady = result.flatMap { $0.outcome.isConverged ? $0 : nil }
+        let distribution = steady.map { distributionOf($0, split, spec) } ?? []
+        let productOxide = steady.flatMap { r in r.outlet(named: "organic out").map { $0.flow * $0.oxideConcentration(elements: spec.elements) / 1000 } }
         let flows = OperatingFlows(spec: spec, s: s, w: w, productOxide: productOxide)
         return DesignReport(specification: spec, split: split, purityA: pA, purityB: pB, cut: cut,
                             recoveryA: recoveries.a, recoveryB: recoveries.b, minimumS: minimum.s, minimumW: minimum.w,
@@ -198,6 +208,38 @@ public enum Designer {
                                                   saponification: spec.saponification, concentrations: zeros)])
     }
 
+    /// Values that are not finite, outside physical limits, or whose products overflow
+    /// (NaN and infinity pass some comparisons, and a loading of 1e307 mol/L gives an infinite
+    /// oxide mass downstream).
+    static func rangeProblems(_ spec: DesignSpecification) -> [String] {
+        var problems: [String] = []
+        let scalars: [(String, Double?)] = [("feed-flow", spec.feedFlow), ("extractant", spec.extractant), ("saponification", spec.saponification),
+                                            ("organic-loading", spec.organicLoading), ("scrub-acid", spec.scrubAcid),
+                                            ("strip-acid", spec.stripAcid), ("strip-acid-excess", spec.stripAcidExcess)]
+        for case let (name, v?) in scalars where !v.isFinite { problems.append("\(name) must be a finite number (got \(v))") }
+        if spec.feedConcentrations.contains(where: { !$0.isFinite }) { problems.append("feed concentrations must be finite numbers") }
+        if spec.separationFactors.contains(where: { !$0.isFinite }) { problems.append("separation factors must be finite numbers") }
+        if !(spec.stripAcidExcess >= 0) { problems.append("strip-acid-excess is a fraction above 3 H⁺ per RE and must be ≥ 0 (got \(spec.stripAcidExcess))") }
+        if !(spec.extractant <= DesignSpecification.extractantLimit) {
+            problems.append("extractant \(spec.extractant) mol/L is more than a neat extractant holds (P507 about 3.1 mol/L); give at most \(DesignSpecification.extractantLimit) mol/L")
+        }
+        // Xu's normalised model uses a loading of 1 unit whatever the extractant, so the bound is
+        // the neat extractant's concentration, not C_HA/3 of the given one.
+        if let y = spec.organicLoading, !(y <= DesignSpecification.extractantLimit) {
+            problems.append("organic-loading \(y) mol/L is more than any organic carries (a neat extractant loads at most C_HA/3, about 1 mol/L RE); give at most \(DesignSpecification.extractantLimit) mol/L")
+        }
+        if !(2...DesignSpecification.stageLimit).contains(spec.maximumStages) {
+            problems.append("max-stages must lie in 2…\(DesignSpecification.stageLimit) (got \(spec.maximumStages))")
+        }
+        // Products that overflow: the feed's REO flux, and the spread of the separation factors.
+        let feedOxide = zip(spec.elements, spec.feedConcentrations).reduce(0) { $0 + $1.0.oxideMassPerMole * $1.1 } * spec.feedFlow
+        if problems.isEmpty, !feedOxide.isFinite { problems.append("feed-flow × feed concentrations overflow (\(feedOxide) g/h REO); give realistic values") }
+        if let lo = spec.separationFactors.min(), let hi = spec.separationFactors.max(), lo > 0, !(hi / lo).isFinite {
+            problems.append("the separation factors span more than double precision can hold (\(hi) / \(lo))")
+        }
+        return problems
+    }
+
     /// Groups the elements by β around the key pair and checks the specification.
     public static func keySplit(_ spec: DesignSpecification) throws(DesignSpecificationError) -> KeySplit {
         var problems: [String] = []
@@ -212,6 +254,7 @@ public enum Designer {
         if !(spec.effectiveLoading > 0) { problems.append("the organic loading must be > 0 mol/L (check extractant and saponification)") }
         if !(spec.scrubAcid > 0) || !(spec.stripAcid > 0) { problems.append("scrub and strip acid strengths must be > 0 mol/L") }
         if !(spec.saponification >= 0 && spec.saponification < 1) { problems.append("saponification must be in [0, 1) (got \(spec.saponification))") }
+        problems += rangeProblems(spec)
         let symbols = spec.elements.map(\.symbol).joined(separator: ", ")
         let light = spec.elements.firstIndex(of: spec.lighterKey)
         let heavy = spec.elements.firstIndex(of: spec.heavierKey)

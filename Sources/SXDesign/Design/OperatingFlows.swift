@@ -48,6 +48,15 @@ public struct OperatingFlows: Sendable, Equatable {
     /// kg of base per tonne of organic-product REO.
     public var basePerTonneProduct: Double { productOxide > 0 ? baseMass / productOxide * 1000 : .infinity }
 
+    /// True when every flow and reagent figure is a finite number (inputs whose products
+    /// overflow give infinities here, NaN in the ratios). Includes a year of REO fed, t/y.
+    public var isFinite: Bool {
+        let figures = [feedFlow, feedRareEarth, feedOxide, organicFlow, organicLoading, scrubAcidFlow, stripAcidFlow,
+                       stripLiquorRareEarth, baseFlow, acidReleased, organicToAqueousExtraction, organicToAqueousScrub,
+                       hydrochloricAcid, baseMass, acidPerTonneFeedOxide, basePerTonneFeedOxide, feedOxide * 8784 / 1000]
+        return figures.allSatisfy(\.isFinite)
+    }
+
     init(spec: DesignSpecification, s: Double, w: Double, productOxide: Double?) {
         feedFlow = spec.feedFlow
         let c = spec.feedConcentrations.reduce(0, +)

@@ -53,11 +53,19 @@ public struct SweepParameter: Sendable, Equatable {
             throw SweepError("'\(text)': COUNT must be a whole number ≥ 1 (got '\(countText)')")
         }
         if count == 1 && from != to { throw SweepError("'\(text)': COUNT 1 needs FROM = TO") }
-        let integral = Int(f) != nil && Int(t) != nil && (count == 1 || (to - from).truncatingRemainder(dividingBy: Double(count - 1)) == 0)
+        guard count <= SweepGrid.maximumCases else {
+            throw SweepError("'\(text)': COUNT \(count) is more than a sweep runs (at most \(SweepGrid.maximumCases) cases)")
+        }
+        // Integer ends and a whole step give integers; the span must fit in Int (ends at Int64's limits).
+        var integralStep: Int? = nil
+        if let a = Int(f), let b = Int(t) {
+            let (span, overflow) = b.subtractingReportingOverflow(a)
+            if overflow { throw SweepError("'\(text)': the range \(f)…\(t) is too wide") }
+            if count == 1 { integralStep = 0 } else if span % (count - 1) == 0 { integralStep = span / (count - 1) }
+        }
         return (0..<count).map { i in
-            if integral {
-                let step = count == 1 ? 0 : (Int(t)! - Int(f)!) / (count - 1)
-                return String(Int(f)! + i * step) + unit
+            if let step = integralStep, let a = Int(f) {
+                return String(a + i * step) + unit  // within a…b, so no overflow
             }
             let v = i == count - 1 ? to : from + (to - from) * Double(i) / Double(count - 1)
             return format(v) + unit
@@ -86,16 +94,39 @@ public struct SweepCase: Sendable, Equatable {
 public struct SweepGrid: Sendable, Equatable {
     public var parameters: [SweepParameter]
 
+    /// Most cases in one sweep (or one shard's part of it would need): rows are held in
+    /// memory, and at about 3 ms of CPU per case a million cases take about an hour on 2 cores.
+    public static let maximumCases = 1_000_000
+
     public init(_ parameters: [SweepParameter]) throws(SweepError) {
         var seen = Set<String>()
         for p in parameters where !seen.insert(p.key).inserted {
             throw SweepError("the key '\(p.key)' is varied twice; give all its values in one --vary")
         }
         if parameters.isEmpty { throw SweepError("nothing to sweep: give at least one --vary KEY=...") }
+        // Checked before anything is allocated: 1000 × 1000 × 1000 overflows no Int but is a billion rows.
+        var count = 1
+        for p in parameters {
+            let (product, overflow) = count.multipliedReportingOverflow(by: p.values.count)
+            guard !overflow, product <= Self.maximumCases else {
+                throw SweepError("the grid has " + (overflow ? "more than \(Int.max)" : "\(product)") + " cases or more (" + parameters.map { String($0.values.count) }.joined(separator: " × ")
+                                 + "); a sweep runs at most \(Self.maximumCases): use fewer values")
+            }
+            count = product
+        }
         self.parameters = parameters
     }
 
+    /// Number of cases (at most `maximumCases`, checked at construction).
     public var caseCount: Int { parameters.reduce(1) { $0 * $1.values.count } }
+
+    /// The case numbers to run: all of them without a shard, else the shard's block, which is
+    /// nil (no case) when the shard count exceeds the case count and this block is empty —
+    /// such a shard writes a header-only part that merges cleanly.
+    public func cases(shard: SweepShard?) -> ClosedRange<Int>? {
+        guard let shard else { return 1...caseCount }
+        return shard.cases(of: caseCount)
+    }
 
     /// The case with 1-based `number`.
     public func `case`(_ number: Int) -> SweepCase {
@@ -136,7 +167,9 @@ public struct SweepShard: Sendable, Equatable {
 
     /// The case numbers of this part: a contiguous block, sizes differing by at most one.
     public func cases(of total: Int) -> ClosedRange<Int>? {
-        let lo = (index - 1) * total / count, hi = index * total / count
+        // (index − 1)·total/count in full width: index and count may be as large as Int.max.
+        func bound(_ i: Int) -> Int { count.dividingFullWidth(i.multipliedFullWidth(by: total)).quotient }
+        let lo = bound(index - 1), hi = bound(index)
         return hi > lo ? (lo + 1)...hi : nil
     }
 }

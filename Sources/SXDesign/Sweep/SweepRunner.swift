@@ -63,6 +63,15 @@ public enum SweepCSV {
         ([header(grid: grid, resultColumns: resultColumns)] + rows.map { row($0.0, $0.1) }).map { $0 + "\n" }.joined()
     }
 
+    /// Cells in one CSV line as `line` writes it (commas outside double quotes, plus one).
+    static func cellCount(_ line: String) -> Int {
+        var quoted = false, cells = 1
+        for c in line.unicodeScalars {
+            if c == "\"" { quoted.toggle() } else if c == ",", !quoted { cells += 1 }
+        }
+        return cells
+    }
+
     static func line(_ cells: [String]) -> String {
         cells.map { cell -> String in
             let flat = cell.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
@@ -91,9 +100,16 @@ public enum SweepCSV {
                 throw SweepError("\(part.name): its header differs from the first part's; the parts come from different sweeps")
             }
             header = h
+            let columns = cellCount(h)
             for (k, l) in lines.enumerated() {
                 guard let comma = l.firstIndex(of: ","), let n = Int(l[..<comma]), n >= 1 else {
                     throw SweepError("\(part.name):\(k + 2): a row must start with its case number")
+                }
+                guard n <= SweepGrid.maximumCases else {
+                    throw SweepError("\(part.name):\(k + 2): case \(n) is beyond any sweep (at most \(SweepGrid.maximumCases) cases)")
+                }
+                guard cellCount(l) == columns else {
+                    throw SweepError("\(part.name):\(k + 2): \(cellCount(l)) cells where the header has \(columns); is the part truncated?")
                 }
                 if let other = rows[n] { throw SweepError("case \(n) is in both \(other.part) and \(part.name)") }
                 rows[n] = (l, part.name)
@@ -102,8 +118,16 @@ public enum SweepCSV {
         let numbers = rows.keys.sorted()
         let count = numbers.last ?? 0
         if numbers.count != count {
-            let missing = Set(1...max(count, 1)).subtracting(numbers).sorted()
-            throw SweepError("\(missing.count) case(s) missing, first \(missing.prefix(5).map(String.init).joined(separator: ", ")); is a shard missing or incomplete?")
+            // The gaps, from the sorted numbers (never a set of 1…count: a row numbered 10⁸ took 2.3 GB).
+            var missing: [ClosedRange<Int>] = []
+            var next = 1
+            for n in numbers {
+                if n > next { missing.append(next...(n - 1)) }
+                next = n + 1
+            }
+            let total = missing.reduce(0) { $0 + $1.count }
+            let shown = missing.prefix(5).map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound)" }
+            throw SweepError("\(total) case(s) missing: \(shown.joined(separator: ", "))\(missing.count > 5 ? ", …" : ""); is a shard missing or incomplete?")
         }
         if let expectedCases, expectedCases != count {
             throw SweepError("the parts hold cases 1…\(count) but the sweep has \(expectedCases); is the last shard missing?")

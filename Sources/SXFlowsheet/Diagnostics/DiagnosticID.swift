@@ -23,8 +23,10 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case unknownReference = "unknown-reference"
     case duplicateName = "duplicate-name"
     case streamUsedTwice = "stream-used-twice"
+    case outletUsedTwice = "outlet-used-twice"
     case stageOutOfRange = "stage-out-of-range"
     case wrongPhase = "wrong-phase"
+    case selfRoute = "self-route"
     case missingProvenance = "missing-provenance"
     // Physics and structure (SX4xx)
     case impossibleTarget = "impossible-target"
@@ -32,6 +34,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case noOrganicFeed = "no-organic-feed"
     case noAqueousFeed = "no-aqueous-feed"
     case modelMismatch = "model-mismatch"
+    case noRareEarthFed = "no-rare-earth-fed"
     case overSaponified = "over-saponified"
     // Overrides (SX5xx)
     case overridePath = "override-path"
@@ -64,14 +67,17 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .unknownReference: n = 310
         case .duplicateName: n = 311
         case .streamUsedTwice: n = 312
+        case .outletUsedTwice: n = 313
         case .stageOutOfRange: n = 320
         case .wrongPhase: n = 321
+        case .selfRoute: n = 322
         case .missingProvenance: n = 330
         case .impossibleTarget: n = 401
         case .cascadeSpecification: n = 402
         case .noOrganicFeed: n = 403
         case .noAqueousFeed: n = 404
         case .modelMismatch: n = 405
+        case .noRareEarthFed: n = 406
         case .overSaponified: n = 407
         case .overridePath: n = 501
         case .overrideValue: n = 502

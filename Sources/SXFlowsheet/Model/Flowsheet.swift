@@ -22,6 +22,8 @@ public struct Flowsheet: Sendable {
     public var solveOptions: SolveOptions
     /// Where each product (outlet) name was defined, for diagnostics after solving.
     public var productLocations: [String: TextLocation]
+    /// Where each cascade was defined, for problems found only while solving.
+    public var cascadeLocations: [String: TextLocation]
     /// Warnings found while reading (errors prevent a Flowsheet from existing).
     public var warnings: [Diagnostic]
 }

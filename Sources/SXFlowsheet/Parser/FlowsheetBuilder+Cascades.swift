@@ -46,15 +46,26 @@ extension FlowsheetBuilder {
             let c = readCascade(e, index: index, pending: &pending, reagents: &reagents)
             cascades.append(c)
             cascadeNodes.append(e.keyNode)
+            cascadeLocations[e.key] = e.keyNode.location
             cascadeOK.append(reader.diagnostics.errors.count == errorsBefore)
         }
         // Linked feeds: phase from the outlet; placeholder composition until solved.
         var links: [CascadeTrain.Link] = []
+        var takenBy: [String: PendingLink] = [:]
         for p in pending {
             guard let outlet = outlets[p.outlet] else {
                 reader.report(.unknownReference, "stream '\(p.stream.name)' comes from '\(p.outlet)', which no cascade produces", at: p.outletNode,
                               help: Suggestions.help(for: p.outlet, in: outlets.keys.sorted(), kind: "outlet"))
                 continue
+            }
+            // Each linked stream takes the whole outlet: a second one would duplicate its mass.
+            if let first = takenBy[p.outlet] {
+                reader.report(.outletUsedTwice, "outlet '\(p.outlet)' is taken by both '\(first.stream.name)' and '\(p.stream.name)'; each would receive all of it, creating rare earth",
+                              at: p.outletNode,
+                              help: "take the outlet in one stream; to divide it, split it inside its cascade with 'draws' (a fraction of a stage's outlet) and link each part",
+                              notes: [DiagnosticNote("first taken here", at: first.outletNode.location)])
+            } else {
+                takenBy[p.outlet] = p
             }
             if p.acidity != nil && outlet.phase == .organic {
                 reader.report(.wrongPhase, "stream '\(p.stream.name)' sets an acidity, but '\(p.outlet)' is an organic outlet", at: p.outletNode)
@@ -71,8 +82,22 @@ extension FlowsheetBuilder {
                                    sourceCascade: outlet.cascade, sourceOutlet: p.outlet))
             }
         }
-        // Structure the engine checks, located at the cascade.
-        for (k, c) in cascades.enumerated() where cascadeOK[k] && !unreadFeeds.contains(k) {
+        // Structure the engine checks, located at the cascade. Cascades are checked in solve
+        // order with each linked feed's flow (and set acidity) taken from its source's network:
+        // volumetric flows do not depend on the solution, so problems `run` would find once the
+        // links carry their real flows (acid stripping more than the organic carries) are found here.
+        var networks: [Int: CascadeNetwork] = [:]
+        for k in CascadeTrain(cascades: cascades, links: links).solveOrder where cascadeOK[k] && !unreadFeeds.contains(k) {
+            var c = cascades[k]
+            for link in links where link.cascade == k {
+                guard let flow = networks[link.sourceCascade]?.outlets.first(where: { $0.name == link.sourceOutlet })?.flow else { continue }
+                switch link.phase {
+                case .aqueous:
+                    c.aqueousFeeds[link.feedIndex].flow = flow
+                    c.aqueousFeeds[link.feedIndex].acidity = link.acidity ?? 0
+                case .organic: c.organicFeeds[link.feedIndex].flow = flow
+                }
+            }
             if c.organicFeeds.isEmpty {
                 reader.report(.noOrganicFeed, "cascade '\(c.name)' is fed no organic stream", at: cascadeNodes[k],
                               help: "feed an organic stream at stage 1, e.g. feeds: {organic: extraction.first}")
@@ -81,8 +106,15 @@ extension FlowsheetBuilder {
                 reader.report(.noAqueousFeed, "cascade '\(c.name)' is fed no aqueous stream", at: cascadeNodes[k])
             }
             if c.organicFeeds.isEmpty || c.aqueousFeeds.isEmpty { continue }
+            // Rare earth comes from fresh feeds or links; with neither the solver refuses it.
+            let fedRareEarth = c.aqueousFeeds.contains { $0.concentrations.contains { $0 > 0 } }
+                || c.organicFeeds.contains { $0.concentrations.contains { $0 > 0 } }
+            if !fedRareEarth && !links.contains(where: { $0.cascade == k }) {
+                reader.report(.noRareEarthFed, "cascade '\(c.name)' is fed no rare earth: every concentration of its feeds is zero", at: cascadeNodes[k],
+                              help: "give the feed stream 'concentrations' (or 'total-reo' with 'reo-split')")
+            }
             do {
-                _ = try CascadeNetwork(c)
+                networks[k] = try CascadeNetwork(c)
             } catch {
                 // One diagnostic per cascade; further problems (often one per stage) as notes.
                 let problems = error.problems
@@ -208,7 +240,11 @@ extension FlowsheetBuilder {
                 let from = reader.require(spec, "from", in: route, what: rw, example: "strip.first").flatMap { stageRef.resolve($0, what: "'from' of \(rw)") }
                 let to = reader.require(spec, "to", in: route, what: rw, example: "scrub.last").flatMap { stageRef.resolve($0, what: "'to' of \(rw)") }
                 let fraction = reader.require(spec, "fraction", in: route, what: rw, example: "10 %").flatMap { reader.fraction($0, what: "fraction of \(rw)", openLower: true) }
-                if let from, let to, let fraction {
+                if let from, let to, from == to, let node = reader.value(spec, "to") {
+                    // The solver's start cannot represent it (and it changes no steady state).
+                    reader.report(.selfRoute, "\(rw) sends stage \(from)'s \(phase.rawValue) outlet back into stage \(from)", at: node,
+                                  help: "a stage's outlet returned to its own stage changes no steady-state balance; remove the route or send it to another stage")
+                } else if let from, let to, let fraction {
                     cascade.splits.append(OutletSplit(stage: from, phase: phase, fraction: fraction, destination: .stage(to)))
                 }
             }

@@ -26,6 +26,7 @@ struct FlowsheetBuilder {
     /// Outlet name → (cascade index, phase, where defined).
     var outlets: [String: (cascade: Int, phase: Phase, node: SourceNode)] = [:]
     var productLocations: [String: TextLocation] = [:]
+    var cascadeLocations: [String: TextLocation] = [:]
     /// Cascades with a feed whose stream or stage could not be read (their structure checks are skipped).
     var unreadFeeds: Set<Int> = []
 
@@ -118,7 +119,8 @@ struct FlowsheetBuilder {
                          train: CascadeTrain(cascades: cascades, links: links, recycleTolerance: recycleTolerance, maximumRecycleIterations: recyclePasses),
                          targets: targets, equilibria: equilibriumOrder.compactMap { equilibria[$0]?.set },
                          reagentStreams: reagentStreams, operatingHours: hours, temperature: temperature,
-                         solveOptions: options, productLocations: productLocations, warnings: reader.diagnostics.warnings)
+                         solveOptions: options, productLocations: productLocations, cascadeLocations: cascadeLocations,
+                         warnings: reader.diagnostics.warnings)
     }
 
     // MARK: - Elements

@@ -29,6 +29,8 @@ public struct Override: Sendable, Equatable {
 public enum FlowsheetParser {
     /// Flowsheet format versions this reader understands.
     public static let supportedVersions = [1]
+    /// Largest text read, bytes (10 MB; the largest example is under 10 kB).
+    public static let maximumTextSize = 10_000_000
 
     public static func parse(text: String, fileName: String, overrides: [(keyPath: String, value: String)]) -> FlowsheetParseResult {
         parse(text: text, fileName: fileName, overrides: overrides.map { Override(keyPath: $0.keyPath, value: $0.value) })
@@ -49,6 +51,11 @@ public enum FlowsheetParser {
 
     /// Parses the YAML; syntax errors become located diagnostics.
     static func compose(_ text: String, source: SourceText, reader: Reader) -> SourceNode? {
+        if text.utf8.count > maximumTextSize {
+            reader.report(.yamlSyntax, "the text is \(text.utf8.count) bytes; a flowsheet is at most \(maximumTextSize) bytes", at: source.location(line: 1, column: 1),
+                          help: "is this the flowsheet file? the largest example is under 10 kB")
+            return nil
+        }
         if text.unicodeScalars.contains(where: { $0.value == 0 }) {
             reader.report(.yamlSyntax, "the file contains a NUL character; is it a text file?", at: source.location(line: 1, column: 1))
             return nil
@@ -59,7 +66,13 @@ public enum FlowsheetParser {
                               help: "run 'sxsim template' for a commented example")
                 return nil
             }
-            return source.tree(node)
+            switch source.tree(node) {
+            case .success(let tree): return tree
+            case .failure(let limit):
+                reader.report(.yamlSyntax, "the document expands to more than \(SourceText.nodeLimit) YAML nodes (through anchors and aliases?)", at: limit.location,
+                              help: "write the flowsheet out without '&anchor' and '*alias'; they are not part of the flowsheet format")
+                return nil
+            }
         } catch let error as YamlError {
             switch error {
             case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
@@ -119,7 +132,11 @@ public enum FlowsheetParser {
         var value: SourceNode
         do {
             if let node = try Yams.compose(yaml: o.value) {
-                value = SourceText(o.value, fileName: file).tree(node)
+                guard case .success(let tree) = SourceText(o.value, fileName: file).tree(node) else {
+                    reader.report(.overrideValue, "override value expands to more than \(SourceText.nodeLimit) YAML nodes", at: valueLocation)
+                    return
+                }
+                value = tree
                 relocate(&value, to: valueLocation)
             } else {
                 value = SourceNode(kind: .scalar("", isNull: true), location: valueLocation)

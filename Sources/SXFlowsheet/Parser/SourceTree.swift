@@ -70,21 +70,48 @@ struct SourceText {
         return TextLocation(file: fileName, line: max(1, line), column: max(1, column), sourceLine: text)
     }
 
-    /// Converts a composed Yams node, recursively.
-    func tree(_ node: Node) -> SourceNode {
-        let mark = node.mark
-        let loc = location(line: mark?.line ?? 1, column: mark?.column ?? 1)
-        switch node {
-        case .scalar(let s):
-            let plain = s.style == .plain || s.style == .any
-            let isNull = plain && ["", "~", "null", "Null", "NULL"].contains(s.string)
-            return SourceNode(kind: .scalar(s.string, isNull: isNull), location: loc)
-        case .mapping(let m):
-            return SourceNode(kind: .mapping(m.map { (tree($0.key), tree($0.value)) }), location: loc)
-        case .sequence(let q):
-            return SourceNode(kind: .sequence(q.map { tree($0) }), location: loc)
-        case .alias:
-            return SourceNode(kind: .alias, location: loc)
+    /// Most nodes a document may expand to. Yams resolves an alias to the anchored node, so
+    /// ten nested levels of ten aliases ("billion laughs") make 10¹⁰ nodes from 400 bytes;
+    /// the largest example flowsheet has about 600 nodes.
+    static let nodeLimit = 100_000
+
+    /// Converts a composed Yams node, recursively; fails at the node where the expansion
+    /// passes `nodeLimit`.
+    func tree(_ node: Node) -> Result<SourceNode, ExpansionLimit> {
+        var budget = Self.nodeLimit
+        var stoppedAt: TextLocation?
+        func convert(_ node: Node) -> SourceNode {
+            let mark = node.mark
+            let loc = location(line: mark?.line ?? 1, column: mark?.column ?? 1)
+            budget -= 1
+            if budget < 0 {
+                if stoppedAt == nil { stoppedAt = loc }
+                return SourceNode(kind: .scalar("", isNull: true), location: loc)
+            }
+            switch node {
+            case .scalar(let s):
+                let plain = s.style == .plain || s.style == .any
+                let isNull = plain && ["", "~", "null", "Null", "NULL"].contains(s.string)
+                return SourceNode(kind: .scalar(s.string, isNull: isNull), location: loc)
+            case .mapping(let m):
+                var pairs: [(key: SourceNode, value: SourceNode)] = []
+                for pair in m where budget >= 0 { pairs.append((convert(pair.key), convert(pair.value))) }
+                return SourceNode(kind: .mapping(pairs), location: loc)
+            case .sequence(let q):
+                var items: [SourceNode] = []
+                for item in q where budget >= 0 { items.append(convert(item)) }
+                return SourceNode(kind: .sequence(items), location: loc)
+            case .alias:
+                return SourceNode(kind: .alias, location: loc)
+            }
         }
+        let root = convert(node)
+        if let stoppedAt { return .failure(ExpansionLimit(location: stoppedAt)) }
+        return .success(root)
     }
+}
+
+/// Where a document's expansion passed `SourceText.nodeLimit`.
+struct ExpansionLimit: Error {
+    var location: TextLocation
 }

@@ -95,14 +95,33 @@ public enum TrainOutcome: Sendable, Equatable {
     case cascadeFailed(cascade: String, outcome: SolveOutcome)
     /// Successive substitution over the recycles did not settle.
     case recycleNotConverged(passes: Int, change: Double)
+    /// Every cascade converged but a number derived from the solution (an outlet's flow,
+    /// concentration, oxide mass or an element's flow) is NaN or infinite: the inputs are
+    /// beyond double precision's range. `what` names the first such number.
+    case nonFiniteResult(what: String)
+    /// Every cascade converged but the train as a whole does not conserve an element: the
+    /// fresh feeds in and the products out differ by more than `TrainResult.imbalanceTolerance`
+    /// (relative). `closure` is (fresh − products)/fresh of the worst element.
+    case imbalance(element: String, closure: Double)
 
     public var isConverged: Bool { self == .converged }
+
+    /// True when a solver (a cascade's or the recycle iteration) stopped short; false for a
+    /// converged train and for a converged train whose numbers failed a check.
+    public var isSolverFailure: Bool {
+        switch self {
+        case .cascadeFailed, .recycleNotConverged: true
+        case .converged, .nonFiniteResult, .imbalance: false
+        }
+    }
 
     public var code: String {
         switch self {
         case .converged: "converged"
         case .cascadeFailed(_, let o): o.code
         case .recycleNotConverged: "recycle-not-converged"
+        case .nonFiniteResult: "non-finite"
+        case .imbalance: "train-imbalance"
         }
     }
 
@@ -112,6 +131,10 @@ public enum TrainOutcome: Sendable, Equatable {
         case .cascadeFailed(let name, let o): "cascade '\(name)': \(o.explanation)"
         case .recycleNotConverged(let k, let change):
             "the recycles did not settle in \(k) passes (last relative change \(change)); raise the pass limit or check that the recycle loop has an outlet for every element"
+        case .nonFiniteResult(let what):
+            "\(what) is not a finite number: the flowsheet's values overflow double precision; check the magnitudes of its flows and concentrations"
+        case .imbalance(let element, let closure):
+            "the train does not conserve \(element): (fresh feeds in − products out)/fresh = \(closure); an internal error or an outlet counted twice, please report it"
         }
     }
 }
@@ -158,6 +181,53 @@ public struct TrainResult: Sendable {
         return total
     }
 
+    /// The train's mass-balance closure per element (in `elements` order):
+    /// (fresh feed in − products out) / fresh feed in, mol/h over mol/h. An element fed by no
+    /// fresh stream is measured against the total rare earth fed instead, so a product that
+    /// carries an element nobody fed shows as a negative closure. Independent of the
+    /// per-cascade closures: it is what catches mass created or lost between cascades.
+    public func trainClosure(elements: [Element]) -> [Double] {
+        let fresh = elements.indices.map { freshFeed(element: $0, elements: elements) }
+        let total = fresh.reduce(0, +)
+        var out = [Double](repeating: 0, count: elements.count)
+        for (k, o) in products {
+            let cascadeElements = results[k].cascade.elements
+            for (j, e) in elements.enumerated() {
+                if let i = cascadeElements.firstIndex(of: e) { out[j] += o.flow * o.concentrations[i] }
+            }
+        }
+        return elements.indices.map { j in
+            let scale = fresh[j] > 0 ? fresh[j] : total
+            return scale > 0 ? (fresh[j] - out[j]) / scale : 0
+        }
+    }
+
+    /// Largest |train closure| accepted as conservation: 1e-9 without recycles (each
+    /// cascade closes to about 1e-12), else 100 × the recycle tolerance, since a recycle
+    /// stream is only known to that tolerance.
+    public var imbalanceTolerance: Double {
+        train.hasRecycles ? max(1e-9, 100 * train.recycleTolerance) : 1e-9
+    }
+
+    /// The first number derived from the products that is not finite, named; nil when all are.
+    func firstNonFiniteNumber() -> String? {
+        for (k, o) in products {
+            let elements = results[k].cascade.elements
+            if !o.flow.isFinite { return "the flow of '\(o.name)'" }
+            for (j, e) in elements.enumerated() where !o.concentrations[j].isFinite || !(o.flow * o.concentrations[j]).isFinite {
+                return "the \(e.symbol) flow of '\(o.name)'"
+            }
+            if !o.oxideConcentration(elements: elements).isFinite { return "the oxide concentration of '\(o.name)'" }
+        }
+        return nil
+    }
+
+    /// The same result with another outcome.
+    func with(outcome: TrainOutcome) -> TrainResult {
+        TrainResult(train: train, results: results, cascadeIndices: cascadeIndices, outcome: outcome,
+                    passes: passes, recycleChange: recycleChange, totalIterations: totalIterations)
+    }
+
     /// The train's products: every outlet no link consumes, with the index in `results` of
     /// the cascade that produces it.
     public var products: [(cascade: Int, outlet: OutletStream)] {
@@ -170,10 +240,18 @@ public struct TrainResult: Sendable {
     }
 }
 
+/// A cascade of a train whose specification is invalid once its linked feeds carry their
+/// real values (e.g. acid in a linked stream that would strip more than the organic carries).
+public struct TrainSpecificationError: Error, Sendable, Equatable {
+    /// The cascade's name, and the problems its model found.
+    public var cascade: String
+    public var problems: [String]
+}
+
 /// Solves a `CascadeTrain` (see its documentation for the method).
 public enum TrainSolver {
     public static func solve(_ train: CascadeTrain, options: SolveOptions = SolveOptions(),
-                             progress: (@Sendable (TrainProgress) -> Void)? = nil) throws(CascadeSpecificationError) -> TrainResult {
+                             progress: (@Sendable (TrainProgress) -> Void)? = nil) throws(TrainSpecificationError) -> TrainResult {
         var cascades = train.cascades
         let order = train.solveOrder
         // Tear streams start free of rare earth with a negligible flow.
@@ -203,7 +281,10 @@ public enum TrainSolver {
                     change = max(change, fill(&cascades[c], link: link, from: outlet, of: source))
                 }
                 progress?(TrainProgress(pass: passes, cascade: cascades[c].name, position: position + 1, count: order.count))
-                let r = try CascadeSolver.solve(cascades[c], options: options)
+                let r: CascadeResult
+                do { r = try CascadeSolver.solve(cascades[c], options: options) } catch {
+                    throw TrainSpecificationError(cascade: cascades[c].name, problems: error.problems)
+                }
                 iterations += r.iterations
                 results[c] = r
                 if !r.outcome.isConverged {
@@ -218,8 +299,24 @@ public enum TrainSolver {
             if passes > 1 && change <= train.recycleTolerance { break }
         } while passes < train.maximumRecycleIterations
         let outcome: TrainOutcome = change <= train.recycleTolerance || !recycles ? .converged : .recycleNotConverged(passes: passes, change: change)
-        return TrainResult(train: train, results: results.map { $0! }, cascadeIndices: Array(cascades.indices), outcome: outcome,
-                           passes: passes, recycleChange: change, totalIterations: iterations)
+        let result = TrainResult(train: train, results: results.map { $0! }, cascadeIndices: Array(cascades.indices), outcome: outcome,
+                                 passes: passes, recycleChange: change, totalIterations: iterations)
+        return checked(result)
+    }
+
+    /// A converged result whose numbers are not finite, or whose train does not conserve
+    /// every element, is not reported as converged.
+    static func checked(_ result: TrainResult) -> TrainResult {
+        guard result.outcome.isConverged else { return result }
+        if let what = result.firstNonFiniteNumber() { return result.with(outcome: .nonFiniteResult(what: what)) }
+        var elements: [Element] = []
+        for c in result.train.cascades { for e in c.elements where !elements.contains(e) { elements.append(e) } }
+        let closure = result.trainClosure(elements: elements)
+        if let j = closure.indices.max(by: { abs(closure[$0]) < abs(closure[$1]) }),
+           !(abs(closure[j]) <= result.imbalanceTolerance) {
+            return result.with(outcome: .imbalance(element: elements[j].symbol, closure: closure[j]))
+        }
+        return result
     }
 
     /// Largest relative change of a stream: of its flow, and of each element's molar flow

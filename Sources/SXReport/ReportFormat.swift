@@ -4,13 +4,24 @@ import SXModel
 /// Output formats of a run report.
 public enum ReportFormat: String, Sendable, CaseIterable {
     case text, json, csv
+    /// One self-contained HTML page with the plots (HTML/HTMLReport.swift).
+    case html
+    /// One plot, chosen by `ReportOptions.plot` (HTML/SinglePlot.swift).
+    case svg
 }
 
 /// What to include beyond the product summary.
 public struct ReportOptions: Sendable {
     /// Stage-by-stage tables (aqueous and organic concentrations, D, pH, loading).
     public var profiles = false
-    public init(profiles: Bool = false) { self.profiles = profiles }
+    /// The plot of `--format svg`, and the cascade it shows (nil: the first).
+    public var plot: PlotKind = .profiles
+    public var cascade: String?
+    public init(profiles: Bool = false, plot: PlotKind = .profiles, cascade: String? = nil) {
+        self.profiles = profiles
+        self.plot = plot
+        self.cascade = cascade
+    }
 }
 
 extension RunReport {
@@ -20,6 +31,8 @@ extension RunReport {
         case .text: writeText(options: options, to: &stream)
         case .json: stream.write(json(options: options).rendered() + "\n")
         case .csv: writeCSV(options: options, to: &stream)
+        case .html: stream.write(html())
+        case .svg: stream.write(svg(options: options))
         }
     }
 

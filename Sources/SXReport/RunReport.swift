@@ -93,6 +93,8 @@ public struct RunReport: Sendable {
     /// The solution itself, for the stage profiles.
     public var results: [CascadeResult]
     public var warnings: [Diagnostic]
+    /// The cascades and their links (for the train diagram of the HTML report).
+    public var train: CascadeTrain
 
     /// True when every target passes (and the solve converged); nil without targets.
     public var targetsMet: Bool? { targets.isEmpty ? nil : targets.allSatisfy(\.passed) }
@@ -110,6 +112,7 @@ public struct RunReport: Sendable {
         self.seconds = seconds
         self.results = result.results
         self.warnings = flowsheet.warnings
+        self.train = result.train
         let fresh = elements.indices.map { result.freshFeed(element: $0, elements: elements) }
         cascades = result.results.map { r in
             let closure = r.massBalanceClosure

@@ -11,7 +11,7 @@ extension RunReport {
             HTMLPage.heading(1, "SXSim run: \(flowsheetName)"),
             HTMLPage.paragraph("File \(fileName); elements \(elements.map(\.symbol).joined(separator: ", ")); "
                                + "\(cascades.count) cascade\(cascades.count == 1 ? "" : "s"), \(cascades.reduce(0) { $0 + $1.stageCount }) stages"
-                               + (seconds.map { "; solved in \(Fmt.f($0 * 1000, 1)) ms" } ?? "") + ".", class: "meta"),
+                               + (seconds.map { "; solver time \(Fmt.f($0 * 1000, 1)) ms" } ?? "") + ".", class: "meta"),
             statusBanner,
         ]
         if outcome.isConverged {
@@ -116,10 +116,10 @@ extension RunReport {
                     .number(worst < 1e-12 ? "< 1e-12" : Fmt.e(worst, 1))]
         }
         var out = [HTMLPage.heading(2, "Solver"),
-                   HTMLPage.paragraph("Outcome: \(outcome.code)" + (outcome.isConverged ? "" : " — \(outcome.explanation)")
+                   HTMLPage.paragraph("Outcome: \(outcome.code)" + (outcome.isConverged ? "" : " (explained above)")
                                       + (passes > 1 ? "; \(passes) recycle passes, last relative change \(Fmt.e(recycleChange))" : "") + "."),
                    HTMLPage.table(header: ["cascade", "stages", "outcome", "Newton iterations", "continuation steps", "residual ‖F‖∞", "mass-balance closure"], rows: rows)]
-        for c in cascades where !c.outcome.isConverged {
+        for c in cascades where !c.outcome.isConverged && cascades.count > 1 {
             out.append(HTMLPage.paragraph("\(c.name): \(c.outcome.explanation)", class: "note"))
         }
         let unsolved = train.cascades.map(\.name).filter { n in !cascades.contains { $0.name == n } }
@@ -162,6 +162,9 @@ extension RunReport {
                 "Key-element fraction basis: x and y are the heavier key's share of the key pair in the aqueous and organic outlets (other elements left out). "
                 + "Points are the stages' equilibrium outlets; the curve is the binary equilibrium at the median separation factor; operating lines are "
                 + "the passing streams (x of stage i+1, y of stage i) of each section; steps are the solved stages. Strip sections that do not separate the pair are left out."))
+            figures.append(HTMLPage.figure(m.plot(idPrefix: "c\(k)", scale: .logOdds).svg(), caption:
+                "The same diagram on log-odds axes (ln(x/(1−x))): at constant β the equilibrium is the straight line logit y = logit x + ln β, "
+                + "each stage is a step of similar size, and the high-purity stages crowded into the corners above are spread out."))
         }
         if let ph = p.pH { figures.append(HTMLPage.figure(ph.svg(), caption: "pH of each stage's aqueous outlet (mass-action model).")) }
         figures.append(HTMLPage.figure(p.organicPhase.svg(), caption: "Organic phase per stage, mol/L."))

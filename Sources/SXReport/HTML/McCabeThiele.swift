@@ -58,15 +58,31 @@ struct McCabeThiele {
         return s > 0 ? row[heavy] / s : .nan
     }
 
-    func plot(idPrefix: String) -> LinePlot {
+    /// The diagram on linear axes (the classic view) or on log-odds axes, where the
+    /// equilibrium at constant β is the straight line logit y = logit x + ln β, every stage is
+    /// a step of about the same size, and the high-purity ends are as visible as the middle.
+    func plot(idPrefix: String, scale: Axis.Scale = .linear) -> LinePlot {
         let c = result.cascade
         let h = c.elements[heavy].symbol, l = c.elements[light].symbol
         let x = result.aqueous.map(fraction), xs = result.equilibriumAqueous.map(fraction), y = result.organic.map(fraction)
         let included = Set(stages)
         let beta = self.beta
-        let curveX = (0...200).map { 0.5 - 0.5 * cos(Double.pi * Double($0) / 200) }
+        let fractionAxis = { (phase: String, lower: Double, upper: Double) in
+            Axis(label: "\(h)/(\(l)+\(h)) in the \(phase), mol/mol", scale: scale, lower: lower, upper: upper)
+        }
+        var (lower, upper) = (0.0, 1.0)
+        if scale == .logOdds {
+            let fitted = Axis.fitting(stages.flatMap { [xs[$0 - 1], y[$0 - 1], x[$0 - 1]] }, label: "", scale: .logOdds)
+            (lower, upper) = (fitted.lower, fitted.upper)
+        }
+        let curveX: [Double] = scale == .logOdds
+            ? (0...200).map { k in
+                let t = log(lower / (1 - lower)) + (log(upper / (1 - upper)) - log(lower / (1 - lower))) * Double(k) / 200
+                return 1 / (1 + exp(-t))
+            }
+            : (0...200).map { 0.5 - 0.5 * cos(Double.pi * Double($0) / 200) }
         var series = [
-            Series(name: "y = x", x: [0, 1], y: [0, 1], stroke: Stroke(colour: "#AAAAAA", width: 1)),
+            Series(name: "y = x", x: [lower, upper], y: [lower, upper], stroke: Stroke(colour: "#AAAAAA", width: 1)),
             Series(name: "equilibrium, β = \(Fmt.g(beta, 4))", x: curveX, y: curveX.map { beta * $0 / (1 + (beta - 1) * $0) },
                    stroke: Stroke(colour: Palette.colour(0), width: 1.5)),
         ]
@@ -95,16 +111,15 @@ struct McCabeThiele {
             let xf = f.concentrations[heavy] / (f.concentrations[heavy] + f.concentrations[light])
             annotations.append(.verticalLine(x: xf, label: "\(f.name): x_F = \(Fmt.g(xf, 3))", stroke: Stroke(colour: Palette.annotation, dash: .dotted, width: 1)))
         }
-        let fractionAxis = { (phase: String) in
-            Axis(label: "\(h)/(\(l)+\(h)) in the \(phase), mol/mol", scale: .linear, lower: 0, upper: 1)
-        }
         var p = LinePlot(
-            id: "\(idPrefix)-mccabe-thiele", title: "\(c.name): McCabe–Thiele, key pair \(l)|\(h)",
-            description: "McCabe–Thiele diagram of the key pair \(l)|\(h) on a key-element fraction basis: x = \(h)/(\(l)+\(h)) in the aqueous, "
+            id: "\(idPrefix)-mccabe-thiele\(scale == .logOdds ? "-log-odds" : "")",
+            title: "\(c.name): McCabe–Thiele, key pair \(l)|\(h)" + (scale == .logOdds ? ", log-odds axes" : ""),
+            description: "McCabe–Thiele diagram of the key pair \(l)|\(h) on a key-element fraction basis"
+                + (scale == .logOdds ? " with log-odds axes (ln(x/(1−x)))" : "") + ": x = \(h)/(\(l)+\(h)) in the aqueous, "
                 + "y = \(h)/(\(l)+\(h)) in the organic (mol/mol). Stage outlets of stages \(stages.first!)–\(stages.last!) as points, the binary "
                 + "equilibrium curve at the median separation factor β = \(Fmt.g(beta, 4)), operating lines from the passing streams of each "
                 + "section and one step per stage.",
-            xAxis: fractionAxis("aqueous x"), yAxis: fractionAxis("organic y"), series: series, annotations: annotations)
+            xAxis: fractionAxis("aqueous x", lower, upper), yAxis: fractionAxis("organic y", lower, upper), series: series, annotations: annotations)
         p.squareArea = true
         p.width = 820
         p.height = 620

@@ -6,6 +6,8 @@ public enum PlotKind: String, Sendable, CaseIterable {
     case profiles
     /// The McCabe–Thiele diagram of the cascade's key pair (HTML/McCabeThiele.swift).
     case mccabeThiele = "mccabe-thiele"
+    /// The same diagram on log-odds axes, where high-purity stages stay visible.
+    case mccabeThieleLogOdds = "mccabe-thiele-log-odds"
     /// pH against stage (mass-action models only).
     case ph
     /// Organic loading (and free extractant under mass action) against stage.
@@ -25,7 +27,7 @@ extension RunReport {
         switch options.plot {
         case .ph where r.pH == nil:
             return "cascade '\(r.cascade.name)' has no pH: only mass-action sections compute it"
-        case .mccabeThiele where McCabeThiele(result: r) == nil:
+        case .mccabeThiele where McCabeThiele(result: r) == nil, .mccabeThieleLogOdds where McCabeThiele(result: r) == nil:
             return "cascade '\(r.cascade.name)' separates no pair of fed elements, so it has no McCabe–Thiele diagram"
         default:
             return nil
@@ -53,6 +55,7 @@ extension RunReport {
         switch options.plot {
         case .profiles: plot = p.profiles
         case .mccabeThiele: plot = McCabeThiele(result: r)!.plot(idPrefix: p.idPrefix)
+        case .mccabeThieleLogOdds: plot = McCabeThiele(result: r)!.plot(idPrefix: p.idPrefix, scale: .logOdds)
         case .ph: plot = p.pH!
         case .loading: plot = p.organicPhase
         case .distribution: plot = p.distribution

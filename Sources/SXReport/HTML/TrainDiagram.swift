@@ -7,7 +7,7 @@ struct TrainDiagram {
     let train: CascadeTrain
     let idPrefix: String
 
-    static let boxWidth = 170.0, boxHeight = 54.0, gap = 120.0, margin = 20.0
+    static let boxWidth = 170.0, boxHeight = 54.0, gap = 150.0, margin = 20.0
 
     func boxX(_ c: Int) -> Double { TrainDiagram.margin + Double(c) * (TrainDiagram.boxWidth + TrainDiagram.gap) }
 

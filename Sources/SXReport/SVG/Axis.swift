@@ -4,9 +4,11 @@ import Foundation
 ///
 /// A logarithmic axis spans whole decades and puts a major tick on every decade (labels
 /// thinned to at most `maximumLabels` when the span is wide) and minor ticks at 2…9 × 10ᵏ
-/// when it spans few decades; a linear axis uses 1-2-2.5-5 × 10ᵏ steps.
+/// when it spans few decades; a linear axis uses 1-2-2.5-5 × 10ᵏ steps. A log-odds axis
+/// (fractions 0 < v < 1 placed at ln(v/(1 − v))) spreads both ends of a fraction, so that
+/// 0.999 and 0.9999 are as far apart as 0.5 and 0.9; its ticks are 10⁻ᵏ, 0.5 and 1 − 10⁻ᵏ.
 public struct Axis: Sendable, Equatable {
-    public enum Scale: Sendable, Equatable { case linear, logarithmic }
+    public enum Scale: Sendable, Equatable { case linear, logarithmic, logOdds }
 
     public struct Tick: Sendable, Equatable {
         public var value: Double
@@ -29,6 +31,7 @@ public struct Axis: Sendable, Equatable {
     public init(label: String, unit: String? = nil, scale: Scale = .linear, lower: Double, upper: Double, integerTicks: Bool = false) {
         precondition(upper > lower, "axis range must be increasing")
         precondition(scale == .linear || lower > 0, "a logarithmic axis needs a positive range")
+        precondition(scale != .logOdds || upper < 1, "a log-odds axis needs a range inside (0, 1)")
         self.label = label
         self.unit = unit
         self.scale = scale
@@ -41,8 +44,13 @@ public struct Axis: Sendable, Equatable {
     /// `floor`, are ignored), its ends rounded out to ticks: whole decades on a log axis.
     public static func fitting(_ values: [Double], label: String, unit: String? = nil, scale: Scale = .linear,
                                floor: Double = 0, includingZero: Bool = false, integerTicks: Bool = false) -> Axis {
-        let usable = values.filter { $0.isFinite && (scale == .linear || ($0 > 0 && $0 >= floor)) }
+        let usable = values.filter { $0.isFinite && (scale == .linear || ($0 > 0 && $0 >= floor)) && (scale != .logOdds || $0 < 1) }
         switch scale {
+        case .logOdds:
+            // Whole powers of ten from each end, at least 0.1 … 0.9, at most 1e-15 … 1 − 1e-15.
+            let a = min(15, max(1, ceil(-log10(usable.min() ?? 0.1) - 1e-9)))
+            let b = min(15, max(1, ceil(-log10(1 - (usable.max() ?? 0.9)) - 1e-9)))
+            return Axis(label: label, unit: unit, scale: .logOdds, lower: pow(10, -a), upper: 1 - pow(10, -b))
         case .logarithmic:
             let lo = usable.min() ?? 0.1, hi = usable.max() ?? 1
             var a = Foundation.floor(log10(lo) + 1e-9), b = ceil(log10(hi) - 1e-9)
@@ -69,12 +77,23 @@ public struct Axis: Sendable, Equatable {
         case .logarithmic:
             guard value > 0 else { return nil }
             return (log10(value) - log10(lower)) / (log10(upper) - log10(lower))
+        case .logOdds:
+            guard value > 0, value < 1 else { return nil }
+            func logit(_ p: Double) -> Double { log(p) - log1p(-p) }
+            return (logit(value) - logit(lower)) / (logit(upper) - logit(lower))
         }
     }
 
     /// The labelled (and thinned) major ticks inside the range.
     public var ticks: [Tick] {
         switch scale {
+        case .logOdds:
+            let a = Int((-log10(lower)).rounded()), b = Int((-log10(1 - upper)).rounded())
+            let values: [(Double, String)] = (1...max(1, a)).reversed().map { (pow(10, -Double($0)), Axis.smallFractionLabel($0)) }
+                + [(0.5, "0.5")] + (1...max(1, b)).map { (1 - pow(10, -Double($0)), $0 <= 3 ? "0." + String(repeating: "9", count: $0) : "1 − " + Axis.decadeLabel(-$0)) }
+            let every = max(1, Int(ceil(Double(values.count) / Double(maximumLabels))))
+            let middle = values.firstIndex { $0.0 == 0.5 }!
+            return values.enumerated().map { k, v in Tick(value: v.0, label: (k - middle) % every == 0 ? v.1 : nil) }
         case .logarithmic:
             let a = Int((log10(lower)).rounded(.down)), b = Int((log10(upper)).rounded(.up))
             let decades = Array(a...b).filter { pow(10, Double($0)) >= lower * (1 - 1e-12) && pow(10, Double($0)) <= upper * (1 + 1e-12) }
@@ -115,6 +134,11 @@ public struct Axis: Sendable, Equatable {
         if abs((step / pow(10, -Double(decimals))).rounded() - step / pow(10, -Double(decimals))) > 1e-6 { decimals += 1 }
         let s = String(format: "%.\(decimals)f", v)
         return Double(s) == 0 ? String(format: "%.\(decimals)f", 0.0) : s
+    }
+
+    /// 10⁻ᵏ as "0.1", "0.01", "0.001", then "10⁻⁴"…
+    static func smallFractionLabel(_ k: Int) -> String {
+        k <= 3 ? String(format: "%.\(k)f", pow(10, -Double(k))) : decadeLabel(-k)
     }
 
     /// "0.01", "0.1", "1", "10", "100" near 1, "10⁻⁵", "10⁶" beyond.

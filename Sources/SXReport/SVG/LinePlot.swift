@@ -86,7 +86,7 @@ struct PlotLayout {
 
     init(plot: LinePlot) {
         self.plot = plot
-        let legendWidth = plot.legendEntries.map { textWidth($0.label) }.max().map { $0 + 48 } ?? 0
+        let legendWidth = plot.legendEntries.map { textWidth($0.label) }.max().map { $0 + 60 } ?? 0
         right = max(20, min(legendWidth, 260))
         // Feed and draw markers get rows of their own above the plot area.
         var packer = RowPacker()

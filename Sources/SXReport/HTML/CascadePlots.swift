@@ -103,7 +103,7 @@ struct CascadePlots {
         let series = present.map { j in
             Series(name: cascade.elements[j].symbol, x: stageNumbers, y: d.map { $0[j] }, stroke: Stroke(colour: colour(j)))
         }
-        let yAxis = Axis.fitting(series.flatMap { $0.points.map(\.y) }, label: "Distribution ratio D = y/x*", unit: "(mol/L)/(mol/L)", scale: .logarithmic)
+        let yAxis = Axis.fitting(series.flatMap { $0.points.map(\.y) }, label: "Distribution ratio D = y/x*", unit: "mol/L org per mol/L aq", scale: .logarithmic)
         return LinePlot(
             id: "\(idPrefix)-distribution", title: "\(cascade.name): distribution ratios",
             description: "Distribution ratio D = [M]org/[M]aq at equilibrium of each element against stage, log axis; "

@@ -68,6 +68,8 @@ struct HTMLPage {
             self.cls = cls
         }
         static func number(_ text: String) -> Cell { Cell(text, numeric: true) }
+        /// Solver effort (iterations, residual): engine detail, which golden files skip.
+        static func effort(_ text: String) -> Cell { Cell(text, numeric: true, cls: "effort") }
     }
 
     static func table(header: [String], rows: [[Cell]], caption: String? = nil) -> Markup {

@@ -112,13 +112,16 @@ extension RunReport {
             return [HTMLPage.Cell(c.name),
                     HTMLPage.Cell("\(c.stageCount): " + c.sections.map { "\($0.name) \($0.stages) \($0.model)" + ($0.efficiency < 1 ? " E = \(Fmt.g($0.efficiency, 3))" : "") }.joined(separator: ", ")),
                     HTMLPage.Cell(c.outcome.code, cls: c.outcome.isConverged ? "pass" : "failed"),
-                    .number("\(c.iterations)"), .number("\(c.continuationSteps)"), .number(Fmt.e(c.residualNorm, 1)),
+                    .effort("\(c.iterations)"), .effort("\(c.continuationSteps)"), .effort(Fmt.e(c.residualNorm, 1)),
                     .number(worst < 1e-12 ? "< 1e-12" : Fmt.e(worst, 1))]
         }
         var out = [HTMLPage.heading(2, "Solver"),
                    HTMLPage.paragraph("Outcome: \(outcome.code)" + (outcome.isConverged ? "" : " (explained above)")
-                                      + (passes > 1 ? "; \(passes) recycle passes, last relative change \(Fmt.e(recycleChange))" : "") + "."),
+                                      + "."),
                    HTMLPage.table(header: ["cascade", "stages", "outcome", "Newton iterations", "continuation steps", "residual ‖F‖∞", "mass-balance closure"], rows: rows)]
+        if passes > 1 {
+            out.append(.element("p", [("class", "effort")], text: "\(passes) recycle passes, last relative change \(Fmt.e(recycleChange))."))
+        }
         for c in cascades where !c.outcome.isConverged && cascades.count > 1 {
             out.append(HTMLPage.paragraph("\(c.name): \(c.outcome.explanation)", class: "note"))
         }

@@ -246,8 +246,11 @@ struct PlotLayout {
                     let w = textWidth(label, size: 11)
                     let flip = gx + 4 + w > x1
                     let row = packer.place(start: flip ? gx - 4 - w : gx, end: flip ? gx : gx + 4 + w)
-                    out.append(text(label, flip ? gx - 4 : gx + 4, y0 + 14 + Double(row) * 13, anchor: flip ? "end" : "start",
-                                    [("font-size", "11"), ("fill", stroke.colour), ("class", "annotation-label")] + LinePlot.halo))
+                    let ty = y0 + 14 + Double(row) * 14
+                    // A light box behind the label keeps it readable over the data.
+                    out.append(rect(flip ? gx - 6 - w : gx + 2, ty - 11, w + 4, 14, [("fill", "#FFFFFF"), ("fill-opacity", "0.85")]))
+                    out.append(text(label, flip ? gx - 4 : gx + 4, ty, anchor: flip ? "end" : "start",
+                                    [("font-size", "11"), ("fill", stroke.colour), ("class", "annotation-label")]))
                 }
             case .point(let px_, let py, let label, let stroke):
                 guard let gx = x(px_), let gy = y(py) else { continue }

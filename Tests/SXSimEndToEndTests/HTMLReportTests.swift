@@ -4,7 +4,7 @@ import FoundationXML
 #endif
 import Testing
 import SXFlowsheet
-import SXReport
+@testable import SXReport
 
 /// Reads markup with Foundation's XML parser: whether it is well-formed, and an outline of
 /// its structure for the golden files (element names, nesting and text, no attributes, so no
@@ -139,5 +139,50 @@ struct HTMLReportTests {
         #expect(!page.contains("t/y REO"))
         let report = try #require(out.report)
         #expect(report.plotProblem(ReportOptions(plot: .profiles)) != nil)
+    }
+}
+
+/// The sweep page, built from a sweep's CSV.
+struct SweepPageTests {
+    static let oneKey = """
+        case,streams.organic.saponification,outcome,reason,iterations,closure,p.Nd.purity,p.Sm.purity,p.Nd.recovery,p.Sm.recovery,targets-met
+        1,0.3,converged,converged,5,1e-14,0.999,0.001,0.98,0.01,yes
+        2,0.4,converged,converged,6,1e-14,0.9,0.1,0.97,0.02,no
+        3,0.5,not-converged,"cascade 'x': not converged, ""stalled"" <here>",720,,,,,,
+
+        """
+
+    @Test func oneVariedValueGivesLinePlotsAndMarksFailures() throws {
+        let page = SweepPage(title: "sweep <1>", csv: SweepPageTests.oneKey,
+                             focus: [SweepPage.Focus(product: "p", element: "Nd", oxide: "Nd2O3", minimumPurity: 0.995)]).rendered()
+        let outline = MarkupOutline.parse(page)
+        #expect(outline.error == nil, "\(outline.error ?? "")")
+        #expect(outline.lines.contains { $0.hasSuffix("title: Purity (oxide basis) against streams.organic.saponification") })
+        #expect(outline.lines.contains { $0.hasSuffix("text: did not converge (no result)") })
+        #expect(page.contains("not converged, &quot;stalled&quot;") || page.contains("not converged, \"stalled\" &lt;here&gt;"))
+        // The failed case has no number in the cases table.
+        let failedRow = try #require(outline.lines.lastIndex { $0.hasSuffix("td: not-converged") })
+        #expect(outline.lines[failedRow + 1].hasSuffix("td: –") && outline.lines[failedRow + 2].hasSuffix("td: –"),
+                "\(outline.lines[failedRow...].prefix(3))")
+    }
+
+    @Test func twoVariedValuesGiveHeatMapsWithEmptyCellsForFailures() throws {
+        let csv = """
+            case,a,b,outcome,reason,iterations,closure,p.Nd.purity,p.Nd.recovery,targets-met
+            1,1,x,converged,converged,5,0,0.99,0.9,
+            2,1,y,stalled,stalled,9,,,,
+            3,2,x,converged,converged,5,0,0.995,0.92,
+            4,2,y,converged,converged,5,0,0.999,0.95,
+
+            """
+        let page = SweepPage(title: "two", csv: csv).rendered()
+        let outline = MarkupOutline.parse(page)
+        #expect(outline.error == nil, "\(outline.error ?? "")")
+        #expect(outline.lines.filter { $0.hasSuffix("title: a = 1, b = y: no result (did not converge)") }.count == 2)
+        #expect(outline.lines.contains { $0.hasSuffix("title: a = 2, b = y: 99.9") })
+    }
+
+    @Test func csvRecordsHonourQuotes() {
+        #expect(SweepPage.records("a,\"b,c\",\"d \"\"e\"\"\"\n1,2,3\n") == [["a", "b,c", "d \"e\""], ["1", "2", "3"]])
     }
 }

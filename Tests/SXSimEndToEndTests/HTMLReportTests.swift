@@ -186,3 +186,22 @@ struct SweepPageTests {
         #expect(SweepPage.records("a,\"b,c\",\"d \"\"e\"\"\"\n1,2,3\n") == [["a", "b,c", "d \"e\""], ["1", "2", "3"]])
     }
 }
+
+/// The design page: margins of the solved splits against total stages, the minimum marked.
+struct DesignPageTests {
+    @Test func marksTheMinimumAndLeavesFailedSolvesOut() throws {
+        let points = [DesignPage.Point(n: 10, m: 10, margin: -0.02), DesignPage.Point(n: 11, m: 9, margin: -.infinity),
+                      DesignPage.Point(n: 12, m: 10, margin: 0.001), DesignPage.Point(n: 11, m: 11, margin: -0.001),
+                      DesignPage.Point(n: 15, m: 15, margin: 0.01)]
+        let page = DesignPage(title: "design <x>", text: "1. Cut & so on", points: points, minimalTotal: 22, fenskeStages: 14.2, result: nil).rendered()
+        let outline = MarkupOutline.parse(page)
+        #expect(outline.error == nil, "\(outline.error ?? "")")
+        #expect(outline.lines.contains { $0.hasSuffix("text: minimum n + m = 22") })
+        #expect(outline.lines.contains { $0.hasSuffix("text: Fenske N_min = 14.2 (total reflux)") })
+        #expect(outline.lines.contains { $0.hasSuffix("pre: 1. Cut & so on") })
+        #expect(outline.lines.contains { $0.contains("desc: ") && $0.contains("1 solves that did not converge are not drawn") })
+        // Four solved points drawn as circles, the best of each of the three totals as squares.
+        let svg = page[page.range(of: "<svg")!.lowerBound...]
+        #expect(svg.components(separatedBy: "<circle").count - 1 == 4 + 1)  // + the legend's sample
+    }
+}

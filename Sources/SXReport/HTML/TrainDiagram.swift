@@ -60,7 +60,8 @@ struct TrainDiagram {
                 ly = top - 34
             } else {
                 let bottom = top + TrainDiagram.boxHeight
-                let xa = boxX(from) + TrainDiagram.boxWidth * 0.5, xb = boxX(to) + TrainDiagram.boxWidth * 0.5
+                // Recycles leave and enter at the right of the boxes, clear of the product lists.
+                let xa = boxX(from) + TrainDiagram.boxWidth * 0.88, xb = boxX(to) + TrainDiagram.boxWidth * 0.88
                 let depth = bottom + 16 + productRows * 15 + 30
                 path = "M\(px(xa)),\(px(bottom)) C\(px(xa)),\(px(depth)) \(px(xb)),\(px(depth)) \(px(xb)),\(px(bottom + 1))"
                 lx = (xa + xb) / 2

@@ -4,6 +4,10 @@ import SXModel
 /// Output formats of a run report.
 public enum ReportFormat: String, Sendable, CaseIterable {
     case text, json, csv
+    /// One self-contained HTML page with the plots (HTML/HTMLReport.swift).
+    case html
+    /// One plot, chosen by `ReportOptions.plot` (HTML/SinglePlot.swift).
+    case svg
 }
 
 /// What to include beyond the product summary.
@@ -13,9 +17,14 @@ public struct ReportOptions: Sendable {
     /// Show the numbers of the last iterate when the solve did not reach a steady state
     /// (marked as such); without it such a report withholds them ("n/a", null, empty cells).
     public var lastIterate = false
-    public init(profiles: Bool = false, lastIterate: Bool = false) {
+    /// The plot of `--format svg`, and the cascade it shows (nil: the first).
+    public var plot: PlotKind = .profiles
+    public var cascade: String?
+    public init(profiles: Bool = false, lastIterate: Bool = false, plot: PlotKind = .profiles, cascade: String? = nil) {
         self.profiles = profiles
         self.lastIterate = lastIterate
+        self.plot = plot
+        self.cascade = cascade
     }
 }
 
@@ -30,6 +39,8 @@ extension RunReport {
         case .text: writeText(options: options, to: &stream)
         case .json: stream.write(json(options: options).rendered() + "\n")
         case .csv: writeCSV(options: options, to: &stream)
+        case .html: stream.write(html())
+        case .svg: stream.write(svg(options: options))
         }
     }
 

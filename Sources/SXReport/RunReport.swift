@@ -103,6 +103,8 @@ public struct RunReport: Sendable {
     /// `TrainResult.trainClosure`; and the largest value accepted as conservation.
     public var trainClosure: [Double]
     public var imbalanceTolerance: Double
+    /// The cascades and their links (for the train diagram of the HTML report).
+    public var train: CascadeTrain
 
     /// True when every target passes; nil without targets or when the solution is not a
     /// steady state (the targets were then not evaluated).
@@ -122,6 +124,7 @@ public struct RunReport: Sendable {
         self.seconds = seconds
         self.results = result.results
         self.warnings = flowsheet.warnings
+        self.train = result.train
         let fresh = elements.indices.map { result.freshFeed(element: $0, elements: elements) }
         cascades = result.results.map { r in
             let closure = r.massBalanceClosure

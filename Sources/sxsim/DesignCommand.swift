@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SXDesign
+import SXReport
 
 /// `sxsim design`: Xu's design method confirmed with the rigorous model (docs/design.md).
 struct Design: ParsableCommand {
@@ -34,7 +35,9 @@ struct Design: ParsableCommand {
 
     @Option(name: [.short, .long], help: "Flowsheet to write (default: <design file>.flowsheet.yaml, or design.flowsheet.yaml).")
     var output: String?
-    @Flag(help: "Overwrite the output flowsheet if it exists.") var force = false
+    @Option(help: ArgumentHelp("Also write an HTML page: the margin of every split solved against total stages, the minimum marked, and the designed cascade's profiles.", valueName: "file"))
+    var html: String?
+    @Flag(help: "Overwrite the output flowsheet (and the --html file) if it exists.") var force = false
     @Flag(name: .customLong("no-flowsheet"), help: "Print the design only.") var noFlowsheet = false
 
     func run() throws {
@@ -62,6 +65,7 @@ struct Design: ParsableCommand {
             throw ExitCode(2)
         }
         try FileIO.writeOutput(report.text)
+        if let html { try FileIO.write(Design.page(report, title: file ?? "design").rendered(), to: html, force: force) }
         guard !noFlowsheet else { return }
         let path = output ?? (file.map { URL(fileURLWithPath: $0).deletingPathExtension().path + ".flowsheet.yaml" } ?? "design.flowsheet.yaml")
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent.replacingOccurrences(of: ".flowsheet", with: "")
@@ -71,5 +75,13 @@ struct Design: ParsableCommand {
         }
         try FileIO.write(flowsheet, to: path, force: force)
         try FileIO.writeOutput("\nflowsheet written to \(path); run it with: sxsim run \(path)\n")
+    }
+
+    static func page(_ report: DesignReport, title: String) -> DesignPage {
+        var minimal: Int?
+        if case .found(let total, _, _) = report.search.outcome { minimal = total }
+        return DesignPage(title: "SXSim design: \(title)", text: report.text,
+                          points: report.search.evaluated.map { DesignPage.Point(n: $0.n, m: $0.m, margin: $0.margin) },
+                          minimalTotal: minimal, fenskeStages: report.fenskeStages, result: report.result)
     }
 }

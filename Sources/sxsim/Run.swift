@@ -4,6 +4,7 @@ import SXModel
 import SXReport
 
 extension ReportFormat: ExpressibleByArgument {}
+extension PlotKind: ExpressibleByArgument {}
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,8 +20,14 @@ struct Run: ParsableCommand {
 
     @OptionGroup var flowsheet: FlowsheetOptions
 
-    @Option(name: .shortAndLong, help: "Report format: text, json or csv.")
+    @Option(name: .shortAndLong, help: "Report format: text, json, csv, html (a page with plots) or svg (one plot, see --plot).")
     var format: ReportFormat = .text
+
+    @Option(help: "With --format svg: profiles, mccabe-thiele, mccabe-thiele-log-odds, ph, loading or distribution.")
+    var plot: PlotKind = .profiles
+
+    @Option(help: ArgumentHelp("With --format svg: the cascade to plot (default: the first).", valueName: "name"))
+    var cascade: String?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "path"))
     var output: String?
@@ -49,12 +56,17 @@ struct Run: ParsableCommand {
         let overrides = try flowsheet.parsedOverrides()
         if let output { _ = try FileIO.target(output, force: force) }  // before solving
         let text = try FileIO.read(flowsheet.file)
+        let options = ReportOptions(profiles: profiles, lastIterate: lastIterate, plot: plot, cascade: cascade)
         let showProgress = !quiet && FileIO.standardErrorIsTerminal
         let progress: (@Sendable (TrainProgress) -> Void)? = showProgress ? Run.showProgress : nil
         let result = Pipeline.run(text: text, fileName: flowsheet.file == "-" ? "<stdin>" : flowsheet.file, overrides: overrides,
-                                  format: format, options: ReportOptions(profiles: profiles, lastIterate: lastIterate), measureTime: !noTiming, progress: progress)
+                                  format: format, options: options, measureTime: !noTiming, progress: progress)
         if showProgress { FileIO.writeError("\r\u{1B}[K") }
         FileIO.writeError(result.standardError)
+        if format == .svg, let problem = result.report?.plotProblem(options) {
+            FileIO.writeError("sxsim: cannot draw --plot \(plot.rawValue): \(problem)\n")
+            throw ExitCode(result.status == .notConverged ? result.status.exitCode : 64)
+        }
         if !result.standardOutput.isEmpty {
             if let output { try FileIO.write(result.standardOutput, to: output, force: force) } else { try FileIO.writeOutput(result.standardOutput) }
         }

@@ -25,6 +25,8 @@ struct Sweep: ParsableCommand {
     @Option(help: "Run part I of N (1-based), e.g. 3/10.") var shard: String?
     @Option(help: "Worker threads (default: all cores).") var jobs: Int?
     @Option(name: [.short, .long], help: "CSV file to write (default: standard output).") var output: String?
+    @Option(help: ArgumentHelp("Also write an HTML page with plots of the sweep: purity and recovery against one varied value, heat maps over two.", valueName: "file"))
+    var html: String?
     @Flag(help: "Overwrite the output file if it exists.") var force = false
     @Option(parsing: .upToNextOption, help: "Merge shard CSVs into the CSV of the whole sweep.") var merge: [String] = []
     @Flag(name: .customLong("no-progress"), help: "No progress bar even on a terminal.") var noProgress = false
@@ -79,7 +81,18 @@ struct Sweep: ParsableCommand {
         let rows = SweepRunner.run(grid: grid, cases: cases, workers: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                    evaluate: evaluate, progress: progress)
         if progress != nil { FileIO.writeError("\n") }
-        try emit(SweepCSV.document(grid: grid, resultColumns: columns, rows: rows))
+        let csv = SweepCSV.document(grid: grid, resultColumns: columns, rows: rows)
+        try emit(csv)
+        let focus = sheet.targets.map { t in
+            SweepPage.Focus(product: t.product, element: t.element.symbol, oxide: t.element.oxideFormula,
+                            minimumPurity: t.minimumPurity, minimumRecovery: t.minimumRecovery)
+        }
+        try emitHTML(SweepPage(title: "SXSim sweep: \(sheet.name)", csv: csv, focus: focus))
+    }
+
+    func emitHTML(_ page: SweepPage) throws {
+        guard let html else { return }
+        try FileIO.write(page.rendered(), to: html, force: force)
     }
 
     /// Outcome, per product and element oxide purity and recovery from the fresh feeds, and
@@ -111,7 +124,10 @@ struct Sweep: ParsableCommand {
         for path in merge {
             parts.append((path, try FileIO.read(path)))
         }
-        do { try emit(try SweepCSV.merge(parts)) } catch let e as SweepError { throw ValidationError(e.message) }
+        let csv: String
+        do { csv = try SweepCSV.merge(parts) } catch let e as SweepError { throw ValidationError(e.message) }
+        try emit(csv)
+        try emitHTML(SweepPage(title: "SXSim sweep: " + merge.joined(separator: ", "), csv: csv))
     }
 
     func emit(_ csv: String) throws {

@@ -53,6 +53,9 @@ public struct StageSearch: Sendable {
         public var evaluations: Int
         /// Solves that did not converge (counted as failing the targets).
         public var failedSolves: Int
+        /// Every (n, m) solved, with its margin (−∞ for a solve that did not converge), by
+        /// total then n: what the design's HTML page plots.
+        public var evaluated: [Point] = []
     }
 
     public func run(startingTotal: Int, startingFraction: Double = 0.5, evaluate: @escaping Evaluate) -> Result {
@@ -133,7 +136,7 @@ public struct StageSearch: Sendable {
         return finish(.found(minimalTotal: minimal, pairs: pairs, bestBelow: below))
 
         func finish(_ o: Outcome) -> Result {
-            Result(outcome: o, evaluations: cache.count, failedSolves: cache.failures)
+            Result(outcome: o, evaluations: cache.count, failedSolves: cache.failures, evaluated: cache.points)
         }
     }
 
@@ -168,6 +171,14 @@ private final class EvaluationCache: @unchecked Sendable {
             let value = v ?? -.infinity
             values[n, default: [:]][m] = value
             return value
+        }
+    }
+
+    /// Every stored margin, by total then n.
+    var points: [StageSearch.Point] {
+        lock.withLock {
+            values.flatMap { n, row in row.map { StageSearch.Point(n: n, m: $0.key, margin: $0.value) } }
+                .sorted { ($0.total, $0.n) < ($1.total, $1.n) }
         }
     }
 

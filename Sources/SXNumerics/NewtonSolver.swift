@@ -79,6 +79,10 @@ public struct NewtonReport: Sendable {
 /// iteration itself allocates only when it appends to the history.
 public struct NewtonSolver {
     public var options: NewtonOptions
+    /// Called with each record as it is appended to a solve's history (Newton steps and
+    /// pseudo-transient steps; not the polishing steps after convergence): progress displays
+    /// and traces.
+    public var observer: ((NewtonIterationRecord) -> Void)?
     private var jacobian: BandMatrix
     private var lu: BandLUWorkspace
     private var residual: [Double]
@@ -268,6 +272,7 @@ public struct NewtonSolver {
                                          sawAdmissibleTrial: &sawAdmissibleTrial)
                 }
                 history.append(NewtonIterationRecord(iteration: iterations, residualNorm: norm, damping: damping ?? 0))
+                observer?(history[history.count - 1])
                 guard damping != nil else {
                     if !sawAdmissibleTrial, let violation { return finish(.leftDomain(violation), norm) }
                     return finish(.stalled(iterations: iterations), norm)
@@ -349,6 +354,7 @@ public struct NewtonSolver {
                 accepted = trialNorm.isFinite && trialControl <= 2 * currentControl
             }
             history.append(NewtonIterationRecord(iteration: iterations, residualNorm: norm, damping: accepted ? 1 : 0))
+            observer?(history[history.count - 1])
             if accepted {
                 swap(&unknowns, &trial)
                 // Switched evolution relaxation, but at least doubling Δt whenever the norm fell

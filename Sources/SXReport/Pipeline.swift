@@ -52,7 +52,8 @@ public enum Pipeline {
     /// report (leave it off for reproducible output).
     public static func run(text: String, fileName: String, overrides: [Override] = [], format: ReportFormat = .text,
                            options: ReportOptions = ReportOptions(), measureTime: Bool = true,
-                           progress: (@Sendable (TrainProgress) -> Void)? = nil) -> PipelineOutput {
+                           progress: (@Sendable (TrainProgress) -> Void)? = nil,
+                           observer: SolveObserver? = nil) -> PipelineOutput {
         let parsed = FlowsheetParser.parse(text: text, fileName: fileName, overrides: overrides)
         var stderr = render(parsed.diagnostics)
         guard let flowsheet = parsed.flowsheet else {
@@ -64,7 +65,7 @@ public enum Pipeline {
         let start = DispatchTime.now().uptimeNanoseconds
         let result: TrainResult
         do {
-            result = try TrainSolver.solve(train, options: flowsheet.solveOptions, progress: progress)
+            result = try TrainSolver.solve(train, options: flowsheet.solveOptions, progress: progress, observer: observer)
         } catch {
             // Problems only visible once linked streams carry their real values, located at the cascade.
             let location = flowsheet.cascadeLocations[error.cascade] ?? TextLocation(file: fileName, line: 1, column: 1)

@@ -47,21 +47,20 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Show no progress, even on a terminal.")
     var quiet = false
 
-    @Sendable static func showProgress(_ p: TrainProgress) {
-        let pass = p.pass > 1 ? ", pass \(p.pass)" : ""
-        FileIO.writeError("\rsolving \(p.cascade) (\(p.position)/\(p.count)\(pass))…\u{1B}[K")
-    }
+    @Flag(help: "Print every solver step on standard error: cascade, phase, iteration, ‖R‖∞ and damping, one line each.")
+    var trace = false
 
     func run() throws {
         let overrides = try flowsheet.parsedOverrides()
         if let output { _ = try FileIO.target(output, force: force) }  // before solving
         let text = try FileIO.read(flowsheet.file)
         let options = ReportOptions(profiles: profiles, lastIterate: lastIterate, plot: plot, cascade: cascade)
-        let showProgress = !quiet && FileIO.standardErrorIsTerminal
-        let progress: (@Sendable (TrainProgress) -> Void)? = showProgress ? Run.showProgress : nil
+        let display = SolveDisplay(live: !quiet && FileIO.standardErrorIsTerminal, trace: trace)
         let result = Pipeline.run(text: text, fileName: flowsheet.file == "-" ? "<stdin>" : flowsheet.file, overrides: overrides,
-                                  format: format, options: options, measureTime: !noTiming, progress: progress)
-        if showProgress { FileIO.writeError("\r\u{1B}[K") }
+                                  format: format, options: options, measureTime: !noTiming,
+                                  progress: display.isActive ? display.cascadeStarted : nil,
+                                  observer: display.isActive ? display.step : nil)
+        display.finish()
         FileIO.writeError(result.standardError)
         if format == .svg, let problem = result.report?.plotProblem(options) {
             FileIO.writeError("sxsim: cannot draw --plot \(plot.rawValue): \(problem)\n")

@@ -251,7 +251,8 @@ public struct TrainSpecificationError: Error, Sendable, Equatable {
 /// Solves a `CascadeTrain` (see its documentation for the method).
 public enum TrainSolver {
     public static func solve(_ train: CascadeTrain, options: SolveOptions = SolveOptions(),
-                             progress: (@Sendable (TrainProgress) -> Void)? = nil) throws(TrainSpecificationError) -> TrainResult {
+                             progress: (@Sendable (TrainProgress) -> Void)? = nil,
+                             observer: SolveObserver? = nil) throws(TrainSpecificationError) -> TrainResult {
         var cascades = train.cascades
         let order = train.solveOrder
         // Tear streams start free of rare earth with a negligible flow.
@@ -282,7 +283,7 @@ public enum TrainSolver {
                 }
                 progress?(TrainProgress(pass: passes, cascade: cascades[c].name, position: position + 1, count: order.count))
                 let r: CascadeResult
-                do { r = try CascadeSolver.solve(cascades[c], options: options) } catch {
+                do { r = try CascadeSolver.solve(cascades[c], options: options, observer: observer) } catch {
                     throw TrainSpecificationError(cascade: cascades[c].name, problems: error.problems)
                 }
                 iterations += r.iterations

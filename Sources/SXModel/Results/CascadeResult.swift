@@ -45,9 +45,13 @@ public struct CascadeResult: Sendable {
     public let aqueousFlow: [Double]
     public let organicFlow: [Double]
 
+    /// Every Newton and pseudo-transient step of the solve, in order (the convergence history).
+    public let history: [SolveStep]
+
     init(cascade: Cascade, fedElements: [Int], system: CascadeSystem, outcome: SolveOutcome,
-         iterations: Int, residualNorm: Double, continuationSteps: Int) {
+         iterations: Int, residualNorm: Double, continuationSteps: Int, history: [SolveStep] = []) {
         self.cascade = cascade
+        self.history = history
         self.outcome = outcome
         self.iterations = iterations
         self.residualNorm = residualNorm

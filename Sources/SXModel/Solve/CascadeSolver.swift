@@ -8,7 +8,10 @@ import SXNumerics
 /// (Xu's model: β_j^t from t = 0, where every element distributes alike, up to t = 1).
 /// See docs/engine.md §5.
 public enum CascadeSolver {
-    public static func solve(_ cascade: Cascade, options: SolveOptions = SolveOptions()) throws(CascadeSpecificationError) -> CascadeResult {
+    /// Solves `cascade`. `observer`, when given, is called with every solver step as it is
+    /// taken (a progress display); the result keeps them all (`CascadeResult.history`).
+    public static func solve(_ cascade: Cascade, options: SolveOptions = SolveOptions(),
+                             observer: SolveObserver? = nil) throws(CascadeSpecificationError) -> CascadeResult {
         // Elements that are never fed carry no flow anywhere: solve without them.
         let fed = cascade.elements.indices.filter { j in
             cascade.aqueousFeeds.contains { $0.concentrations.indices.contains(j) && $0.concentrations[j] > 0 }
@@ -42,6 +45,18 @@ public enum CascadeSolver {
         let directLimit = min(direct.maximumIterations, options.directIterations)
         direct.maximumIterations = min(directLimit, options.directTrialIterations)
         var solver = NewtonSolver(for: system, options: direct)
+        // Every step of every phase, numbered over the whole solve.
+        final class StepLog: @unchecked Sendable { var steps: [SolveStep] = [] }
+        let log = StepLog()
+        func watch(_ phase: SolveStep.Phase, from base: Int) -> (NewtonIterationRecord) -> Void {
+            { record in
+                let step = SolveStep(cascade: cascade.name, phase: phase, iteration: base + record.iteration,
+                                     residualNorm: record.residualNorm, damping: record.damping)
+                log.steps.append(step)
+                observer?(step)
+            }
+        }
+        solver.observer = watch(.newton, from: 0)
         let start = unknowns
         var report = solver.solve(&system, unknowns: &unknowns)
         totalIterations += report.iterations
@@ -50,6 +65,7 @@ public enum CascadeSolver {
             if report.residualNorm <= options.directProgressFactor * (report.history.first?.residualNorm ?? .infinity) {
                 // Progressing well: let the direct attempt finish.
                 solver.options.maximumIterations = directLimit - report.iterations
+                solver.observer = watch(.newton, from: totalIterations)
                 report = solver.solve(&system, unknowns: &unknowns)
                 totalIterations += report.iterations
             } else {
@@ -62,8 +78,10 @@ public enum CascadeSolver {
         // 2. Pseudo-transient continuation from the same start.
         if !report.reason.isConverged && options.pseudoTransientSteps > 0 {
             var u = start
+            solver.observer = watch(.pseudoTransient, from: totalIterations)
             let transient = solver.solvePseudoTransient(&system, unknowns: &u, maximumSteps: options.pseudoTransientSteps)
             totalIterations += transient.iterations
+            solver.observer = watch(.newton, from: totalIterations)
             if transient.reason.isConverged {
                 report = solver.solve(&system, unknowns: &u)   // polish to round-off
                 totalIterations += report.iterations
@@ -83,8 +101,10 @@ public enum CascadeSolver {
         if !outcome.isConverged {
             // Continuation.
             if let family = Continuation.family(reduced, options: options.continuation) {
-                let (continued, iterations, steps, reached) = Continuation.run(family, from: start, network: network, options: options)
+                let (continued, iterations, steps, reached) = Continuation.run(family, from: start, network: network, options: options,
+                                                                               observe: { base in watch(.continuation, from: totalIterations + base) })
                 totalIterations += iterations
+                solver.observer = watch(.newton, from: totalIterations)
                 continuationSteps = steps
                 outcome = continued
                 if continued.isConverged {
@@ -110,7 +130,8 @@ public enum CascadeSolver {
             norm = r.reduce(0) { max($0, abs($1)) }
         }
         return CascadeResult(cascade: cascade, fedElements: fed, system: system, outcome: outcome,
-                             iterations: totalIterations, residualNorm: norm, continuationSteps: continuationSteps)
+                             iterations: totalIterations, residualNorm: norm, continuationSteps: continuationSteps,
+                             history: log.steps)
     }
 
     /// Maps a numerics-level reason to the cascade's terms.

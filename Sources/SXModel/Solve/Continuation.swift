@@ -31,8 +31,11 @@ enum Continuation {
         return nil
     }
 
+    /// `observe(k)` gives the observer of a Newton solve that starts after k iterations of
+    /// the continuation.
     static func run(_ family: ContinuationFamily, from start: [Double], network: CascadeNetwork,
-                             options: SolveOptions) -> (SolveOutcome, Int, Int, [Double]) {
+                    options: SolveOptions,
+                    observe: (Int) -> ((NewtonIterationRecord) -> Void)? = { _ in nil }) -> (SolveOutcome, Int, Int, [Double]) {
         var t = family.startParameter
         var iterations = 0
         var steps = 0
@@ -52,6 +55,7 @@ enum Continuation {
             var stepOptions = options.newton
             stepOptions.maximumIterations = min(stepOptions.maximumIterations, options.directIterations)
             var solver = NewtonSolver(for: sys, options: stepOptions)
+            solver.observer = observe(iterations)
             let report = solver.solve(&sys, unknowns: &x)
             iterations += report.iterations
             return (report.reason, x, net)

@@ -1,0 +1,45 @@
+import Foundation
+
+/// One step of a cascade solve, as the solver reports it to a progress display and as the
+/// result keeps it (`CascadeResult.history`): which phase of the strategy chain, the step's
+/// number over the whole solve, ‖F‖∞ before it and the fraction of the step taken.
+public struct SolveStep: Sendable, Equatable {
+    /// The solver's phases (docs/engine.md §5).
+    public enum Phase: String, Sendable, Equatable {
+        /// Damped Newton from the start.
+        case newton
+        /// Pseudo-transient continuation.
+        case pseudoTransient = "pseudo-transient"
+        /// A Newton solve of one continuation step.
+        case continuation
+    }
+
+    public var cascade: String
+    public var phase: Phase
+    /// 1-based, counted over every phase of the solve (as `CascadeResult.iterations`).
+    public var iteration: Int
+    /// ‖F‖∞ before the step: the largest relative balance error.
+    public var residualNorm: Double
+    /// Fraction of the Newton step taken (line search), or 1/0 for an accepted/refused
+    /// pseudo-transient step.
+    public var damping: Double
+
+    public init(cascade: String, phase: Phase, iteration: Int, residualNorm: Double, damping: Double) {
+        self.cascade = cascade
+        self.phase = phase
+        self.iteration = iteration
+        self.residualNorm = residualNorm
+        self.damping = damping
+    }
+
+    /// The header of `traceLine`, the one fixed trace format (`sxsim run --trace`).
+    public static let traceHeader = "# cascade phase iteration residual-inf damping"
+
+    /// "CASCADE PHASE ITERATION RESIDUAL DAMPING", space-separated, numbers in %.6e.
+    public var traceLine: String {
+        "\(cascade) \(phase.rawValue) \(iteration) \(String(format: "%.6e", residualNorm)) \(String(format: "%.6e", damping))"
+    }
+}
+
+/// Receives each step of a solve as it happens (from the solving thread).
+public typealias SolveObserver = @Sendable (SolveStep) -> Void

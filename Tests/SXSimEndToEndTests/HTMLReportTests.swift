@@ -181,6 +181,9 @@ struct SweepPageTests {
         #expect(outline.error == nil, "\(outline.error ?? "")")
         #expect(outline.lines.filter { $0.hasSuffix("title: a = 1, b = y: no result (did not converge)") }.count == 2)
         #expect(outline.lines.contains { $0.hasSuffix("title: a = 2, b = y: 99.9") })
+        // With a target, cells meeting it get a ✓ (two of the three solved purities reach 99.5 %).
+        let marked = SweepPage(title: "two", csv: csv, focus: [SweepPage.Focus(product: "p", element: "Nd", minimumPurity: 0.995)]).rendered()
+        #expect(MarkupOutline.parse(marked).lines.filter { $0.hasSuffix("text: ✓") }.count == 2)
     }
 
     @Test func csvRecordsHonourQuotes() {

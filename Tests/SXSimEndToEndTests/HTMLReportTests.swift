@@ -15,6 +15,7 @@ final class MarkupOutline: NSObject, XMLParserDelegate {
     private var text = ""
     private var open: [(name: String, line: Int, effort: Bool)] = []
     private(set) var error: String?
+    private var withText: Set<Int> = []
 
     static func parse(_ markup: String) -> MarkupOutline {
         let outline = MarkupOutline()
@@ -48,7 +49,10 @@ final class MarkupOutline: NSObject, XMLParserDelegate {
         // Text of an element goes on its line; CSS is left out (style, not structure).
         // Solver effort (iterations, residual) belongs to the engine, not to the answer (as in
         // the text golden files): it is left out too.
-        if last.name != "style" { lines[last.line] += ": " + (last.effort ? "(solver effort)" : t.replacingOccurrences(of: "\n", with: " ")) }
+        // Text split by child elements (mixed content) is joined with " … " on the element's line.
+        guard last.name != "style" else { return }
+        lines[last.line] += (withText.contains(last.line) ? " … " : ": ") + (last.effort ? "(solver effort)" : t.replacingOccurrences(of: "\n", with: " "))
+        withText.insert(last.line)
     }
 
     /// The outline with runs of identical leaf lines folded into one ("line ×12").

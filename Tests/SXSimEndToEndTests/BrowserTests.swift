@@ -34,14 +34,22 @@ enum Browser {
         let chromium = try #require(path, "chromium is not installed: run `bash .ci/install-deps --browser` (Debian's chromium package)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: chromium)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                       "--enable-logging=stderr", "--v=0", "--screenshot=\(png.path)", "--window-size=\(width),\(height)", url.absoluteString]
+        // A profile of its own (CI's HOME may be read-only or shared) and no /dev/shm (small in containers).
+        let profile = png.deletingPathExtension().appendingPathExtension("profile")
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
+                       "--user-data-dir=\(profile.path)", "--enable-logging=stderr", "--v=0",
+                       "--screenshot=\(png.path)", "--window-size=\(width),\(height)", url.absoluteString]
         let err = Pipe()
         p.standardError = err
         p.standardOutput = err
         try p.run()
+        // A browser that hangs is stopped after a minute (the test then fails on its output).
+        let watchdog = DispatchWorkItem { if p.isRunning { p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
         let data = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        watchdog.cancel()
+        try? FileManager.default.removeItem(at: profile)
         let size = (try? FileManager.default.attributesOfItem(atPath: png.path)[.size] as? Int) ?? 0
         return Shot(log: String(decoding: data, as: UTF8.self), pngSize: size ?? 0)
     }

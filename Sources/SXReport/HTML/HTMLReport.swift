@@ -23,6 +23,9 @@ extension RunReport {
         if isSteadyState {
             if train.cascades.count > 1 {
                 body.append(HTMLPage.heading(2, "Cascades and links"))
+                body.append(.element("p", [], [.text("Plots per cascade: ")] + results.indices.flatMap { k -> [Markup] in
+                    (k > 0 ? [Markup.text(", ")] : []) + [.element("a", [("href", "#cascade-\(k)")], text: results[k].cascade.name)]
+                } + [.text(".")]))
                 body.append(HTMLPage.figure(TrainDiagram(train: train, idPrefix: "train").svg(),
                                             caption: "Each box is a cascade (stages per section in brackets); arrows carry an outlet of one cascade to a feed of another; the train's products are listed under the cascade that makes them."))
             }

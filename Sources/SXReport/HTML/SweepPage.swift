@@ -194,9 +194,11 @@ public struct SweepPage {
                 values[w][c] = t.number(r, "\(f.product).\(f.element).\(kind)").map { $0 * 100 }
             }
             let what = kind == "purity" ? "\(f.product) \(f.oxide ?? f.element) purity, % (oxide basis)" : "\(f.product) \(f.element) recovery, %"
-            let map = HeatMap(id: "sweep-map-\(kind)", title: what, description: "\(what) over \(t.keys[0]) (columns) and \(t.keys[1]) (rows); grey crossed cells did not converge and have no value.",
+            var map = HeatMap(id: "sweep-map-\(kind)", title: what, description: "\(what) over \(t.keys[0]) (columns) and \(t.keys[1]) (rows); grey crossed cells did not converge and have no value.",
                               columns: columns, columnTitle: t.keys[0], rows: rows, rowTitle: t.keys[1], values: values, valueTitle: kind == "purity" ? "purity, %" : "recovery, %")
-            return HTMLPage.figure(map.svg(), caption: "\(what); grey crossed cells: no result (did not converge). Hover a cell for its value.")
+            map.threshold = (kind == "purity" ? f.minimumPurity : f.minimumRecovery).map { $0 * 100 }
+            let limit = map.threshold.map { "; ✓: at least the target's \(Fmt.g($0, 6)) %" } ?? ""
+            return HTMLPage.figure(map.svg(), caption: "\(what); grey crossed cells: no result (did not converge)\(limit). Hover a cell for its value.")
         }
     }
 }

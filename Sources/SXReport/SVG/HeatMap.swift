@@ -18,6 +18,8 @@ public struct HeatMap: Sendable {
     public var values: [[Double?]]
     /// What the colour shows, with its unit, e.g. "Nd2O3 purity (oxide basis, fraction)".
     public var valueTitle: String
+    /// Cells at or above this value (e.g. a target's limit, in the values' unit) get a ✓.
+    public var threshold: Double?
     public var width: Double = 760
     public var height: Double = 460
 
@@ -65,8 +67,15 @@ public struct HeatMap: Sendable {
                 let rect: [(String, String)] = [("x", px(x)), ("y", px(y)), ("width", px(cw)), ("height", px(ch))]
                 let where_ = "\(columnTitle) = \(columns[c]), \(rowTitle) = \(rows[r])"
                 if let v, v.isFinite {
-                    cells.append(.element("rect", rect + [("fill", HeatMap.colour(scale.fraction(of: v) ?? 0))],
-                                          [.element("title", [], text: "\(where_): \(String(format: "%.6g", v))")]))
+                    let t = scale.fraction(of: v) ?? 0
+                    let meets = threshold.map { v >= $0 } ?? false
+                    cells.append(.element("rect", rect + [("fill", HeatMap.colour(t))],
+                                          [.element("title", [], text: "\(where_): \(String(format: "%.6g", v))" + (meets ? " (meets the target)" : ""))]))
+                    if meets && cw >= 12 && ch >= 12 {
+                        // Dark on the light end of the scale, white on the dark end.
+                        cells.append(.element("text", [("x", px(x + cw / 2)), ("y", px(y + ch / 2 + 4)), ("text-anchor", "middle"),
+                                                       ("fill", t > 0.6 ? "#000000" : "#FFFFFF"), ("class", "meets")], text: "✓"))
+                    }
                 } else {
                     cells.append(.element("g", [("class", "no-result")], [
                         .element("rect", rect + [("fill", "#D9D9D9")], [.element("title", [], text: "\(where_): no result (did not converge)")]),

@@ -312,3 +312,31 @@ struct HostileInputTests {
         #expect(json.components(separatedBy: "\"id\":").count - 1 == out.diagnostics.count)
     }
 }
+
+/// Issue 13, item 15: CRLF files keep their carets; numbers read as engineers write them.
+@Suite("Hardening: text form")
+struct TextFormTests {
+    /// "\r\n" is one Character in Swift: the reader split on "\n" only and a CRLF file became
+    /// one line, so every diagnostic lost its source line and caret.
+    @Test func crlfDiagnosticsKeepTheSourceLine() throws {
+        let text = try Repository.text("Flowsheets/kremser.yaml").replacingOccurrences(of: "stages: 5", with: "stges: 5")
+            .replacingOccurrences(of: "\n", with: "\r\n")
+        let out = Pipeline.check(text: text, fileName: "crlf.yaml")
+        let d = try #require(out.diagnostics.first { $0.id == .unknownKey })
+        #expect(d.location.line == 25 && d.location.sourceLine == "      extraction: {stges: 5, equilibrium: constant}")
+        #expect(out.standardError.contains("   25 |       extraction: {stges: 5, equilibrium: constant}\n      |                    ^~~~~\n"))
+    }
+
+    /// "flow 4e+04 L/h" and a 99.99999 % limit shown as "100.0000 %" (with the value rounded alike).
+    @Test func numbersInEngineeringFormAndLimitsAsWritten() throws {
+        let out = Pipeline.run(text: try Repository.text("Flowsheets/kremser.yaml"), fileName: "Flowsheets/kremser.yaml",
+                               overrides: [Override(keyPath: "streams.feed.flow", value: "4e4 L/h"),
+                                           Override(keyPath: "targets.0.min-recovery", value: "99.99999 %")], measureTime: false)
+        #expect(out.standardOutput.contains("flow 40000 L/h"))
+        // Flows, tonnages and reagents in plain digits (the concentration columns stay scientific, as documented).
+        for line in out.standardOutput.split(separator: "\n") where line.contains("L/h") || line.contains("mol/h") {
+            #expect(!line.contains("e+"), "\(line)")
+        }
+        #expect(out.standardOutput.contains("(min 99.99999 %) FAIL"))
+    }
+}

@@ -18,7 +18,7 @@ public enum DesignFile {
     {
         var problems: [String] = []
         var entries: [String: (value: String, origin: String)] = [:]
-        for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (k, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             let origin = "\(fileName):\(k + 1)"

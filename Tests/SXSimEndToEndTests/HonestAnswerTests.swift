@@ -350,3 +350,37 @@ struct TextFormTests {
         #expect(out.standardOutput.contains("(min 99.99999 %) FAIL"))
     }
 }
+
+/// Issue 13, item 6: the design file honours units or rejects them, with the flowsheet
+/// format's unit reader. Before: `feed-flow: 1.5 m3/h` became 1.5 L/h and
+/// `extractant=1500 mmol/L` 1500 mol/L (a silent 1000×).
+@Suite("Design input units")
+struct DesignUnitTests {
+    static func spec(_ key: String, _ value: String) throws -> DesignSpecification {
+        try DesignFile.parse(text: try Repository.text("docs/examples/prnd.design"), options: [(key, value)])
+    }
+
+    static func problems(_ key: String, _ value: String) throws -> [String] {
+        let text = try Repository.text("docs/examples/prnd.design")
+        do { _ = try DesignFile.parse(text: text, options: [(key, value)]); return [] } catch { return error.problems }
+    }
+
+    @Test func unitsAreConverted() throws {
+        #expect(try Self.spec("feed-flow", "1.5 m3/h").feedFlow == 1500)           // 1 m³ = 1000 L
+        #expect(try Self.spec("extractant", "1500 mmol/L").extractant == 1.5)
+        #expect(try Self.spec("strip-acid", "5 N").stripAcid == 5)                  // HCl: 1 N = 1 mol/L H⁺
+        #expect(try Self.spec("saponification", "36 %").saponification == 0.36)
+        #expect(try Self.spec("feed-flow", "100").feedFlow == 100)                  // a plain number is in L/h, as documented
+        // 50 g/L of Pr6O11 is 50 / (Pr6O11 per Pr: 1021.4/6 = 170.2 g/mol) = 0.2937 mol/L Pr (IUPAC atomic weights).
+        let pr = try Self.spec("feed-concentrations", "[50 g/L REO, 0.75 mol/L]").feedConcentrations[0]
+        #expect(abs(pr - 50 / Element.Pr.oxideMassPerMole) <= 1e-15)
+        #expect(abs(pr - 0.2937) <= 1e-4)
+    }
+
+    @Test func wrongOrUnknownUnitsAreRefusedWithTheKey() throws {
+        #expect(try Self.problems("feed-flow", "1.5 L/hr").contains { $0.contains("did you mean 'L/h'?") })
+        #expect(try Self.problems("feed-flow", "1.5 mol/L").contains { $0.contains("feed-flow is a flow") })
+        #expect(try Self.problems("extractant", "1.5 L/h").contains { $0.contains("extractant is a concentration") })
+        #expect(try !Self.problems("organic-purity", "99.5 bananas").isEmpty)
+    }
+}

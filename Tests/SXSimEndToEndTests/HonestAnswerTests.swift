@@ -62,6 +62,27 @@ struct HonestAnswerTests {
         #expect(result.results.allSatisfy { $0.worstClosure <= 1e-12 })
     }
 
+    /// A train made in code reports like a parsed one (issue 13, item 19: Flowsheet had no
+    /// public initialiser). Kremser K1 (domain.md §5; Flowsheets/kremser.yaml's header): the
+    /// raffinate keeps φ = 0.5/(1.5⁶ − 1) = 0.0481203 of the Nd.
+    @Test func reportOfATrainMadeInCode() throws {
+        let cascade = Cascade(name: "k", elements: [.Nd],
+                              sections: [Section(name: "x", stageCount: 5, equilibrium: .constantDistribution(distributionRatios: [1.5]))],
+                              aqueousFeeds: [AqueousFeed(name: "feed", stage: 5, flow: 100, concentrations: [1])],
+                              organicFeeds: [OrganicFeed(name: "solvent", stage: 1, flow: 100, concentrations: [0])],
+                              raffinateName: "raffinate", organicOutletName: "extract")
+        let train = CascadeTrain(cascades: [cascade])
+        let target = ProductTarget(product: "extract", element: .Nd, minimumPurity: nil, minimumRecovery: 0.95,
+                                   location: TextLocation(file: "code", line: 1, column: 1))
+        let flowsheet = Flowsheet(name: "in code", elements: [.Nd], train: train, targets: [target])
+        let report = RunReport(flowsheet: flowsheet, fileName: "code", result: try TrainSolver.solve(train))
+        let phi = 0.5 / (pow(1.5, 6) - 1)
+        let raffinate = try #require(report.products.first { $0.name == "raffinate" })
+        #expect(abs(raffinate.recovery[0] - phi) <= 1e-8 * phi)
+        #expect(report.targetsMet == true)
+        #expect(report.trainClosure.allSatisfy { abs($0) <= 1e-12 })
+    }
+
     /// Every example reports its train closure, and conserves every element to it.
     @Test(arguments: Repository.examples)
     func everyReportCarriesTheTrainClosure(_ name: String) throws {

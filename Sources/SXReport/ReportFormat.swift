@@ -58,7 +58,10 @@ enum Fmt {
     static func g(_ x: Double, _ digits: Int = 4) -> String {
         guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
         if x == 0 { return "0" }
-        return String(format: "%.\(digits)g", x)
+        let s = String(format: "%.\(digits)g", x)
+        // Plain digits from 1 to 1e9 ("40000 L/h", not "4e+04 L/h"), still rounded to `digits`.
+        if s.contains("e"), abs(x) >= 1, abs(x) < 1e9, let rounded = Double(s) { return String(format: "%.0f", rounded) }
+        return s
     }
     static func f(_ x: Double, _ decimals: Int) -> String {
         guard x.isFinite else { return x.isNaN ? "nan" : "inf" }
@@ -69,11 +72,26 @@ enum Fmt {
         guard x.isFinite else { return x.isNaN ? "nan" : "inf" }
         return String(format: "%.\(digits)e", x)
     }
-    /// Percent with 4 decimals; tiny values in scientific notation so impurities stay visible.
-    static func pct(_ fraction: Double) -> String {
+    /// Percent with 4 decimals (or `decimals`); tiny values in scientific notation so impurities stay visible.
+    static func pct(_ fraction: Double, decimals: Int = 4) -> String {
         let p = fraction * 100
         if p != 0 && abs(p) < 0.001 { return e(p, 2) }
-        return f(p, 4)
+        return f(p, decimals)
+    }
+
+    /// A limit in percent as written: 4 decimals when they hold it ("99.5000"), else as many as
+    /// it has ("99.99999", which 4 decimals would show as 100.0000).
+    static func limit(_ fraction: Double) -> String {
+        let p = fraction * 100
+        let fixed = f(p, 4)
+        if let v = Double(fixed), abs(v - p) <= 1e-9 * max(1, abs(p)) { return fixed }
+        return String(format: "%.10g", p)
+    }
+
+    /// Decimals of a limit as `limit` prints it (at least 4): values compared with it use as many.
+    static func decimals(ofLimit fraction: Double) -> Int {
+        let text = limit(fraction)
+        return max(4, text.split(separator: ".").dropFirst().first?.count ?? 0)
     }
     /// What a withheld number prints as in text.
     static let notAvailable = "n/a"

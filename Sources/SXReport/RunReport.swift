@@ -152,6 +152,8 @@ public struct RunReport: Sendable {
         imbalanceTolerance = result.imbalanceTolerance
         let products = self.products
         let results = result.results
+        // A target is met only by a steady state (`passed` is false otherwise, as before).
+        let converged = result.outcome.isConverged
         // A target names any outlet: a product, or an intermediate stream that feeds another
         // cascade (evaluated the same way; its recovery is still from the fresh feeds).
         func outlet(_ name: String) -> (product: Product, intermediate: Bool)? {
@@ -170,8 +172,8 @@ public struct RunReport: Sendable {
                 range = RunReport.stagesMeeting(limit, element: t.element, phase: p.phase, around: p.stage, in: r)
             }
             return TargetCheck(target: t, purity: purity, recovery: recovery, intermediate: found.intermediate,
-                               purityMet: t.minimumPurity.map { purity >= $0 } ?? true,
-                               recoveryMet: t.minimumRecovery.map { recovery >= $0 } ?? true,
+                               purityMet: converged && (t.minimumPurity.map { purity >= $0 } ?? true),
+                               recoveryMet: converged && (t.minimumRecovery.map { recovery >= $0 } ?? true),
                                stagesMeetingPurity: range, phase: p.phase)
         }
         var acid = 0.0, base = 0.0, extractant = 0.0
@@ -185,7 +187,10 @@ public struct RunReport: Sendable {
         let oxideFed = zip(elements, fresh).reduce(0) { $0 + $1.0.oxideMassPerMole * $1.1 } / 1000
         reagents = Reagents(acid: acid, base: base, baseCation: cation, oxideFed: oxideFed, extractant: extractant)
         // Every number the report derives must be finite before it is called a result.
-        if outcome.isConverged, let what = firstNonFiniteNumber() { outcome = .nonFiniteResult(what: what) }
+        if outcome.isConverged, let what = firstNonFiniteNumber() {
+            outcome = .nonFiniteResult(what: what)
+            for k in targets.indices { targets[k].purityMet = false; targets[k].recoveryMet = false }
+        }
     }
 
     /// The first number of the report that is not finite, named (nil when all are).

@@ -53,19 +53,22 @@ extension RunReport {
             for t in targets {
                 // PASS/FAIL only for a steady state; a last iterate shows its numbers, no verdict.
                 let evaluated = isSteadyState && t.purity != nil
-                func value(_ x: Double?) -> String { show ? x.map { Fmt.pct($0) + " %" } ?? Fmt.notAvailable : Fmt.notAvailable }
+                // A value is printed with as many decimals as its limit needs (99.99999 % is not 100.0000 %).
+                func value(_ x: Double?, _ limit: Double) -> String {
+                    show ? x.map { Fmt.pct($0, decimals: Fmt.decimals(ofLimit: limit)) + " %" } ?? Fmt.notAvailable : Fmt.notAvailable
+                }
                 func verdict(_ met: Bool) -> String { evaluated ? (met ? " PASS" : " FAIL") : "" }
                 var parts: [String] = []
                 if let m = t.target.minimumPurity {
-                    parts.append("\(t.target.element.oxideFormula) purity \(value(t.purity)) (min \(Fmt.pct(m)) %)\(verdict(t.purityMet))")
+                    parts.append("\(t.target.element.oxideFormula) purity \(value(t.purity, m)) (min \(Fmt.limit(m)) %)\(verdict(t.purityMet))")
                 }
                 if let m = t.target.minimumRecovery {
-                    parts.append("\(t.target.element.symbol) recovery \(value(t.recovery)) (min \(Fmt.pct(m)) %)\(verdict(t.recoveryMet))")
+                    parts.append("\(t.target.element.symbol) recovery \(value(t.recovery, m)) (min \(Fmt.limit(m)) %)\(verdict(t.recoveryMet))")
                 }
                 out.write("\(evaluated ? (t.passed ? "PASS" : "FAIL") : "n/a ")  \(t.target.product): " + parts.joined(separator: "; ") + "\n")
                 if t.intermediate { out.write("      (an intermediate stream: it feeds another cascade)\n") }
                 if show, let m = t.target.minimumPurity, let range = t.stagesMeetingPurity {
-                    out.write("      \(t.target.element.oxideFormula) >= \(Fmt.pct(m)) % in the \(t.phase.rawValue) of stages \(range.lowerBound)-\(range.upperBound)"
+                    out.write("      \(t.target.element.oxideFormula) >= \(Fmt.limit(m)) % in the \(t.phase.rawValue) of stages \(range.lowerBound)-\(range.upperBound)"
                               + (range.lowerBound > 1 ? "; the limit is crossed between stages \(range.lowerBound - 1) and \(range.lowerBound)" : "") + "\n")
                 }
             }

@@ -66,7 +66,14 @@ struct Design: ParsableCommand {
         }
         try FileIO.writeOutput(report.text)
         if let html { try FileIO.write(Design.page(report, title: file ?? "design").rendered(), to: html, force: force) }
-        guard !noFlowsheet else { return }
+        // Exit 1 when the targets are out of reach, with or without a flowsheet to write.
+        guard !noFlowsheet else {
+            if report.cascade == nil {
+                FileIO.writeError("sxsim design: the targets are not reached (see above)\n")
+                throw ExitCode(1)
+            }
+            return
+        }
         let path = output ?? (file.map { URL(fileURLWithPath: $0).deletingPathExtension().path + ".flowsheet.yaml" } ?? "design.flowsheet.yaml")
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent.replacingOccurrences(of: ".flowsheet", with: "")
         guard let flowsheet = report.flowsheetText(name: name.isEmpty ? "design" : name) else {

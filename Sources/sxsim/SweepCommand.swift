@@ -72,8 +72,9 @@ struct Sweep: ParsableCommand {
                 return SweepColumns.failure(first.split(separator: "\n").first.map(String.init) ?? first, columns: columns.count,
                                             code: infeasible ? "infeasible" : "input-error")
             }
-            guard let r = try? TrainSolver.solve(f.train, options: f.solveOptions) else {
-                return SweepColumns.failure("the cascade specification is invalid for these values", columns: columns.count)
+            let r: TrainResult
+            do throws(TrainSpecificationError) { r = try TrainSolver.solve(f.train, options: f.solveOptions) } catch {
+                return SweepColumns.failure("cascade '\(error.cascade)': \(error.problems.first ?? "invalid specification")", columns: columns.count)
             }
             return Self.cells(RunReport(flowsheet: f, fileName: file, result: r), products: products, elements: elements)
         }

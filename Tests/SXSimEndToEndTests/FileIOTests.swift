@@ -78,3 +78,15 @@ struct FileIOTests {
         #expect(left.isEmpty, "\(left)")
     }
 }
+
+/// Issue 13, item 7 (exit codes): `design --no-flowsheet` exited 0 when the targets were out of
+/// reach; docs/design.md promises 1. The X2 case of domain.md §5 below S_min plateaus.
+@Suite("design exit codes")
+struct DesignExitCodeTests {
+    @Test func targetsOutOfReachExitOneWithoutAFlowsheet() throws {
+        let command = try Design.parse(["--elements", "Pr,Nd", "--feed", "0.5,0.5", "--beta", "1,1.5", "--split", "Pr|Nd",
+                                        "--organic-purity", "0.999", "--raffinate-purity", "0.999", "--operating", "0.9 S_min",
+                                        "--no-flowsheet"])
+        do { try command.run(); Issue.record("exited 0") } catch let e as ExitCode { #expect(e.rawValue == 1) }
+    }
+}

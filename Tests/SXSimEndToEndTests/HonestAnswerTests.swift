@@ -62,6 +62,27 @@ struct HonestAnswerTests {
         #expect(result.results.allSatisfy { $0.worstClosure <= 1e-12 })
     }
 
+    /// A train made in code reports like a parsed one (issue 13, item 19: Flowsheet had no
+    /// public initialiser). Kremser K1 (domain.md §5; Flowsheets/kremser.yaml's header): the
+    /// raffinate keeps φ = 0.5/(1.5⁶ − 1) = 0.0481203 of the Nd.
+    @Test func reportOfATrainMadeInCode() throws {
+        let cascade = Cascade(name: "k", elements: [.Nd],
+                              sections: [Section(name: "x", stageCount: 5, equilibrium: .constantDistribution(distributionRatios: [1.5]))],
+                              aqueousFeeds: [AqueousFeed(name: "feed", stage: 5, flow: 100, concentrations: [1])],
+                              organicFeeds: [OrganicFeed(name: "solvent", stage: 1, flow: 100, concentrations: [0])],
+                              raffinateName: "raffinate", organicOutletName: "extract")
+        let train = CascadeTrain(cascades: [cascade])
+        let target = ProductTarget(product: "extract", element: .Nd, minimumPurity: nil, minimumRecovery: 0.95,
+                                   location: TextLocation(file: "code", line: 1, column: 1))
+        let flowsheet = Flowsheet(name: "in code", elements: [.Nd], train: train, targets: [target])
+        let report = RunReport(flowsheet: flowsheet, fileName: "code", result: try TrainSolver.solve(train))
+        let phi = 0.5 / (pow(1.5, 6) - 1)
+        let raffinate = try #require(report.products.first { $0.name == "raffinate" })
+        #expect(abs(raffinate.recovery[0] - phi) <= 1e-8 * phi)
+        #expect(report.targetsMet == true)
+        #expect(report.trainClosure.allSatisfy { abs($0) <= 1e-12 })
+    }
+
     /// Every example reports its train closure, and conserves every element to it.
     @Test(arguments: Repository.examples)
     func everyReportCarriesTheTrainClosure(_ name: String) throws {
@@ -267,6 +288,16 @@ struct CheckMatchesRunTests {
         #expect(clock.now - start < .seconds(5))
     }
 
+    /// Purities of 0.999999999999999 ran 87 s with 294 of 644 solves failing and still claimed
+    /// 305 stages: a target closer to 1 than the solver's 1e-12 accuracy is refused at once.
+    @Test func targetsBeyondTheSolverAccuracyAreRefused() throws {
+        let text = try Repository.text("docs/examples/prnd.design")
+        #expect(throws: DesignSpecificationError.self) {
+            try DesignFile.parse(text: text, options: [("organic-purity", "0.999999999999999"), ("raffinate-purity", "0.999999999999999")])
+        }
+        #expect(try DesignFile.parse(text: text, options: [("organic-purity", "0.999999")]).targets.count == 2)
+    }
+
     /// `max-stages` nan, inf and 1e19 trapped converting to Int; -5 and 2.5 were accepted.
     @Test(arguments: ["nan", "inf", "1e19", "-5", "2.5", "1"])
     func maxStagesIsAWholeNumberInRange(_ value: String) throws {
@@ -310,5 +341,67 @@ struct HostileInputTests {
         #expect(out.standardError.contains("and \(out.diagnostics.count - Pipeline.maximumRendered) more diagnostics"))
         let json = Pipeline.check(text: text, fileName: "many.yaml", json: true).standardOutput
         #expect(json.components(separatedBy: "\"id\":").count - 1 == out.diagnostics.count)
+    }
+}
+
+/// Issue 13, item 15: CRLF files keep their carets; numbers read as engineers write them.
+@Suite("Hardening: text form")
+struct TextFormTests {
+    /// "\r\n" is one Character in Swift: the reader split on "\n" only and a CRLF file became
+    /// one line, so every diagnostic lost its source line and caret.
+    @Test func crlfDiagnosticsKeepTheSourceLine() throws {
+        let text = try Repository.text("Flowsheets/kremser.yaml").replacingOccurrences(of: "stages: 5", with: "stges: 5")
+            .replacingOccurrences(of: "\n", with: "\r\n")
+        let out = Pipeline.check(text: text, fileName: "crlf.yaml")
+        let d = try #require(out.diagnostics.first { $0.id == .unknownKey })
+        #expect(d.location.line == 25 && d.location.sourceLine == "      extraction: {stges: 5, equilibrium: constant}")
+        #expect(out.standardError.contains("   25 |       extraction: {stges: 5, equilibrium: constant}\n      |                    ^~~~~\n"))
+    }
+
+    /// "flow 4e+04 L/h" and a 99.99999 % limit shown as "100.0000 %" (with the value rounded alike).
+    @Test func numbersInEngineeringFormAndLimitsAsWritten() throws {
+        let out = Pipeline.run(text: try Repository.text("Flowsheets/kremser.yaml"), fileName: "Flowsheets/kremser.yaml",
+                               overrides: [Override(keyPath: "streams.feed.flow", value: "4e4 L/h"),
+                                           Override(keyPath: "targets.0.min-recovery", value: "99.99999 %")], measureTime: false)
+        #expect(out.standardOutput.contains("flow 40000 L/h"))
+        // Flows, tonnages and reagents in plain digits (the concentration columns stay scientific, as documented).
+        for line in out.standardOutput.split(separator: "\n") where line.contains("L/h") || line.contains("mol/h") {
+            #expect(!line.contains("e+"), "\(line)")
+        }
+        #expect(out.standardOutput.contains("(min 99.99999 %) FAIL"))
+    }
+}
+
+/// Issue 13, item 6: the design file honours units or rejects them, with the flowsheet
+/// format's unit reader. Before: `feed-flow: 1.5 m3/h` became 1.5 L/h and
+/// `extractant=1500 mmol/L` 1500 mol/L (a silent 1000×).
+@Suite("Design input units")
+struct DesignUnitTests {
+    static func spec(_ key: String, _ value: String) throws -> DesignSpecification {
+        try DesignFile.parse(text: try Repository.text("docs/examples/prnd.design"), options: [(key, value)])
+    }
+
+    static func problems(_ key: String, _ value: String) throws -> [String] {
+        let text = try Repository.text("docs/examples/prnd.design")
+        do { _ = try DesignFile.parse(text: text, options: [(key, value)]); return [] } catch { return error.problems }
+    }
+
+    @Test func unitsAreConverted() throws {
+        #expect(try Self.spec("feed-flow", "1.5 m3/h").feedFlow == 1500)           // 1 m³ = 1000 L
+        #expect(try Self.spec("extractant", "1500 mmol/L").extractant == 1.5)
+        #expect(try Self.spec("strip-acid", "5 N").stripAcid == 5)                  // HCl: 1 N = 1 mol/L H⁺
+        #expect(try Self.spec("saponification", "36 %").saponification == 0.36)
+        #expect(try Self.spec("feed-flow", "100").feedFlow == 100)                  // a plain number is in L/h, as documented
+        // 50 g/L of Pr6O11 is 50 / (Pr6O11 per Pr: 1021.4/6 = 170.2 g/mol) = 0.2937 mol/L Pr (IUPAC atomic weights).
+        let pr = try Self.spec("feed-concentrations", "[50 g/L REO, 0.75 mol/L]").feedConcentrations[0]
+        #expect(abs(pr - 50 / Element.Pr.oxideMassPerMole) <= 1e-15)
+        #expect(abs(pr - 0.2937) <= 1e-4)
+    }
+
+    @Test func wrongOrUnknownUnitsAreRefusedWithTheKey() throws {
+        #expect(try Self.problems("feed-flow", "1.5 L/hr").contains { $0.contains("did you mean 'L/h'?") })
+        #expect(try Self.problems("feed-flow", "1.5 mol/L").contains { $0.contains("feed-flow is a flow") })
+        #expect(try Self.problems("extractant", "1.5 L/h").contains { $0.contains("extractant is a concentration") })
+        #expect(try !Self.problems("organic-purity", "99.5 bananas").isEmpty)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SXFlowsheet
 import SXModel
 
 /// Reads a design file: a flat YAML subset, one `key: value` per line, `#` comments, lists as
@@ -18,7 +19,7 @@ public enum DesignFile {
     {
         var problems: [String] = []
         var entries: [String: (value: String, origin: String)] = [:]
-        for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (k, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             let origin = "\(fileName):\(k + 1)"
@@ -40,11 +41,35 @@ public enum DesignFile {
         func fail(_ key: String, _ message: String) { problems.append("\(entries[key]?.origin ?? fileName): \(key): \(message)") }
         func number(_ key: String) -> Double? {
             guard let t = value(key) else { return nil }
-            if let v = fraction(t) {
+            if let v = Double(t.trimmingCharacters(in: .whitespaces)) {
                 if v.isFinite { return v }
                 fail(key, "'\(t)' is not a finite number"); return nil
             }
             fail(key, "'\(t)' is not a number"); return nil
+        }
+        /// A value with its unit honoured (the flowsheet format's units, converted to the unit
+        /// the key documents); a plain number is already in that unit. Acids may be given in N.
+        func quantity(_ key: String, _ dimension: SXFlowsheet.Dimension, text: String? = nil, element: Element? = nil) -> Double? {
+            guard let t = (text ?? value(key))?.trimmingCharacters(in: .whitespaces) else { return nil }
+            if let v = Double(t) {
+                if v.isFinite { return v }
+                fail(key, "'\(t)' is not a finite number"); return nil
+            }
+            if (key == "scrub-acid" || key == "strip-acid"), let (v, unit) = Units.split(t), unit == "N" { return v }  // HCl: 1 N = 1 mol/L H⁺
+            switch Units.read(t, as: dimension, element: element) {
+            case .value(let v):
+                if v.isFinite { return v }
+                fail(key, "'\(t)' is not a finite number")
+            case .notANumber: fail(key, "'\(t)' is not a number")
+            case .missingUnit: fail(key, "'\(t)' needs a unit (\(dimension.examples))")
+            case .unknownUnit(let unit, let nearest):
+                fail(key, "unknown unit '\(unit)' in '\(t)'" + (nearest.map { "; did you mean '\($0)'?" } ?? "; use \(dimension.examples)"))
+            case .wrongDimension(let unit, let actual):
+                fail(key, "'\(unit)' is a unit of \(actual.rawValue), but \(key) is a \(dimension.rawValue) (\(dimension.examples))")
+            case .massBasisNeedsElement(let unit):
+                fail(key, "'\(unit)' needs an element's molar mass; give \(key) in mol/L")
+            }
+            return nil
         }
         func list(_ key: String) -> [String]? {
             guard var t = value(key) else { return nil }
@@ -64,7 +89,14 @@ public enum DesignFile {
                 if let e = Element(symbol: s) { elements.append(e) } else { fail("elements", "'\(s)' is not a rare-earth element symbol") }
             }
         } else { problems.append("\(fileName): 'elements' is required, e.g. elements: [Pr, Nd]") }
-        let feed = numbers("feed-concentrations")
+        // Concentrations may carry units (g/L, g/L REO by the element in the same position).
+        var feed: [Double]? = nil
+        if let items = list("feed-concentrations") {
+            let values = items.enumerated().map { k, item in
+                quantity("feed-concentrations", .concentration, text: item, element: k < elements.count ? elements[k] : nil)
+            }
+            if values.allSatisfy({ $0 != nil }) { feed = values.map { $0! } }
+        }
         if feed == nil && value("feed-concentrations") == nil { problems.append("\(fileName): 'feed-concentrations' (mol/L, one per element) is required") }
         let beta: [Double]? = numbers("separation-factors") ?? numbers("extraction-constants")
         if value("separation-factors") != nil && value("extraction-constants") != nil {
@@ -84,12 +116,12 @@ public enum DesignFile {
                             ("organic-recovery", { .recovery(.organic, $0) }), ("raffinate-recovery", { .recovery(.raffinate, $0) })]
             as [(String, (Double) -> DesignTarget)]
         {
-            if let v = number(key) { targets.append(make(v)) }
+            if let v = quantity(key, .fraction) { targets.append(make(v)) }
         }
         if targets.count != 2 {
             problems.append("\(fileName): give exactly two of organic-purity, raffinate-purity, organic-recovery, raffinate-recovery (got \(targets.count))")
         }
-        let flow = number("feed-flow") ?? 1
+        let flow = quantity("feed-flow", .flow) ?? 1
         guard problems.isEmpty, let feed, let beta, let (light, heavy) = keysPair else {
             throw DesignSpecificationError(problems: problems)
         }
@@ -102,15 +134,15 @@ public enum DesignFile {
             if let v = operating(o) { spec.operating = v }
             else { fail("operating", "'\(o)': expected xu-optimum, 'K S_min' (e.g. 1.2 S_min) or 'S=4.09 W=3.34'") }
         }
-        if let v = number("extractant") { spec.extractant = v }
-        if let v = number("saponification") { spec.saponification = v }
+        if let v = quantity("extractant", .concentration) { spec.extractant = v }
+        if let v = quantity("saponification", .fraction) { spec.saponification = v }
         if let b = value("base") {
             if let v = Base(rawValue: b) { spec.base = v } else { fail("base", "'\(b)' is not NaOH or NH3") }
         }
-        if let v = number("organic-loading") { spec.organicLoading = v }
-        if let v = number("scrub-acid") { spec.scrubAcid = v }
-        if let v = number("strip-acid") { spec.stripAcid = v }
-        if let v = number("strip-acid-excess") { spec.stripAcidExcess = v }
+        if let v = quantity("organic-loading", .concentration) { spec.organicLoading = v }
+        if let v = quantity("scrub-acid", .concentration) { spec.scrubAcid = v }
+        if let v = quantity("strip-acid", .concentration) { spec.stripAcid = v }
+        if let v = quantity("strip-acid-excess", .fraction) { spec.stripAcidExcess = v }
         if let v = number("max-stages") {
             // Checked before converting: Int(_:) traps on nan, inf and values beyond Int's range.
             if v == v.rounded(), v >= 2, v <= Double(DesignSpecification.stageLimit) { spec.maximumStages = Int(v) }
@@ -119,15 +151,6 @@ public enum DesignFile {
         if !problems.isEmpty { throw DesignSpecificationError(problems: problems) }
         _ = try Designer.keySplit(spec)   // report inconsistent elements, keys and counts now
         return spec
-    }
-
-    /// "0.995", "99.5 %", "1.5 mol/L" → number (a trailing unit word is ignored; % divides by 100).
-    static func fraction(_ t: String) -> Double? {
-        let s = t.trimmingCharacters(in: .whitespaces)
-        if s.hasSuffix("%"), let v = Double(s.dropLast().trimmingCharacters(in: .whitespaces)) { return v / 100 }
-        if let v = Double(s) { return v }
-        if let first = s.split(separator: " ").first, let v = Double(first) { return v }
-        return nil
     }
 
     static func operating(_ t: String) -> OperatingChoice? {

@@ -92,6 +92,8 @@ public struct DesignSpecification: Sendable, Equatable {
     public var stripAcidExcess: Double = 0.1
     /// Largest n + m the exact search tries (2…`stageLimit`).
     public var maximumStages: Int = 1000
+    /// Smallest 1 − target accepted: the solver's relative accuracy (its default Newton tolerance).
+    public static let closestToOne = 1e-12
     /// Largest `maximumStages` accepted (the flowsheet format's limit of stages per section).
     public static let stageLimit = 100_000
     /// Largest extractant concentration accepted, mol/L monomer: neat P507

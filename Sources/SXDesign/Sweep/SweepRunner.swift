@@ -92,7 +92,7 @@ public enum SweepCSV {
         var header: String? = nil
         var rows: [Int: (line: String, part: String)] = [:]
         for part in parts {
-            var lines = part.text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            var lines = part.text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).map(String.init)
             guard !lines.isEmpty else { throw SweepError("\(part.name): empty (not a sweep CSV)") }
             let h = lines.removeFirst()
             guard h.hasPrefix("case,") else { throw SweepError("\(part.name): the first line is not a sweep header (case,...)") }

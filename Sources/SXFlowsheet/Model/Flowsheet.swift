@@ -26,6 +26,29 @@ public struct Flowsheet: Sendable {
     public var cascadeLocations: [String: TextLocation]
     /// Warnings found while reading (errors prevent a Flowsheet from existing).
     public var warnings: [Diagnostic]
+
+    /// A flowsheet made in code (a library user's own train), so that `RunReport` can report
+    /// it like a parsed one. Locations default to none: problems found while solving are then
+    /// reported without a source line.
+    public init(name: String, description: String = "", elements: [Element], train: CascadeTrain,
+                targets: [ProductTarget] = [], equilibria: [EquilibriumSet] = [], reagentStreams: [ReagentStream] = [],
+                operatingHours: Double = 8000, temperature: Double? = nil, solveOptions: SolveOptions = SolveOptions(),
+                productLocations: [String: TextLocation] = [:], cascadeLocations: [String: TextLocation] = [:],
+                warnings: [Diagnostic] = []) {
+        self.name = name
+        self.description = description
+        self.elements = elements
+        self.train = train
+        self.targets = targets
+        self.equilibria = equilibria
+        self.reagentStreams = reagentStreams
+        self.operatingHours = operatingHours
+        self.temperature = temperature
+        self.solveOptions = solveOptions
+        self.productLocations = productLocations
+        self.cascadeLocations = cascadeLocations
+        self.warnings = warnings
+    }
 }
 
 /// A product specification the report checks: the oxide-basis purity of `element` in the

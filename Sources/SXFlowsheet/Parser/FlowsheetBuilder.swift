@@ -108,7 +108,9 @@ struct FlowsheetBuilder {
         if let t = temperature {
             for n in equilibriumOrder {
                 if let e = equilibria[n], let te = e.set.temperature, abs(te - t) > 5 {
-                    reader.report(.temperatureMismatch, String(format: "equilibrium set '%@' holds at %.1f °C but the flowsheet runs at %.1f °C; its constants may not apply", n, te - 273.15, t - 273.15),
+                    // %.4g keeps an absurd temperature short (1e300 K is not 300 digits).
+                    let celsius = { (k: Double) in abs(k - 273.15) < 1e6 ? String(format: "%.1f", k - 273.15) : String(format: "%.4g", k - 273.15) }
+                    reader.report(.temperatureMismatch, "equilibrium set '\(n)' holds at \(celsius(te)) °C but the flowsheet runs at \(celsius(t)) °C; its constants may not apply",
                                   at: e.keyNode)
                 }
             }

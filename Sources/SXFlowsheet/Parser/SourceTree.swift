@@ -60,8 +60,10 @@ struct SourceText {
 
     init(_ text: String, fileName: String) {
         self.fileName = fileName
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        // The line breaks libyaml counts: LF, CR LF, CR, NEL, LS, PS. ("\r\n" is one Character
+        // in Swift, so splitting on "\n" alone kept a CRLF file as one line, without carets.)
+        self.lines = text.split(omittingEmptySubsequences: false) {
+            $0 == "\n" || $0 == "\r\n" || $0 == "\r" || $0 == "\u{85}" || $0 == "\u{2028}" || $0 == "\u{2029}"
         }
     }
 

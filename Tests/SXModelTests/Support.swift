@@ -134,10 +134,13 @@ enum Check {
                 for j in 0..<ne { expected[j] = total * beta[j] * xStar[j] / sum }
             case let p as MassActionModel:
                 let h = r.acidity![i], free = r.freeDimer![i]
-                // Electroneutrality and extractant balance, checked separately.
+                // Proton balance (electroneutrality in chloride; with bisulfate buffering in
+                // sulfate: T = h + S·h/(h + Ka2)) and extractant balance, checked separately.
                 let cation = r.aqueousCation?[i] ?? 0
-                let charge = net.anionConcentration[i] - cation - 3 * r.aqueous[i].reduce(0, +)
-                worst = max(worst, abs(charge - h) / net.anionConcentration[i])
+                let charges = r.cascade.elements.map { Double($0.charge) }
+                let protons = net.anionConcentration[i] - cation - zip(charges, r.aqueous[i]).reduce(0) { $0 + $1.0 * $1.1 }
+                let s = net.sulfateConcentration[i], ka2 = pow(10, -1.99)   // Ka2 of HSO4⁻ (domain.md §7)
+                worst = max(worst, abs(protons - h - s * h / (h + ka2)) / net.anionConcentration[i])
                 let organicCation = r.organicCation?[i] ?? 0
                 let extractant = 2 * free + 6 * r.organic[i].reduce(0, +) + organicCation
                 worst = max(worst, abs(extractant - net.extractantConcentration[i]) / net.extractantConcentration[i])

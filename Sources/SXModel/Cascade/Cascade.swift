@@ -31,8 +31,9 @@ public struct Section: Sendable, Equatable {
     }
 }
 
-/// An aqueous stream fed into a stage. Its anion concentration follows from
-/// electroneutrality: [anion⁻] = acidity + cation + 3 Σ_j concentration_j (mol/L).
+/// An aqueous stream fed into a stage. Its acid capacity (`AqueousChargeBalance`) is
+/// [H⁺] + [HSO₄⁻] + [C⁺] + Σ_j z_j c_j (mol/L): in a chloride liquor its chloride, by
+/// electroneutrality.
 public struct AqueousFeed: Sendable, Equatable {
     public var name: String
     /// 1-based stage number the stream enters.
@@ -45,20 +46,33 @@ public struct AqueousFeed: Sendable, Equatable {
     public var acidity: Double
     /// Saponifying cation (Na⁺ or NH₄⁺) already in the stream, mol/L (≥ 0).
     public var cation: Double
+    /// Bisulfate HSO₄⁻ and sulfate SO₄²⁻ of a sulfate liquor as fed, mol/L (≥ 0; 0 for a
+    /// chloride liquor). The stream need not be at the HSO₄⁻ ⇌ H⁺ + SO₄²⁻ equilibrium: it is
+    /// imposed inside the stages, from the stream's protons and total sulfate.
+    public var bisulfate: Double
+    public var sulfate: Double
 
-    public init(name: String, stage: Int, flow: Double, concentrations: [Double], acidity: Double = 0, cation: Double = 0) {
+    public init(name: String, stage: Int, flow: Double, concentrations: [Double], acidity: Double = 0, cation: Double = 0,
+                bisulfate: Double = 0, sulfate: Double = 0) {
         self.name = name
         self.stage = stage
         self.flow = flow
         self.concentrations = concentrations
         self.acidity = acidity
         self.cation = cation
+        self.bisulfate = bisulfate
+        self.sulfate = sulfate
     }
 
-    /// [anion⁻] in mol/L, monovalent equivalents (Cl⁻, or ½ SO₄²⁻).
-    public var anionConcentration: Double {
-        AqueousChargeBalance.anion(acidity: acidity, cation: cation, rareEarth: concentrations.reduce(0, +))
+    /// Acid capacity Q = [H⁺] + [HSO₄⁻] + [C⁺] + Σ z_j c_j, mol/L, with the charges z_j of the
+    /// cascade's elements (`AqueousChargeBalance`).
+    public func acidCapacity(charges: [Double]) -> Double {
+        AqueousChargeBalance.acidCapacity(acidity: acidity, bisulfate: bisulfate, cation: cation,
+                                          metalCharge: zip(charges, concentrations).reduce(0) { $0 + $1.0 * $1.1 })
     }
+
+    /// Total sulfate [HSO₄⁻] + [SO₄²⁻], mol/L.
+    public var totalSulfate: Double { bisulfate + sulfate }
 }
 
 /// An organic stream fed into a stage (normally fresh or stripped, saponified organic at stage 1).

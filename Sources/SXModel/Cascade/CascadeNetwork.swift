@@ -49,8 +49,13 @@ public struct CascadeNetwork: Sendable {
     public let cationFeedFlux: [Double]
     /// Free acid fed directly into each stage, mol/h.
     public let acidFeedFlux: [Double]
-    /// [anion⁻] of the aqueous at each stage, mol/L (conservative, from mixing).
+    /// Acid capacity Q of the aqueous at each stage, mol/L (conservative, from mixing; the
+    /// chloride of a chloride liquor; `AqueousChargeBalance`).
     public let anionConcentration: [Double]
+    /// Total sulfate [HSO₄⁻] + [SO₄²⁻] of the aqueous at each stage, mol/L (from mixing).
+    public let sulfateConcentration: [Double]
+    /// Charge z_j of each element's aqueous ion (`Element.charge`).
+    public let charges: [Double]
     /// C_HA of the organic at each stage, mol/L monomer basis (conservative, from mixing).
     public let extractantConcentration: [Double]
     /// [C⁺] each stage's aqueous would have if every saponifying cation fed stayed aqueous,
@@ -100,7 +105,9 @@ public struct CascadeNetwork: Sendable {
             if !(f.flow > 0) || !f.flow.isFinite { problems.append("aqueous feed '\(f.name)': flow must be positive, got \(f.flow) L/h") }
             if f.concentrations.count != ne { problems.append("aqueous feed '\(f.name)': \(f.concentrations.count) concentrations for \(ne) elements") }
             if f.concentrations.contains(where: { !($0 >= 0) || !$0.isFinite }) { problems.append("aqueous feed '\(f.name)': concentrations must be ≥ 0") }
-            if !(f.acidity >= 0) || !(f.cation >= 0) { problems.append("aqueous feed '\(f.name)': acidity and cation must be ≥ 0") }
+            if !(f.acidity >= 0) || !(f.cation >= 0) || !(f.bisulfate >= 0) || !(f.sulfate >= 0) {
+                problems.append("aqueous feed '\(f.name)': acidity, cation, bisulfate and sulfate must be ≥ 0")
+            }
         }
         for f in cascade.organicFeeds {
             if !(1...max(n, 1)).contains(f.stage) || n == 0 { problems.append("organic feed '\(f.name)' enters stage \(f.stage); \(stageText)") }
@@ -184,6 +191,8 @@ public struct CascadeNetwork: Sendable {
         }
         var aqFeedVolume = [Double](repeating: 0, count: n)
         var aqAnionFlux = [Double](repeating: 0, count: n)
+        var aqSulfateFlux = [Double](repeating: 0, count: n)
+        let charges = cascade.elements.map { Double($0.charge) }
         var orgFeedVolume = [Double](repeating: 0, count: n)
         var orgExtractantFlux = [Double](repeating: 0, count: n)
         var feedFlux = [Double](repeating: 0, count: n * ne)
@@ -193,7 +202,8 @@ public struct CascadeNetwork: Sendable {
         for f in cascade.aqueousFeeds {
             let i = f.stage - 1
             aqFeedVolume[i] += f.flow
-            aqAnionFlux[i] += f.flow * f.anionConcentration
+            aqAnionFlux[i] += f.flow * f.acidCapacity(charges: charges)
+            aqSulfateFlux[i] += f.flow * f.totalSulfate
             acidFeedFlux[i] += f.flow * f.acidity
             cationFeedFlux[i] += f.flow * f.cation
             for j in 0..<ne {
@@ -208,7 +218,7 @@ public struct CascadeNetwork: Sendable {
             cationFeedFlux[i] += f.flow * f.extractant * f.saponification
             for j in 0..<ne { feedFlux[i * ne + j] += f.flow * f.concentrations[j] }
         }
-        let aq = try mixing(aqueousOut, [aqFeedVolume, aqAnionFlux, cationFeedFlux])
+        let aq = try mixing(aqueousOut, [aqFeedVolume, aqAnionFlux, cationFeedFlux, aqSulfateFlux])
         let org = try mixing(organicOut, [orgFeedVolume, orgExtractantFlux])
         let aqueousFlow = aq[0], organicFlow = org[0]
         var late: [String] = []
@@ -221,6 +231,8 @@ public struct CascadeNetwork: Sendable {
         self.aqueousFlow = aqueousFlow
         self.organicFlow = organicFlow
         self.anionConcentration = (0..<n).map { aq[1][$0] / aqueousFlow[$0] }
+        self.sulfateConcentration = (0..<n).map { aq[3][$0] / aqueousFlow[$0] }
+        self.charges = charges
         self.extractantConcentration = (0..<n).map { org[1][$0] / organicFlow[$0] }
         self.cationAllAqueous = (0..<n).map { aq[2][$0] / aqueousFlow[$0] }
         self.feedFlux = feedFlux
@@ -293,4 +305,22 @@ public struct CascadeNetwork: Sendable {
     /// Jacobian bandwidths in unknowns.
     public var lowerBandwidth: Int { stagesBelow * blockSize + blockSize - 1 }
     public var upperBandwidth: Int { stagesAbove * blockSize + blockSize - 1 }
+
+    /// Σ_j z_j x_j at stage i for aqueous concentrations `x` (flat [i·ne + j], mol/L).
+    @inline(__always)
+    func metalCharge(stage i: Int, concentrations x: [Double]) -> Double {
+        var m = 0.0
+        for j in 0..<elementCount { m += charges[j] * x[i * elementCount + j] }
+        return m
+    }
+
+    /// Free [H⁺] (mol/L) of stage i's aqueous at cation [C⁺] and metal charge Σ z x (mol/L):
+    /// the proton balance with bisulfate buffering (`AqueousChargeBalance`). Not positive
+    /// outside the physical domain.
+    @inline(__always)
+    func freeAcid(stage i: Int, cation: Double, metalCharge: Double) -> Double {
+        AqueousChargeBalance.freeAcid(protons: AqueousChargeBalance.protons(capacity: anionConcentration[i], cation: cation,
+                                                                            metalCharge: metalCharge),
+                                      sulfate: sulfateConcentration[i])
+    }
 }

@@ -1,48 +1,86 @@
 import Foundation
 
-/// Electroneutrality of the aqueous phase, written once for the whole engine:
+/// The proton balance of the aqueous phase, written once for the whole engine.
 ///
-///     [anion⁻] = [H⁺] + [C⁺] + z · Σ_j x_j          (mol/L)
+/// A stage's aqueous carries a conservative *acid capacity* Q (mol/L): the protons it holds
+/// (free H⁺ and, in sulfate liquors, HSO₄⁻) plus the charge of its metal cations and of the
+/// saponifying cation,
 ///
-/// [anion⁻] counts Cl⁻, or ½ SO₄²⁻, as monovalent equivalents; [C⁺] is the saponifying cation
-/// (Na⁺ or NH₄⁺); x_j are the rare-earth concentrations, each of charge z = 3. The anion is
-/// conservative (it only mixes), so given the anion, the cation and the rare earths the
-/// balance fixes the free acid [H⁺]. Together with the element and cation balances this
-/// conserves hydrogen: z H⁺ are released per rare earth extracted and consumed per rare
-/// earth stripped.
+///     Q = [H⁺] + [HSO₄⁻] + [C⁺] + Σ_j z_j x_j                     (mol/L)
+///
+/// z_j the charge of metal j (`Element.charge`: 3 for RE³⁺, 2 for Ca²⁺). Q only mixes: an
+/// acidic extractant releases z_j H⁺ for every ion it takes (and consumes them when it strips
+/// it), and a saponified one releases C⁺ in place of H⁺. In a chloride liquor Q is the
+/// chloride (electroneutrality: [Cl⁻] = [H⁺] + [C⁺] + Σ z x), so the free acid follows
+/// directly. In a sulfate liquor the total sulfate S = [HSO₄⁻] + [SO₄²⁻] also only mixes, and
+/// HSO₄⁻ ⇌ H⁺ + SO₄²⁻ (K_a2) holds in every stage, so the protons T = Q − [C⁺] − Σ z x split
+/// into free H⁺ h and HSO₄⁻ = S·h/(h + K_a2):
+///
+///     h + S·h/(h + K_a2) = T    ⇔    h² + (K_a2 + S − T)·h − K_a2·T = 0
+///
+/// whose positive root is taken in the cancellation-free form 2K_a2·T/(b + √(b² + 4K_a2·T)),
+/// b = K_a2 + S − T (for S = 0 it is h = T exactly). The aqueous is outside the physical
+/// domain when T ≤ 0 (more cations than the liquor's acid capacity).
 public enum AqueousChargeBalance {
-    /// Charge of a rare-earth ion, RE³⁺.
+    /// Charge of a rare-earth ion, RE³⁺ (Xu's model counts 3 H⁺ per RE stripped).
     public static let rareEarthCharge = 3.0
 
-    /// [anion⁻] of an aqueous with free acid `acidity`, cation `cation` and total rare earth
-    /// `rareEarth`, all mol/L.
+    /// Second dissociation constant of sulfuric acid, HSO₄⁻ ⇌ H⁺ + SO₄²⁻, on the mol/L
+    /// concentration scale at 25 °C: 10^−1.99 mol/L (docs/references.md: the value PrOMMiS
+    /// uses in its sulfate leach-solution property packages).
+    public static let bisulfateDissociationConstant = pow(10, -1.99)
+
+    /// Q of an aqueous stream with free acid `acidity`, HSO₄⁻ `bisulfate`, cation `cation`
+    /// and metal charge Σ z x = `metalCharge`, all mol/L.
+    @inlinable
+    public static func acidCapacity(acidity: Double, bisulfate: Double = 0, cation: Double, metalCharge: Double) -> Double {
+        acidity + bisulfate + cation + metalCharge
+    }
+
+    /// Q of a chloride stream whose rare earths total `rareEarth` mol/L (all RE³⁺).
     @inlinable
     public static func anion(acidity: Double, cation: Double, rareEarth: Double) -> Double {
         acidity + cation + rareEarthCharge * rareEarth
     }
 
-    /// [H⁺] (mol/L) that electroneutrality leaves for an aqueous with anion `anion`, cation
-    /// `cation` and total rare earth `rareEarth` (mol/L). Not positive when the cations
-    /// exceed the anion: such an aqueous is outside the physical domain.
+    /// Protons T = Q − [C⁺] − Σ z x (mol/L) left to free acid and HSO₄⁻.
+    @inlinable
+    public static func protons(capacity q: Double, cation: Double, metalCharge: Double) -> Double {
+        q - cation - metalCharge
+    }
+
+    /// Free [H⁺] (mol/L) holding `protons` T (mol/L) in an aqueous of total sulfate S (mol/L);
+    /// T itself when S = 0. Not positive when T is not.
+    @inlinable
+    public static func freeAcid(protons t: Double, sulfate s: Double) -> Double {
+        guard s > 0, t > 0 else { return t }
+        let k = bisulfateDissociationConstant
+        let b = k + s - t
+        return 2 * k * t / (b + (b * b + 4 * k * t).squareRoot())
+    }
+
+    /// dh/dT at free acid h in an aqueous of total sulfate S: 1/(1 + S·K_a2/(h + K_a2)²); 1 for S = 0.
+    @inlinable
+    public static func freeAcidSlope(acidity h: Double, sulfate s: Double) -> Double {
+        guard s > 0 else { return 1 }
+        let k = bisulfateDissociationConstant
+        return 1 / (1 + s * k / ((h + k) * (h + k)))
+    }
+
+    /// [HSO₄⁻] (mol/L) at free acid h (mol/L) and total sulfate S (mol/L).
+    @inlinable
+    public static func bisulfate(acidity h: Double, sulfate s: Double) -> Double {
+        s > 0 ? s * h / (h + bisulfateDissociationConstant) : 0
+    }
+
+    /// [H⁺] (mol/L) of a chloride aqueous: anion − cation − 3·rareEarth.
     @inlinable
     public static func acidity(anion: Double, cation: Double, rareEarth: Double) -> Double {
         anion - cation - rareEarthCharge * rareEarth
     }
 
-    /// ∂ln[H⁺]/∂ln x_j = −z x_j / [H⁺] (x_j, h in mol/L).
-    @inlinable
-    public static func logAcidityDerivative(rareEarth x: Double, acidity h: Double) -> Double {
-        -rareEarthCharge * x / h
-    }
-
-    /// ∂ln[H⁺]/∂ln[C⁺] = −[C⁺] / [H⁺].
-    @inlinable
-    public static func logAcidityDerivative(cation c: Double, acidity h: Double) -> Double {
-        -c / h
-    }
-
     /// Free acid that adding `rareEarth` mol/L of RE³⁺ (or removing it, when negative) to an
-    /// aqueous of fixed anion takes away: z · `rareEarth` mol/L H⁺.
+    /// aqueous of fixed anion takes away: 3 · `rareEarth` mol/L H⁺.
     @inlinable
     public static func acidExchanged(rareEarth: Double) -> Double { rareEarthCharge * rareEarth }
 }

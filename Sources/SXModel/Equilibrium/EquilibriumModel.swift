@@ -105,15 +105,22 @@ public enum StageChemistry: Sendable, Equatable {
 /// How much extractant the organic species of an acid-exchange model bind, on a monomer (HA)
 /// basis: the extractant balance of a stage is
 ///
-///     C_HA = 2 [(HA)₂] + perRareEarth · Σ_j y_j + perCation · [CA]        (mol/L)
+///     C_HA = perFreeExtractant · e + Σ_j perMetal_j · y_j + perCation · [CA]        (mol/L)
+///
+/// e the model's free-extractant variable (`StageEquilibrium.logFreeExtractant`).
 public struct AcidExchangeStoichiometry: Sendable, Equatable {
-    /// HA units bound per rare-earth ion in the organic: 6 for M(A·HA)₃.
-    public var perRareEarth: Double
+    /// HA units per unit of the free-extractant variable: 2 when it is the dimer (HA)₂, 1
+    /// when it is the monomer.
+    public var perFreeExtractant: Double
+    /// HA units bound per ion of each element in the organic (the cascade's element order):
+    /// 6 for M(A·HA)₃, z_j for a monomer exchange releasing z_j H⁺.
+    public var perMetal: [Double]
     /// HA units bound per saponifying cation in the organic: 1 for CA (NaA).
     public var perCation: Double
 
-    public init(perRareEarth: Double, perCation: Double) {
-        self.perRareEarth = perRareEarth
+    public init(perFreeExtractant: Double, perMetal: [Double], perCation: Double) {
+        self.perFreeExtractant = perFreeExtractant
+        self.perMetal = perMetal
         self.perCation = perCation
     }
 }

@@ -49,8 +49,11 @@ public struct MassActionModel: EquilibriumModel, Equatable {
     public var elementCount: Int { extractionConstants.count }
     public var organicIsPowerLawInFreeExtractant: Bool { true }
 
-    /// M(A·HA)₃ binds 6 HA per rare earth; CA binds 1 per cation.
-    public var stageChemistry: StageChemistry { .acidExchange(AcidExchangeStoichiometry(perRareEarth: 6, perCation: 1)) }
+    /// The free extractant is the dimer (HA)₂; M(A·HA)₃ binds 6 HA per rare earth; CA binds 1
+    /// per cation.
+    public var stageChemistry: StageChemistry {
+        .acidExchange(AcidExchangeStoichiometry(perFreeExtractant: 2, perMetal: Array(repeating: 6, count: elementCount), perCation: 1))
+    }
 
     public func parameterProblems(section: String) -> [String] {
         var problems = ParameterCheck.positiveAndFinite(extractionConstants, name: "extraction constant", section: section)

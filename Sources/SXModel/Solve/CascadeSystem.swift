@@ -48,6 +48,8 @@ public struct CascadeSystem: NewtonSystem {
     var murphreeGain: [Double]
     var ly: [Double]
     var acidity: [Double]
+    /// d[H⁺]/dT of each stage (1 without sulfate; `AqueousChargeBalance.freeAcidSlope`).
+    var acidSlope: [Double]
     var dimer: [Double]
     var cation: [Double]
     var organicCation: [Double]
@@ -95,6 +97,7 @@ public struct CascadeSystem: NewtonSystem {
         logInflow = x
         logOutflow = x
         acidity = Array(repeating: 0, count: n)
+        acidSlope = Array(repeating: 1, count: n)
         dimer = acidity
         cation = acidity
         organicCation = acidity
@@ -103,7 +106,8 @@ public struct CascadeSystem: NewtonSystem {
         dLogYdLogXStar = Array(repeating: 0, count: n * ne * ne)
         dLogYdLocal = Array(repeating: 0, count: n * (ne + 1) * b)
         work = StageEquilibrium(elementCount: ne)
-        stoichiometry = network.stageChemistry.stoichiometry ?? AcidExchangeStoichiometry(perRareEarth: 0, perCation: 0)
+        stoichiometry = network.stageChemistry.stoichiometry
+            ?? AcidExchangeStoichiometry(perFreeExtractant: 0, perMetal: Array(repeating: 0, count: ne), perCation: 0)
     }
 
     public mutating func residual(at unknowns: [Double], into residual: inout [Double]) throws(DomainViolation) {
@@ -158,13 +162,14 @@ public struct CascadeSystem: NewtonSystem {
                 dimer[i] = exp(ld)
                 cation[i] = net.hasCation ? exp(lc) : 0
                 logCation[i] = lc
-                var sum = 0.0
-                for j in 0..<ne { sum += x[i * ne + j] }
-                let h = AqueousChargeBalance.acidity(anion: net.anionConcentration[i], cation: cation[i], rareEarth: sum)
-                if !(h > 1e-14 * net.anionConcentration[i]) {
-                    throw DomainViolation(index: i * b, reason: "stage \(i + 1): the aqueous would need a negative acidity (more cations than anions)")
+                let metalCharge = net.metalCharge(stage: i, concentrations: x)
+                let protons = AqueousChargeBalance.protons(capacity: net.anionConcentration[i], cation: cation[i], metalCharge: metalCharge)
+                if !(protons > 1e-14 * net.anionConcentration[i]) {
+                    throw DomainViolation(index: i * b, reason: "stage \(i + 1): the aqueous would need a negative acidity (more cations than its acid capacity)")
                 }
+                let h = AqueousChargeBalance.freeAcid(protons: protons, sulfate: net.sulfateConcentration[i])
                 acidity[i] = h
+                acidSlope[i] = AqueousChargeBalance.freeAcidSlope(acidity: h, sulfate: net.sulfateConcentration[i])
             }
         }
         for i in 0..<n {
@@ -232,14 +237,16 @@ public struct CascadeSystem: NewtonSystem {
             }
         }
         guard net.exchangesAcid else { return }
-        // [H⁺] from the charge balance: ∂ln h/∂u_l = −3 x_l / h, ∂ln h/∂ln C⁺ = −C⁺ / h.
+        // [H⁺] from the proton balance: ∂ln h/∂u_l = −z_l x_l h′/h, ∂ln h/∂ln C⁺ = −C⁺ h′/h,
+        // h′ = dh/dT (1 without sulfate).
         let h = acidity[i]
-        let hByCation = AqueousChargeBalance.logAcidityDerivative(cation: cation[i], acidity: h)
+        let slopeOverH = acidSlope[i] / h
+        let hByCation = -cation[i] * slopeOverH
         for j in 0..<ne {
             let row = (rowBase + j) * b
             let byAcidity = work.logOrganicByLogAcidity[j]
             for l in 0..<ne {
-                dLogYdLocal[row + l] += byAcidity * AqueousChargeBalance.logAcidityDerivative(rareEarth: x[base + l], acidity: h)
+                dLogYdLocal[row + l] -= byAcidity * net.charges[l] * x[base + l] * slopeOverH
             }
             dLogYdLocal[row + dimerIndex] += work.logOrganicByLogFreeExtractant[j]
             if net.hasCation { dLogYdLocal[row + cationIndex] += byAcidity * hByCation }
@@ -248,7 +255,7 @@ public struct CascadeSystem: NewtonSystem {
             let row = (rowBase + ne) * b
             let byAcidity = work.logOrganicCationByLogAcidity
             for l in 0..<ne {
-                dLogYdLocal[row + l] = byAcidity * AqueousChargeBalance.logAcidityDerivative(rareEarth: x[base + l], acidity: h)
+                dLogYdLocal[row + l] = -byAcidity * net.charges[l] * x[base + l] * slopeOverH
             }
             dLogYdLocal[row + dimerIndex] = work.logOrganicCationByLogFreeExtractant
             dLogYdLocal[row + cationIndex] = work.logOrganicCationByLogCation + byAcidity * hByCation
@@ -273,13 +280,13 @@ public struct CascadeSystem: NewtonSystem {
         }
     }
 
-    /// 2 [(HA)₂] + ν_RE Σ y + ν_C [CA] of stage i (mol/L, monomer basis).
+    /// ν_free e + Σ_j ν_j y_j + ν_C [CA] of stage i (mol/L, monomer basis).
     @inline(__always)
     func extractantTotal(stage i: Int) -> Double {
         let ne = network.elementCount
-        var sumY = 0.0
-        for j in 0..<ne { sumY += exp(ly[i * ne + j]) }
-        return 2 * dimer[i] + stoichiometry.perRareEarth * sumY + stoichiometry.perCation * organicCation[i]
+        var bound = 0.0
+        for j in 0..<ne { bound += stoichiometry.perMetal[j] * exp(ly[i * ne + j]) }
+        return stoichiometry.perFreeExtractant * dimer[i] + bound + stoichiometry.perCation * organicCation[i]
     }
 
 
@@ -359,8 +366,8 @@ public struct CascadeSystem: NewtonSystem {
                 let row = i * b + dimerIndex
                 let invTotal = 1 / extractantTotal(stage: i)
                 let nu = stoichiometry
-                jac.add(invTotal * 2 * dimer[i], row: row, column: i * b + dimerIndex)
-                for j in 0..<ne { addLogYDerivative(&jac, row: row, stage: i, component: j, scale: nu.perRareEarth * exp(ly[i * ne + j]) * invTotal) }
+                jac.add(invTotal * nu.perFreeExtractant * dimer[i], row: row, column: i * b + dimerIndex)
+                for j in 0..<ne { addLogYDerivative(&jac, row: row, stage: i, component: j, scale: nu.perMetal[j] * exp(ly[i * ne + j]) * invTotal) }
                 if net.hasCation {
                     addLogYDerivative(&jac, row: row, stage: i, component: ne, scale: nu.perCation * organicCation[i] * invTotal)
                     let crow = i * b + cationIndex

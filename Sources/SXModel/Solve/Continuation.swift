@@ -106,14 +106,15 @@ extension Cascade {
         return c
     }
 
-    /// Every rare-earth feed concentration multiplied by `factor`; each aqueous feed's free
-    /// acid is raised by the charge removed (3 per RE), so its anion, and hence the acid and
-    /// base balance of the whole cascade, stays as in the real problem.
+    /// Every metal feed concentration multiplied by `factor`; each aqueous feed's free acid is
+    /// raised by the charge removed (z_j per ion), so its acid capacity, and hence the acid
+    /// and base balance of the whole cascade, stays as in the real problem.
     func scalingRareEarthFeeds(by factor: Double) -> Cascade {
         var c = self
+        let charges = elements.map { Double($0.charge) }
         c.aqueousFeeds = aqueousFeeds.map {
             var f = $0
-            f.acidity += AqueousChargeBalance.acidExchanged(rareEarth: (1 - factor) * f.concentrations.reduce(0, +))
+            f.acidity += (1 - factor) * zip(charges, f.concentrations).reduce(0) { $0 + $1.0 * $1.1 }
             f.concentrations = f.concentrations.map { $0 * factor }
             return f
         }

@@ -82,7 +82,7 @@ enum StartingPoint {
         let c = net.extractantConcentration[i]
         let nu = system.stoichiometry
         let logH = log(h)
-        let lower = log(c) - 60, upper = log(0.5 * c)
+        let lower = log(c) - 60, upper = log(c / nu.perFreeExtractant)
         var t = upper
         for _ in 0..<maximumPasses {
             probe(&system, stage: i, logX: logX, logAcidity: logH, logFreeExtractant: t, logCation: logCation,
@@ -93,7 +93,7 @@ enum StartingPoint {
             let s0 = system.work.logOrganicByLogFreeExtractant.first ?? 0
             var shared = 0.0, sharedExponent = true
             for j in 0..<ne {
-                shared += nu.perRareEarth * exp(system.work.logOrganic[j])
+                shared += nu.perMetal[j] * exp(system.work.logOrganic[j])
                 if system.work.logOrganicByLogFreeExtractant[j] != s0 { sharedExponent = false }
             }
             let cationAmount = logCation > -.infinity ? nu.perCation * exp(system.work.logOrganicCation) : 0
@@ -103,7 +103,7 @@ enum StartingPoint {
             let next = MonotoneRoot.solve(lower: lower, upper: upper, start: t) { tau in
                 let shift = tau - anchor
                 let ratio = exp(shift), e = anchorDimer * ratio
-                var f = 2 * e - c, slope = 2 * e
+                var f = nu.perFreeExtractant * e - c, slope = nu.perFreeExtractant * e
                 if sharedExponent {
                     // (e/e₀)^s, by multiplication for the stoichiometric cube of RE³⁺.
                     let y = shared * (s0 == 3 ? ratio * ratio * ratio : exp(s0 * shift))
@@ -111,7 +111,7 @@ enum StartingPoint {
                 } else {
                     for j in 0..<ne {
                         let sj = system.work.logOrganicByLogFreeExtractant[j]
-                        let y = nu.perRareEarth * exp(system.work.logOrganic[j] + sj * shift)
+                        let y = nu.perMetal[j] * exp(system.work.logOrganic[j] + sj * shift)
                         f += y; slope += sj * y
                     }
                 }
@@ -149,9 +149,9 @@ enum StartingPoint {
             for j in 0..<ne { logX[i * ne + j] = log(typical * feedTotals[j] / feedSum) }
             if net.exchangesAcid {
                 let anion = net.anionConcentration[i]
-                let h = max(AqueousChargeBalance.acidity(anion: anion, cation: net.cationAllAqueous[i], rareEarth: 0),
+                let h = max(net.freeAcid(stage: i, cation: net.cationAllAqueous[i], metalCharge: 0),
                             options.firstAcidFraction * anion)
-                logDimer[i] = log(0.5 * net.extractantConcentration[i])
+                logDimer[i] = log(net.extractantConcentration[i] / system.stoichiometry.perFreeExtractant)
                 logCationD[i] = logDistribution(&system, stage: i, logX: logX, logAcidity: log(h),
                                                 logFreeExtractant: logDimer[i], logCation: 0, into: &logD)
             } else {
@@ -199,11 +199,9 @@ enum StartingPoint {
                 if net.exchangesAcid {
                     // Local equilibrium consistent with the aqueous of the linear solve:
                     // [H⁺] from electroneutrality, [(HA)₂] from the extractant balance.
-                    var sumX = 0.0
-                    for j in 0..<ne { sumX += exp(logX[i * ne + j]) }
                     let c = net.hasCation ? exp(logCation[i]) : 0
                     let anion = net.anionConcentration[i]
-                    let h = max(AqueousChargeBalance.acidity(anion: anion, cation: c, rareEarth: sumX),
+                    let h = max(net.freeAcid(stage: i, cation: c, metalCharge: metalCharge(net, stage: i, logX: logX)),
                                 options.minimumAcidFraction * anion)
                     let lc = net.hasCation ? logCation[i] : -Double.infinity
                     let free = freeExtractant(&system, stage: i, logX: logX, acidity: h, logCation: lc)
@@ -285,8 +283,9 @@ enum StartingPoint {
         }
     }
 
-    /// Every acid-exchange stage needs [H⁺] = anion − C⁺ − 3Σx > 0: caps the cation and the
-    /// rare earth, then sets [(HA)₂] from the extractant balance at that aqueous.
+    /// Every acid-exchange stage needs protons T = Q − C⁺ − Σ z x > 0 (`AqueousChargeBalance`):
+    /// caps the cation and the metals, then sets the free extractant from the extractant
+    /// balance at that aqueous.
     static func projectIntoDomain(_ net: CascadeNetwork, system: inout CascadeSystem, logX: inout [Double],
                                   logCation: inout [Double], logDimer: inout [Double], options: StartOptions) {
         let ne = net.elementCount
@@ -294,15 +293,14 @@ enum StartingPoint {
             let anion = net.anionConcentration[i]
             var c = net.hasCation ? exp(logCation[i]) : 0
             if c > options.maximumCationFraction * anion { c = options.maximumCationFraction * anion; logCation[i] = log(c) }
-            var sumX = 0.0
-            for j in 0..<ne { sumX += exp(logX[i * ne + j]) }
+            var charge = metalCharge(net, stage: i, logX: logX)
             let room = options.rareEarthRoom * (anion - c)
-            if AqueousChargeBalance.acidExchanged(rareEarth: sumX) > room {
-                let shift = log(room / AqueousChargeBalance.acidExchanged(rareEarth: sumX))
+            if charge > room {
+                let shift = log(room / charge)
                 for j in 0..<ne { logX[i * ne + j] += shift }
-                sumX = room / AqueousChargeBalance.rareEarthCharge
+                charge = room
             }
-            let h = AqueousChargeBalance.acidity(anion: anion, cation: c, rareEarth: sumX)
+            let h = net.freeAcid(stage: i, cation: c, metalCharge: charge)
             logDimer[i] = log(freeExtractant(&system, stage: i, logX: logX, acidity: h,
                                              logCation: net.hasCation ? logCation[i] : -.infinity))
         }
@@ -327,17 +325,16 @@ enum StartingPoint {
         for i in 0..<n { for j in 0..<ne { traceX[i * ne + j] = traceStart[i * b + j] } }
         var logD = [Double](repeating: 0, count: n * ne)
         for (k, range) in cascade.sectionStageRanges.enumerated() {
-            let capacity = range.reduce(0.0) { $0 + net.extractantConcentration[$1 - 1] } / Double(range.count) / nu.perRareEarth
+            let perMetal = nu.perMetal.reduce(0, +) / Double(max(nu.perMetal.count, 1))
+            let capacity = range.reduce(0.0) { $0 + net.extractantConcentration[$1 - 1] } / Double(range.count) / perMetal
             let overAcidified = range.contains {
                 net.acidFeedFlux[$0 - 1] / (AqueousChargeBalance.rareEarthCharge * net.organicFlow[$0 - 1]) > options.stripAcidFraction * capacity
             }
             if overAcidified {
                 let mid = (range.lowerBound + range.upperBound) / 2 - 1
-                var sumX = 0.0
-                for j in 0..<ne { sumX += exp(traceX[mid * ne + j]) }
                 let lc = net.hasCation ? traceStart[mid * b + ne + 1] : -Double.infinity
                 let anion = net.anionConcentration[mid]
-                let h = max(AqueousChargeBalance.acidity(anion: anion, cation: net.hasCation ? exp(lc) : 0, rareEarth: sumX),
+                let h = max(net.freeAcid(stage: mid, cation: net.hasCation ? exp(lc) : 0, metalCharge: metalCharge(net, stage: mid, logX: traceX)),
                             options.minimumAcidFraction * anion)
                 logDistribution(&system, stage: mid, logX: traceX, logAcidity: log(h), logFreeExtractant: traceStart[mid * b + ne],
                                 logCation: lc, into: &logD)
@@ -432,6 +429,13 @@ enum StartingPoint {
             matrix = AccurateMMatrixSolver(order: net.stageCount, lower: net.stagesBelow, upper: net.stagesAbove)
             leaving = [Double](repeating: 0, count: net.stageCount)
         }
+    }
+
+    /// Σ_j z_j x_j of stage i at aqueous ln x (`logX[i·ne + j]`), mol/L.
+    static func metalCharge(_ net: CascadeNetwork, stage i: Int, logX: [Double]) -> Double {
+        var m = 0.0
+        for j in 0..<net.elementCount { m += net.charges[j] * exp(logX[i * net.elementCount + j]) }
+        return m
     }
 
     @inline(__always)

@@ -149,6 +149,25 @@ enum Check {
                     worst = max(worst, abs(expectedCA - organicCation) / max(organicCation, 1e-300))
                 }
                 for j in 0..<ne { expected[j] = p.extractionConstants[j] * xStar[j] * pow(free / h, 3) }
+            case let model as EmpiricalModel:
+                // log10 D = (m0 + m1·d)·pH + B0 + B1·log10 d, d = 100·e·M/ρ (vol %), pH of the
+                // stage's free [H⁺]; the extractant balance C = e + Σ z_j y_j.
+                let h = r.acidity![i], free = r.freeDimer![i]
+                let pH = -log10(h), d = 100 * free * model.extractantMolarMass / model.extractantDensity
+                let cation = r.aqueousCation?[i] ?? 0
+                let charges = r.cascade.elements.map { Double($0.charge) }
+                let protons = net.anionConcentration[i] - cation - zip(charges, r.aqueous[i]).reduce(0) { $0 + $1.0 * $1.1 }
+                let s = net.sulfateConcentration[i], ka2 = pow(10, -1.99)   // Ka2 of HSO4⁻ (domain.md §7)
+                worst = max(worst, abs(protons - h - s * h / (h + ka2)) / net.anionConcentration[i])
+                let bound = zip(charges, r.organic[i]).reduce(0) { $0 + $1.0 * $1.1 }
+                worst = max(worst, abs(free + bound - net.extractantConcentration[i]) / net.extractantConcentration[i])
+                for j in 0..<ne {
+                    switch model.distributions[j] {
+                    case .constant(let k): expected[j] = k * xStar[j]
+                    case .correlation(let m0, let m1, let b0, let b1):
+                        expected[j] = pow(10, (m0 + m1 * d) * pH + b0 + b1 * log10(d)) * xStar[j]
+                    }
+                }
             default:
                 Issue.record("no independent equilibrium check for model \(section.equilibrium.modelName)", sourceLocation: sourceLocation)
             }

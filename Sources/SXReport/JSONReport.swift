@@ -33,6 +33,7 @@ extension RunReport {
                                                            ("concentration_mol_per_L", result(p.concentrations[j])),
                                                            ("oxide_g_per_L", result(p.oxideConcentrations[j])),
                                                            ("oxidePurity", result(p.purity[j])),
+                                                           ("oxidePurityAmongAllMetals", result(p.purityAmongAllMetals[j])),
                                                            ("recovery", result(p.recovery[j]))]))
                          }))])
             })),

@@ -17,12 +17,18 @@ public struct RunReport: Sendable {
         public var concentrations: [Double]
         /// g/L of each element's oxide.
         public var oxideConcentrations: [Double]
-        /// Oxide-basis purity per element, fraction.
+        /// Oxide-basis purity per element, fraction (`OxideBasis.purity`: rare earths over TREO,
+        /// other metals over all metal oxides).
         public var purity: [Double]
+        /// Each element's oxide over all metal oxides, fraction (equal to `purity` when every
+        /// element is a rare earth).
+        public var purityAmongAllMetals: [Double]
         /// Recovery of each element from the fresh feeds, fraction.
         public var recovery: [Double]
-        /// Total REO, g/L.
-        public var totalOxide: Double { oxideConcentrations.reduce(0, +) }
+        /// Total REO, g/L (rare earths only).
+        public var totalOxide: Double
+        /// True when the stream's elements include metals that are not rare earths.
+        public var hasOtherMetals: Bool
         /// REO throughput, t/y at the flowsheet's operating hours.
         public var oxideTonnesPerYear: Double
         /// Free acid, mol/L (mass-action aqueous products).
@@ -139,12 +145,14 @@ public struct RunReport: Sendable {
         func product(_ c: Int, _ o: OutletStream) -> Product {
             let cascade = result.results[c].cascade
             let conc = elements.map { e in cascade.elements.firstIndex(of: e).map { o.concentrations[$0] } ?? 0 }
-            let oxide = zip(elements, conc).map { $0.oxideMassPerMole * $1 }
-            let total = oxide.reduce(0, +)
+            let oxide = OxideBasis.oxideConcentrations(elements: elements, concentrations: conc)
+            let total = OxideBasis.totalRareEarthOxide(elements: elements, concentrations: conc)
             return Product(name: o.name, cascade: cascade.name, phase: o.phase, stage: o.stage, flow: o.flow,
                            concentrations: conc, oxideConcentrations: oxide,
-                           purity: oxide.map { total > 0 ? $0 / total : 0 },
+                           purity: OxideBasis.purity(elements: elements, concentrations: conc),
+                           purityAmongAllMetals: OxideBasis.amongAllMetals(elements: elements, concentrations: conc),
                            recovery: elements.indices.map { fresh[$0] > 0 ? o.flow * conc[$0] / fresh[$0] : 0 },
+                           totalOxide: total, hasOtherMetals: elements.contains { !$0.isRareEarth },
                            oxideTonnesPerYear: total * o.flow * hours / 1e6, acidity: o.acidity)
         }
         products = result.products.map(product)
@@ -184,7 +192,7 @@ public struct RunReport: Sendable {
             extractant += s.extractant
             if s.base > 0 { cation = s.baseCation }
         }
-        let oxideFed = zip(elements, fresh).reduce(0) { $0 + $1.0.oxideMassPerMole * $1.1 } / 1000
+        let oxideFed = OxideBasis.totalRareEarthOxide(elements: elements, concentrations: fresh) / 1000
         reagents = Reagents(acid: acid, base: base, baseCation: cation, oxideFed: oxideFed, extractant: extractant)
         // Every number the report derives must be finite before it is called a result.
         if outcome.isConverged, let what = firstNonFiniteNumber() {

@@ -38,12 +38,16 @@ extension RunReport {
                 out.write("  flow \(Fmt.g(p.flow)) L/h   total \(Fmt.g(p.totalOxide)) g/L REO   \(Fmt.g(p.oxideTonnesPerYear)) t/y REO at \(Fmt.g(operatingHours)) h/y")
                 if let h = p.acidity { out.write("   free acid \(Fmt.g(h)) mol/L") }
                 out.write("\n")
-                out.write("  " + Fmt.pad("element", 8, right: false) + Fmt.pad("mol/L", 12) + Fmt.pad("g/L REO", 12) + Fmt.pad("oxide", 8)
-                          + Fmt.pad("purity %", 12) + Fmt.pad("recovery %", 12) + "\n")
+                // With metals other than rare earths: purity % is on the TREO basis for rare
+                // earths (the others' share of all metal oxides), and a column gives every
+                // element's share of all metal oxides.
+                out.write("  " + Fmt.pad("element", 8, right: false) + Fmt.pad("mol/L", 12) + Fmt.pad(p.hasOtherMetals ? "g/L oxide" : "g/L REO", 12) + Fmt.pad("oxide", 8)
+                          + Fmt.pad("purity %", 12) + (p.hasOtherMetals ? Fmt.pad("of metals %", 13) : "") + Fmt.pad("recovery %", 12) + "\n")
                 for (j, e) in elements.enumerated() {
                     out.write("  " + Fmt.pad(e.symbol, 8, right: false) + Fmt.pad(Fmt.e(p.concentrations[j], 4), 12)
                               + Fmt.pad(Fmt.e(p.oxideConcentrations[j], 4), 12) + Fmt.pad(e.oxideFormula, 8)
-                              + Fmt.pad(Fmt.pct(p.purity[j]), 12) + Fmt.pad(Fmt.pct(p.recovery[j]), 12) + "\n")
+                              + Fmt.pad(Fmt.pct(p.purity[j]), 12) + (p.hasOtherMetals ? Fmt.pad(Fmt.pct(p.purityAmongAllMetals[j]), 13) : "")
+                              + Fmt.pad(Fmt.pct(p.recovery[j]), 12) + "\n")
                 }
             }
         }

@@ -197,12 +197,13 @@ extension FlowsheetBuilder {
                     continue
                 }
                 switch kind {
-                case .aqueous(let flow, let c, let acidity, let cation):
-                    cascade.aqueousFeeds.append(AqueousFeed(name: feed.key, stage: stage, flow: flow, concentrations: c, acidity: acidity, cation: cation))
+                case .aqueous(let flow, let c, let acidity, let cation, let bisulfate, let sulfate):
+                    cascade.aqueousFeeds.append(AqueousFeed(name: feed.key, stage: stage, flow: flow, concentrations: c, acidity: acidity, cation: cation,
+                                                            bisulfate: bisulfate, sulfate: sulfate))
                     reagents.append(ReagentStream(name: feed.key, phase: .aqueous, flow: flow, acid: flow * acidity, base: flow * cation, baseCation: cationName, extractant: 0))
                 case .organic(let flow, let extractant, let sap, let loading):
                     if exchangesAcid && !(extractant > 0) {
-                        reader.report(.missingKey, "organic stream '\(feed.key)' feeds mass-action cascade '\(e.key)' but gives no extractant concentration", at: stream.keyNode,
+                        reader.report(.missingKey, "organic stream '\(feed.key)' feeds acid-exchange cascade '\(e.key)' but gives no extractant concentration", at: stream.keyNode,
                                       help: "add e.g. extractant: 1.5 mol/L")
                     }
                     cascade.organicFeeds.append(OrganicFeed(name: feed.key, stage: stage, flow: flow, extractant: extractant, saponification: sap, concentrations: loading))

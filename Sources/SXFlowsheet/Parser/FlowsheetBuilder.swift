@@ -38,7 +38,7 @@ struct FlowsheetBuilder {
 
     struct ParsedStream {
         enum Kind {
-            case aqueous(flow: Double, concentrations: [Double], acidity: Double, cation: Double)
+            case aqueous(flow: Double, concentrations: [Double], acidity: Double, cation: Double, bisulfate: Double, sulfate: Double)
             case organic(flow: Double, extractant: Double, saponification: Double, loading: [Double])
             case linked(outlet: String, outletNode: SourceNode, acidity: Double?)
         }
@@ -179,6 +179,7 @@ struct FlowsheetBuilder {
         "constant-D": ["distribution-ratios"],
         "separation-factors": ["separation-factors", "organic-loading"],
         "mass-action": ["extraction-constants", "cation", "cation-exchange-constant"],
+        "empirical": ["correlations", "distribution-ratios", "extractant-molar-mass", "extractant-density", "validity"],
     ]
 
     mutating func readEquilibria(_ node: SourceNode) {
@@ -243,6 +244,8 @@ struct FlowsheetBuilder {
                     if x > 0 { p.cationExchangeConstant = x } else { reader.report(.outOfRange, "cation-exchange-constant must be positive", at: c) }
                 }
                 if k != nil { equilibrium = .massAction(p) }
+            case "empirical":
+                equilibrium = readEmpirical(body, owner: e.keyNode, what: what)
             default: break
             }
             if let first = equilibria[e.key] {
@@ -281,7 +284,7 @@ struct FlowsheetBuilder {
 
     // MARK: - Streams
 
-    static let aqueousKeys = ["phase", "flow", "concentrations", "total-reo", "reo-split", "acidity", "cation"]
+    static let aqueousKeys = ["phase", "flow", "concentrations", "total-reo", "reo-split", "acidity", "cation", "bisulfate", "sulfate"]
     static let organicKeys = ["phase", "flow", "extractant", "saponification", "loading"]
     static let linkedKeys = ["from", "acidity"]
 
@@ -322,8 +325,17 @@ struct FlowsheetBuilder {
         case .aqueous:
             reader.checkKeys(body, allowed: Self.aqueousKeys, in: "aqueous \(what)",
                              elsewhere: Dictionary(uniqueKeysWithValues: Self.organicKeys.filter { !Self.aqueousKeys.contains($0) }.map { ($0, "'\($0)' belongs to organic streams") }))
-            let acidity = reader.value(body, "acidity").flatMap { reader.positive($0, .concentration, what: "acidity", allowZero: true) } ?? 0
+            // Acid species may be given in mol/L or, with their IUPAC molar masses, in mg/L or g/L.
+            let acidity = reader.value(body, "acidity").flatMap {
+                reader.positive($0, .concentration, what: "acidity", allowZero: true, molarMass: AcidSpecies.hydrogenMolarMass)
+            } ?? 0
             let cation = reader.value(body, "cation").flatMap { reader.positive($0, .concentration, what: "cation", allowZero: true) } ?? 0
+            let bisulfate = reader.value(body, "bisulfate").flatMap {
+                reader.positive($0, .concentration, what: "bisulfate", allowZero: true, molarMass: AcidSpecies.bisulfateMolarMass)
+            } ?? 0
+            let sulfate = reader.value(body, "sulfate").flatMap {
+                reader.positive($0, .concentration, what: "sulfate", allowZero: true, molarMass: AcidSpecies.sulfateMolarMass)
+            } ?? 0
             var concentrations = [Double](repeating: 0, count: elements.count)
             var ok = true
             let explicit = reader.value(body, "concentrations")
@@ -362,7 +374,7 @@ struct FlowsheetBuilder {
                 ok = false
             }
             guard let flow, ok else { return nil }
-            return .aqueous(flow: flow, concentrations: concentrations, acidity: acidity, cation: cation)
+            return .aqueous(flow: flow, concentrations: concentrations, acidity: acidity, cation: cation, bisulfate: bisulfate, sulfate: sulfate)
         case .organic:
             reader.checkKeys(body, allowed: Self.organicKeys, in: "organic \(what)",
                              elsewhere: Dictionary(uniqueKeysWithValues: Self.aqueousKeys.filter { !Self.organicKeys.contains($0) }.map { ($0, "'\($0)' belongs to aqueous streams") }))

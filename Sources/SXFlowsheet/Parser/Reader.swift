@@ -108,12 +108,12 @@ final class Reader {
     }
 
     /// A "number unit" value converted to model units (see `Units`).
-    func quantity(_ node: SourceNode, _ dimension: Dimension, what: String, element: Element? = nil) -> Double? {
+    func quantity(_ node: SourceNode, _ dimension: Dimension, what: String, element: Element? = nil, molarMass: Double? = nil) -> Double? {
         guard let s = node.scalarText else {
             report(.wrongType, "\(what) must be a quantity such as \"\(Reader.example(dimension))\", found \(node.kindDescription)", at: node)
             return nil
         }
-        switch Units.read(s, as: dimension, element: element) {
+        switch Units.read(s, as: dimension, element: element, molarMass: molarMass) {
         case .value(let x):
             return x
         case .notANumber:
@@ -134,8 +134,9 @@ final class Reader {
     }
 
     /// A quantity that must be > 0 (or ≥ 0 when `allowZero`), finite.
-    func positive(_ node: SourceNode, _ dimension: Dimension, what: String, allowZero: Bool = false, element: Element? = nil) -> Double? {
-        guard let x = quantity(node, dimension, what: what, element: element) else { return nil }
+    func positive(_ node: SourceNode, _ dimension: Dimension, what: String, allowZero: Bool = false, element: Element? = nil,
+                  molarMass: Double? = nil) -> Double? {
+        guard let x = quantity(node, dimension, what: what, element: element, molarMass: molarMass) else { return nil }
         if allowZero ? !(x >= 0) : !(x > 0) {
             report(.outOfRange, "\(what) must be \(allowZero ? "zero or positive" : "positive"), found '\(node.scalarText ?? "")'", at: node)
             return nil

@@ -105,9 +105,11 @@ public enum Units {
     }
 
     /// Reads `text` as a quantity of `dimension`, converted to model units. A mass
-    /// concentration needs `element` (g/L: element mass, g/L REO: the element's oxide).
+    /// concentration needs `element` (g/L: element mass, g/L REO: the element's oxide) or,
+    /// for another species (H⁺, HSO₄⁻, SO₄²⁻), its `molarMass` (g/mol).
     /// A fraction may be written without a unit; every other dimension needs one.
-    public static func read(_ text: String, as dimension: Dimension, element: Element? = nil) -> QuantityReading {
+    public static func read(_ text: String, as dimension: Dimension, element: Element? = nil,
+                            molarMass: Double? = nil) -> QuantityReading {
         guard let (number, rawUnit) = split(text) else { return .notANumber }
         let unit = rawUnit.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
         if unit.isEmpty {
@@ -123,8 +125,9 @@ public enum Units {
         case .divisor(let d): return .value(number / d)
         case .celsius: return .value(number + 273.15)
         case .elementMass(let f):
-            guard let element else { return .massBasisNeedsElement(unit: unit) }
-            return .value(number * f / element.atomicWeight)
+            if let element { return .value(number * f / element.atomicWeight) }
+            guard let molarMass else { return .massBasisNeedsElement(unit: unit) }
+            return .value(number * f / molarMass)
         case .oxideMass(let f):
             guard let element else { return .massBasisNeedsElement(unit: unit) }
             return .value(number * f / element.oxideMassPerMole)

@@ -344,6 +344,8 @@ public enum TrainSolver {
             f.flow = outlet.flow
             f.concentrations = concentrations
             f.acidity = link.acidity ?? outlet.acidity ?? 0
+            f.bisulfate = outlet.bisulfate
+            f.sulfate = outlet.sulfate
             let stage = outlet.stage - 1
             f.cation = source.aqueousCation.map { $0[stage] } ?? 0
             cascade.aqueousFeeds[link.feedIndex] = f

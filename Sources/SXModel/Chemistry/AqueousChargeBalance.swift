@@ -84,3 +84,11 @@ public enum AqueousChargeBalance {
     @inlinable
     public static func acidExchanged(rareEarth: Double) -> Double { rareEarthCharge * rareEarth }
 }
+
+/// Molar masses of the acid species a stream may be given in mg/L, g/mol, from IUPAC
+/// standard atomic weights (H 1.008, S 32.06, O 15.999).
+public enum AcidSpecies {
+    public static let hydrogenMolarMass = 1.008
+    public static let bisulfateMolarMass = 1.008 + 32.06 + 4 * 15.999
+    public static let sulfateMolarMass = 32.06 + 4 * 15.999
+}

@@ -10,8 +10,11 @@ public struct OutletStream: Sendable, Equatable {
     public var flow: Double
     /// Rare-earth concentrations, mol/L, one per cascade element.
     public var concentrations: [Double]
-    /// Free acid [H⁺], mol/L (aqueous outlets of mass-action cascades; nil otherwise).
+    /// Free acid [H⁺], mol/L (aqueous outlets of acid-exchange cascades; nil otherwise).
     public var acidity: Double?
+    /// HSO₄⁻ and SO₄²⁻ of an aqueous outlet of a sulfate liquor, mol/L (0 otherwise).
+    public var bisulfate: Double = 0
+    public var sulfate: Double = 0
 
     /// Rare-earth flow of each element, mol/h.
     public var elementFlows: [Double] { concentrations.map { $0 * flow } }
@@ -76,9 +79,16 @@ public struct CascadeResult: Sendable {
         organicFlow = net.organicFlow
         let aq = aqueous, org = organic, h = acidity
         outlets = net.outlets.map { o in
-            OutletStream(name: o.name, phase: o.phase, stage: o.stage + 1, flow: o.flow,
-                         concentrations: o.phase == .aqueous ? aq[o.stage] : org[o.stage],
-                         acidity: o.phase == .aqueous ? h?[o.stage] : nil)
+            var out = OutletStream(name: o.name, phase: o.phase, stage: o.stage + 1, flow: o.flow,
+                                   concentrations: o.phase == .aqueous ? aq[o.stage] : org[o.stage],
+                                   acidity: o.phase == .aqueous ? h?[o.stage] : nil)
+            let s = net.sulfateConcentration[o.stage]
+            if o.phase == .aqueous && s > 0 {
+                // Speciated at the stage's free acid (or, without acid exchange, all as SO₄²⁻).
+                out.bisulfate = h.map { AqueousChargeBalance.bisulfate(acidity: $0[o.stage], sulfate: s) } ?? 0
+                out.sulfate = s - out.bisulfate
+            }
+            return out
         }
     }
 
@@ -126,16 +136,15 @@ public struct CascadeResult: Sendable {
 }
 
 extension OutletStream {
-    /// Oxide-basis purity of each element: its oxide mass over the total rare-earth oxide.
+    /// Oxide-basis purity of each element (`OxideBasis.purity`): a rare earth's oxide mass
+    /// over the total rare-earth oxide; another metal's over all metal oxides.
     public func oxidePurity(elements: [Element]) -> [Double] {
-        let masses = zip(elements, concentrations).map { $0.oxideMassPerMole * $1 }
-        let total = masses.reduce(0, +)
-        return masses.map { total > 0 ? $0 / total : 0 }
+        OxideBasis.purity(elements: elements, concentrations: concentrations)
     }
 
-    /// Total rare-earth oxide concentration, g/L REO.
+    /// Total rare-earth oxide concentration, g/L REO (rare earths only).
     public func oxideConcentration(elements: [Element]) -> Double {
-        zip(elements, concentrations).reduce(0) { $0 + $1.0.oxideMassPerMole * $1.1 }
+        OxideBasis.totalRareEarthOxide(elements: elements, concentrations: concentrations)
     }
 
     /// Mole-fraction purity of each element (Xu's convention).

@@ -122,6 +122,7 @@ struct HTMLReportTests {
         if Repository.recording {
             try FileManager.default.createDirectory(at: Repository.root.appendingPathComponent("Flowsheets/expected/html"), withIntermediateDirectories: true)
             try Repository.record(outline.folded, to: path)
+            Repository.failRecordingRun(path)
             return
         }
         let diffs = Golden.differences(expected: try Repository.text(path), actual: outline.folded)

@@ -168,6 +168,30 @@ struct HTMLReportTests {
         #expect(!page.contains("t/y REO"))
         let report = try #require(out.report)
         #expect(report.plotProblem(ReportOptions(plot: .profiles)) != nil)
+        #expect(report.plotProblem(ReportOptions(plot: .convergence)) == nil)
+    }
+
+    /// `--plot convergence` of a failed solve: every recorded step drawn, the unreachable
+    /// tolerance (1e-300) named in the legend but not drawn, the returned iterate marked.
+    @Test func failedRunConvergencePlot() throws {
+        let out = try HTMLReportTests.failedRun(format: .svg, options: ReportOptions(plot: .convergence))
+        let outline = MarkupOutline.parse(out.standardOutput)
+        #expect(outline.error == nil, "\(outline.error ?? "")")
+        let report = try #require(out.report)
+        let history = report.results[0].history
+        try #require(!history.isEmpty)
+        #expect(Set(history.map(\.phase)).count > 1, "the failed solve was expected to go through several phases")
+        let legend = outline.lines.filter { $0.hasSuffix("text: Newton") || $0.hasSuffix("text: pseudo-transient") || $0.hasSuffix("text: continuation")
+            || $0.hasSuffix("text: returned iterate") || $0.hasSuffix("text: tol. 1e-300 (below)") }
+        #expect(legend.count == Set(history.map(\.phase)).count + 2, "\(legend)")
+        #expect(outline.lines.contains { $0.contains("desc: ") && $0.contains("The tolerance 1e-300 lies below the axis and is not drawn.") })
+        // Every step drawn, no tolerance line, the returned iterate after the last step.
+        let plot = try #require(report.convergencePlot(report.results[0], index: 0).plot)
+        #expect(!plot.series.contains { $0.stroke.colour == Palette.annotation })
+        let steps = plot.series.filter { $0.stroke.colour != Palette.ink }.flatMap(\.points)
+        #expect(steps.map(\.y) == history.map(\.residualNorm))
+        let returned = try #require(plot.series.last { $0.stroke.colour == Palette.ink }?.points.first)
+        #expect(returned.x == Double(report.results[0].iterations + 1) && returned.y == report.results[0].residualNorm)
     }
 
     /// The convergence plot of a converged solve: decade ticks on the residual axis, the
@@ -193,7 +217,8 @@ struct HTMLReportTests {
         #expect(svg.contains("stroke-dasharray=\"2 3\""))
     }
 
-    /// A linear cascade takes no solver step: a note instead of an empty plot.
+    /// A linear cascade takes no solver step: a note instead of an empty plot, and
+    /// `--plot convergence` is refused.
     @Test func linearCascadeHasANoteInsteadOfAPlot() throws {
         let out = try Repository.run("kremser")
         let report = try #require(out.report)
@@ -201,6 +226,7 @@ struct HTMLReportTests {
         let page = report.rendered(.html)
         #expect(page.contains("converged at the start: a linear cascade needs no Newton step."))
         #expect(!page.contains("-convergence"))
+        #expect(report.plotProblem(ReportOptions(plot: .convergence))?.contains("no history to plot") == true)
     }
 }
 

@@ -109,6 +109,9 @@ public struct RunReport: Sendable {
     /// `TrainResult.trainClosure`; and the largest value accepted as conservation.
     public var trainClosure: [Double]
     public var imbalanceTolerance: Double
+    /// The solver's convergence tolerance on ‖F‖∞ (`solver.tolerance`, default 1e-12), drawn
+    /// in the convergence history plots.
+    public var solverTolerance: Double
     /// The cascades and their links (for the train diagram of the HTML report).
     public var train: CascadeTrain
 
@@ -131,6 +134,7 @@ public struct RunReport: Sendable {
         self.results = result.results
         self.warnings = flowsheet.warnings
         self.train = result.train
+        self.solverTolerance = flowsheet.solveOptions.newton.residualTolerance
         let fresh = elements.indices.map { result.freshFeed(element: $0, elements: elements) }
         cascades = result.results.map { r in
             let closure = r.massBalanceClosure

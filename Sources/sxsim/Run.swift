@@ -23,7 +23,7 @@ struct Run: ParsableCommand {
     @Option(name: .shortAndLong, help: "Report format: text, json, csv, html (a page with plots) or svg (one plot, see --plot).")
     var format: ReportFormat = .text
 
-    @Option(help: "With --format svg: profiles, mccabe-thiele, mccabe-thiele-log-odds, ph, loading or distribution.")
+    @Option(help: "With --format svg: profiles, mccabe-thiele, mccabe-thiele-log-odds, ph, loading, distribution or convergence (also for a failed solve).")
     var plot: PlotKind = .profiles
 
     @Option(help: ArgumentHelp("With --format svg: the cascade to plot (default: the first).", valueName: "name"))

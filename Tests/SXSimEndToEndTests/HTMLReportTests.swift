@@ -13,9 +13,11 @@ final class MarkupOutline: NSObject, XMLParserDelegate {
     private(set) var lines: [String] = []
     private var depth = 0
     private var text = ""
-    private var open: [(name: String, line: Int, effort: Bool)] = []
+    private var open: [(name: String, line: Int)] = []
     private(set) var error: String?
     private var withText: Set<Int> = []
+    /// Depth inside an element marked as solver effort (0: outside), whose subtree is skipped.
+    private var effortDepth = 0
 
     static func parse(_ markup: String) -> MarkupOutline {
         let outline = MarkupOutline()
@@ -28,30 +30,37 @@ final class MarkupOutline: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        if effortDepth > 0 { effortDepth += 1; return }
         flushText()
+        // Solver effort (iterations, residuals, the convergence history) belongs to the engine,
+        // not to the answer (as in the text golden files): an element marked so is one line.
+        if attributes["class"]?.split(separator: " ").contains("effort") == true {
+            lines.append(String(repeating: "  ", count: depth) + name + ": (solver effort)")
+            effortDepth = 1
+            return
+        }
         lines.append(String(repeating: "  ", count: depth) + name)
-        open.append((name, lines.count - 1, attributes["class"]?.contains("effort") == true))
+        open.append((name, lines.count - 1))
         depth += 1
     }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        if effortDepth > 0 { effortDepth -= 1; return }
         flushText()
         depth -= 1
         open.removeLast()
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+    func parser(_ parser: XMLParser, foundCharacters string: String) { if effortDepth == 0 { text += string } }
 
     private func flushText() {
         let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
         text = ""
         guard !t.isEmpty, let last = open.last else { return }
         // Text of an element goes on its line; CSS is left out (style, not structure).
-        // Solver effort (iterations, residual) belongs to the engine, not to the answer (as in
-        // the text golden files): it is left out too.
         // Text split by child elements (mixed content) is joined with " … " on the element's line.
         guard last.name != "style" else { return }
-        lines[last.line] += (withText.contains(last.line) ? " … " : ": ") + (last.effort ? "(solver effort)" : t.replacingOccurrences(of: "\n", with: " "))
+        lines[last.line] += (withText.contains(last.line) ? " … " : ": ") + t.replacingOccurrences(of: "\n", with: " ")
         withText.insert(last.line)
     }
 
@@ -122,6 +131,7 @@ struct HTMLReportTests {
         if Repository.recording {
             try FileManager.default.createDirectory(at: Repository.root.appendingPathComponent("Flowsheets/expected/html"), withIntermediateDirectories: true)
             try Repository.record(outline.folded, to: path)
+            Repository.failRecordingRun(path)
             return
         }
         let diffs = Golden.differences(expected: try Repository.text(path), actual: outline.folded)
@@ -129,25 +139,94 @@ struct HTMLReportTests {
         #expect(same, "\(name) differs from \(path) (re-record with SXSIM_RECORD=1 if intended):\n\(diffs.prefix(10).joined(separator: "\n"))")
     }
 
-    /// A run that did not converge shows its outcome, never a purity, recovery or plot.
-    @Test func failedRunShowsTheOutcomeOnly() throws {
-        // A tolerance no solve can meet, one iteration: the mass-action solve ends not converged.
-        // (The over-saponified variant once used here is now refused before solving, SX407.)
+    /// A tolerance no solve can meet, one iteration: the mass-action solve ends not converged.
+    /// (The over-saponified variant once used here is now refused before solving, SX407.)
+    static func failedRun(format: ReportFormat = .html, options: ReportOptions = ReportOptions()) throws -> PipelineOutput {
         let text = try Repository.text("Flowsheets/ndsm-mass-action.yaml")
         let out = Pipeline.run(text: text, fileName: "ndsm-mass-action.yaml",
                                overrides: [Override(keyPath: "solver.tolerance", value: "1e-300"),
                                            Override(keyPath: "solver.max-iterations", value: "1")],
-                               format: .html, measureTime: false)
+                               format: format, options: options, measureTime: false)
         try #require(out.status == .notConverged, "expected a failed solve, got \(out.status): \(out.standardError)")
+        return out
+    }
+
+    /// A run that did not converge shows its outcome and how the solver failed (the
+    /// convergence history), never a purity, recovery, throughput or plot of the last iterate.
+    @Test func failedRunShowsTheOutcomeOnly() throws {
+        let out = try HTMLReportTests.failedRun()
         let page = out.standardOutput
-        #expect(MarkupOutline.parse(page).error == nil)
+        let outline = MarkupOutline.parse(page)
+        #expect(outline.error == nil)
         #expect(page.contains("Solver did not converge"))
-        #expect(!page.contains("<svg"))
+        // One plot: the convergence history, which is no result.
+        #expect(page.components(separatedBy: "<svg").count - 1 == 1)
+        #expect(page.contains("id=\"c0-convergence-title\">ndsm: convergence history (not-converged)</title>"))
+        #expect(!page.contains("-profiles") && !page.contains("-organic") && !page.contains("-distribution") && !page.contains("mccabe"))
         #expect(!page.contains("purity %"))
         #expect(!page.contains("recovery %"))
         #expect(!page.contains("t/y REO"))
         let report = try #require(out.report)
         #expect(report.plotProblem(ReportOptions(plot: .profiles)) != nil)
+        #expect(report.plotProblem(ReportOptions(plot: .convergence)) == nil)
+    }
+
+    /// `--plot convergence` of a failed solve: every recorded step drawn, the unreachable
+    /// tolerance (1e-300) named in the legend but not drawn, the returned iterate marked.
+    @Test func failedRunConvergencePlot() throws {
+        let out = try HTMLReportTests.failedRun(format: .svg, options: ReportOptions(plot: .convergence))
+        let outline = MarkupOutline.parse(out.standardOutput)
+        #expect(outline.error == nil, "\(outline.error ?? "")")
+        let report = try #require(out.report)
+        let history = report.results[0].history
+        try #require(!history.isEmpty)
+        #expect(Set(history.map(\.phase)).count > 1, "the failed solve was expected to go through several phases")
+        let legend = outline.lines.filter { $0.hasSuffix("text: Newton") || $0.hasSuffix("text: pseudo-transient") || $0.hasSuffix("text: continuation")
+            || $0.hasSuffix("text: returned iterate") || $0.hasSuffix("text: tol. 1e-300 (below)") }
+        #expect(legend.count == Set(history.map(\.phase)).count + 2, "\(legend)")
+        #expect(outline.lines.contains { $0.contains("desc: ") && $0.contains("The tolerance 1e-300 lies below the axis and is not drawn.") })
+        // Every step drawn, no tolerance line, the returned iterate after the last step.
+        let plot = try #require(report.convergencePlot(report.results[0], index: 0).plot)
+        #expect(!plot.series.contains { $0.stroke.colour == Palette.annotation })
+        let steps = plot.series.filter { $0.stroke.colour != Palette.ink }.flatMap(\.points)
+        #expect(steps.map(\.y) == history.map(\.residualNorm))
+        let returned = try #require(plot.series.last { $0.stroke.colour == Palette.ink }?.points.first)
+        #expect(returned.x == Double(report.results[0].iterations + 1) && returned.y == report.results[0].residualNorm)
+    }
+
+    /// The convergence plot of a converged solve: decade ticks on the residual axis, the
+    /// tolerance as a dotted line, one point per recorded step.
+    @Test func convergencePlotShowsEveryStepAndTheTolerance() throws {
+        let report = try #require(try Repository.run("xu-model").report)
+        let r = report.results[0]
+        try #require(!r.history.isEmpty)
+        let plot = try #require(report.convergencePlot(r, index: 0).plot)
+        #expect(plot.yAxis.scale == .logarithmic)
+        #expect(plot.yAxis.ticks.allSatisfy { t in abs(log10(t.value) - log10(t.value).rounded()) < 1e-9 })
+        #expect(plot.yAxis.lower <= report.solverTolerance)
+        let drawn = plot.series.filter { $0.stroke.colour != Palette.annotation && $0.stroke.width > 0 }.flatMap(\.points)
+        #expect(drawn.count == r.history.count)
+        #expect(zip(drawn, r.history).allSatisfy { $0.x == Double($1.iteration) && $0.y == $1.residualNorm })
+        let tolerance = try #require(plot.series.first { $0.stroke.dash == .dotted && $0.stroke.colour == Palette.annotation })
+        #expect(tolerance.points.allSatisfy { $0.y == report.solverTolerance })
+        let svg = plot.document()
+        let outline = MarkupOutline.parse(svg)
+        #expect(outline.error == nil, "\(outline.error ?? "")")
+        #expect(outline.lines.contains { $0.hasSuffix("text: tolerance 1e-12") })
+        #expect(outline.lines.contains { $0.contains("text: 10⁻") }, "no decade label on the residual axis")
+        #expect(svg.contains("stroke-dasharray=\"2 3\""))
+    }
+
+    /// A linear cascade takes no solver step: a note instead of an empty plot, and
+    /// `--plot convergence` is refused.
+    @Test func linearCascadeHasANoteInsteadOfAPlot() throws {
+        let out = try Repository.run("kremser")
+        let report = try #require(out.report)
+        try #require(report.results.allSatisfy { $0.history.isEmpty })
+        let page = report.rendered(.html)
+        #expect(page.contains("converged at the start: a linear cascade needs no Newton step."))
+        #expect(!page.contains("-convergence"))
+        #expect(report.plotProblem(ReportOptions(plot: .convergence))?.contains("no history to plot") == true)
     }
 }
 

@@ -87,7 +87,8 @@ struct HTMLPage {
         return .element("table", [], children)
     }
 
-    static func figure(_ svg: Markup, caption: String) -> Markup {
-        .element("figure", [], [svg, .element("figcaption", [], text: caption)])
+    /// A plot and its caption; `class` "effort" marks solver effort (golden outlines skip it).
+    static func figure(_ svg: Markup, caption: String, class cls: String? = nil) -> Markup {
+        .element("figure", cls.map { [("class", $0)] } ?? [], [svg, .element("figcaption", [], text: caption)])
     }
 }

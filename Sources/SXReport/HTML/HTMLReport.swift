@@ -130,7 +130,22 @@ extension RunReport {
         }
         let unsolved = train.cascades.map(\.name).filter { n in !cascades.contains { $0.name == n } }
         if !unsolved.isEmpty { out.append(HTMLPage.paragraph("Not solved (after the failing cascade): \(unsolved.joined(separator: ", ")).", class: "note")) }
+        for (k, r) in results.enumerated() { out.append(convergenceFigure(r, index: k)) }
         return out
+    }
+
+    /// The convergence history plot of the k-th cascade, or a note when its solve took no
+    /// step. Drawn for a failed solve as well: it shows how the solver failed, not a result.
+    /// Marked as solver effort: the golden outlines skip it, as they skip iteration counts.
+    func convergencePlot(_ r: CascadeResult, index k: Int) -> ConvergencePlot {
+        ConvergencePlot(result: r, tolerance: solverTolerance, idPrefix: "c\(k)")
+    }
+
+    func convergenceFigure(_ r: CascadeResult, index k: Int) -> Markup {
+        let c = convergencePlot(r, index: k)
+        guard let plot = c.plot else { return HTMLPage.paragraph(c.noStepsNote, class: "note") }
+        let lastPass = passes > 1 ? " With recycle, these are the steps of the cascade's solve in the last of the \(passes) passes." : ""
+        return HTMLPage.figure(plot.svg(), caption: c.caption + lastPass, class: "effort")
     }
 
     var provenanceSection: [Markup] {

@@ -14,17 +14,25 @@ public enum PlotKind: String, Sendable, CaseIterable {
     case loading
     /// Distribution ratio of every element against stage (log axis).
     case distribution
+    /// The solver's convergence history: ‖F‖∞ against iteration (log axis), also for a solve
+    /// that did not converge (HTML/ConvergencePlot.swift).
+    case convergence
 }
 
 extension RunReport {
     /// Why `--format svg` cannot draw the requested plot (unknown cascade, a plot the model
     /// does not have, a run that did not converge), or nil when it can.
     public func plotProblem(_ options: ReportOptions) -> String? {
-        guard isSteadyState else { return "the solve did not converge (\(outcome.code)); no plot of the last iterate is drawn: \(outcome.explanation)" }
-        guard let r = selectedResult(options)?.0 else {
+        // The convergence history is no result: it is drawn for a failed solve too.
+        guard isSteadyState || options.plot == .convergence else {
+            return "the solve did not converge (\(outcome.code)); no plot of the last iterate is drawn: \(outcome.explanation)"
+        }
+        guard let (r, k) = selectedResult(options) else {
             return "no cascade '\(options.cascade ?? "")'; the cascades are " + results.map(\.cascade.name).joined(separator: ", ")
         }
         switch options.plot {
+        case .convergence where convergencePlot(r, index: k).plot == nil:
+            return convergencePlot(r, index: k).noStepsNote + " There is no history to plot"
         case .ph where r.pH == nil:
             return "cascade '\(r.cascade.name)' has no pH: only mass-action sections compute it"
         case .mccabeThiele where McCabeThiele(result: r) == nil, .mccabeThieleLogOdds where McCabeThiele(result: r) == nil:
@@ -59,6 +67,7 @@ extension RunReport {
         case .ph: plot = p.pH!
         case .loading: plot = p.organicPhase
         case .distribution: plot = p.distribution
+        case .convergence: plot = convergencePlot(r, index: k).plot!
         }
         return plot.document()
     }

@@ -117,7 +117,7 @@ struct CascadePlots {
         let yAxis = Axis.fitting(ph, label: "pH = −log₁₀ [H⁺]", unit: nil)
         return LinePlot(
             id: "\(idPrefix)-ph", title: "\(cascade.name): pH",
-            description: "pH of each stage's aqueous outlet (−log10 of [H+] in mol/L) against stage, from the mass-action model.",
+            description: "pH of each stage's aqueous outlet (−log10 of [H+] in mol/L) against stage, from the acid-exchange model (mass action or empirical).",
             xAxis: stageAxis, yAxis: yAxis, series: [Series(name: "pH", x: stageNumbers, y: ph, stroke: Stroke(colour: Palette.colour(0), marker: .circle))],
             annotations: stageAnnotations)
     }

@@ -187,7 +187,7 @@ extension RunReport {
                 "The same diagram on log-odds axes (ln(x/(1−x))): at constant β the equilibrium is the straight line logit y = logit x + ln β, "
                 + "each stage is a step of similar size, and the high-purity stages crowded into the corners above are spread out."))
         }
-        if let ph = p.pH { figures.append(HTMLPage.figure(ph.svg(), caption: "pH of each stage's aqueous outlet (mass-action model).")) }
+        if let ph = p.pH { figures.append(HTMLPage.figure(ph.svg(), caption: "pH of each stage's aqueous outlet (mass-action or empirical model).")) }
         figures.append(HTMLPage.figure(p.organicPhase.svg(), caption: "Organic phase per stage, mol/L."))
         figures.append(HTMLPage.figure(p.distribution.svg(), caption: "Distribution ratio D = y/x* of each element per stage (log axis)."))
         return [.element("section", [("class", "cascade-block")], figures)]

@@ -8,7 +8,7 @@ public enum PlotKind: String, Sendable, CaseIterable {
     case mccabeThiele = "mccabe-thiele"
     /// The same diagram on log-odds axes, where high-purity stages stay visible.
     case mccabeThieleLogOdds = "mccabe-thiele-log-odds"
-    /// pH against stage (mass-action models only).
+    /// pH against stage (acid-exchange models only: mass action, empirical).
     case ph
     /// Organic loading (and free extractant under mass action) against stage.
     case loading
@@ -34,7 +34,7 @@ extension RunReport {
         case .convergence where convergencePlot(r, index: k).plot == nil:
             return convergencePlot(r, index: k).noStepsNote + " There is no history to plot"
         case .ph where r.pH == nil:
-            return "cascade '\(r.cascade.name)' has no pH: only mass-action sections compute it"
+            return "cascade '\(r.cascade.name)' has no pH: only mass-action and empirical sections compute it"
         case .mccabeThiele where McCabeThiele(result: r) == nil, .mccabeThieleLogOdds where McCabeThiele(result: r) == nil:
             return "cascade '\(r.cascade.name)' separates no pair of fed elements, so it has no McCabe–Thiele diagram"
         default:

@@ -132,7 +132,7 @@ public struct RunReport: Sendable {
         self.operatingHours = flowsheet.operatingHours
         self.seconds = seconds
         self.results = result.results
-        self.warnings = flowsheet.warnings
+        self.warnings = flowsheet.warnings + Self.validityWarnings(result, flowsheet: flowsheet, fileName: fileName)
         self.train = result.train
         self.solverTolerance = flowsheet.solveOptions.newton.residualTolerance
         let fresh = elements.indices.map { result.freshFeed(element: $0, elements: elements) }
@@ -239,5 +239,27 @@ public struct RunReport: Sendable {
         while lo > 1 && meets(lo - 1) { lo -= 1 }
         while hi < r.stageCount && meets(hi + 1) { hi += 1 }
         return lo...hi
+    }
+
+    /// Stages of a converged cascade whose pH or dosage lies outside an empirical fit's
+    /// validity window: one warning (SX905) per section, at the section's `equilibrium:`.
+    static func validityWarnings(_ result: TrainResult, flowsheet: Flowsheet, fileName: String) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for r in result.results where r.outcome.isConverged {
+            guard let pH = r.pH, let free = r.freeDimer else { continue }
+            for (k, range) in r.cascade.sectionStageRanges.enumerated() {
+                guard let model = r.cascade.sections[k].equilibrium as? EmpiricalModel else { continue }
+                let problems = model.validityProblems(stages: range, pH: pH, freeExtractant: free)
+                guard !problems.isEmpty else { continue }
+                let section = r.cascade.sections[k].name
+                let location = flowsheet.sectionEquilibriumLocations["\(r.cascade.name)/\(section)"]
+                    ?? flowsheet.cascadeLocations[r.cascade.name] ?? TextLocation(file: fileName, line: 1, column: 1)
+                let shown = problems.prefix(5).map { "stage \($0.stage): \($0.what)" }.joined(separator: "; ")
+                out.append(Diagnostic(.outsideValidity,
+                                      "section '\(section)' of cascade '\(r.cascade.name)': \(problems.count) stage\(problems.count == 1 ? "" : "s") outside the fit's validity window (\(shown)\(problems.count > 5 ? "; …" : ""))",
+                                      at: location, help: "the correlation is extrapolated there; check the results against data at these conditions"))
+            }
+        }
+        return out
     }
 }

@@ -43,6 +43,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case unusedStream = "unused-stream"
     case temperatureMismatch = "temperature-mismatch"
     case highSaponification = "high-saponification"
+    case outsideValidity = "outside-validity"
 
     /// `SX` and three digits, e.g. "SX110".
     public var code: String {
@@ -84,6 +85,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .unusedStream: n = 901
         case .temperatureMismatch: n = 903
         case .highSaponification: n = 904
+        case .outsideValidity: n = 905
         }
         return "SX\(n)"
     }
@@ -95,7 +97,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
 
     public var defaultSeverity: Severity {
         switch self {
-        case .unusedStream, .temperatureMismatch, .highSaponification: .warning
+        case .unusedStream, .temperatureMismatch, .highSaponification, .outsideValidity: .warning
         default: .error
         }
     }

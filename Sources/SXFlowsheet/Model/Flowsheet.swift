@@ -26,6 +26,9 @@ public struct Flowsheet: Sendable {
     public var cascadeLocations: [String: TextLocation]
     /// Warnings found while reading (errors prevent a Flowsheet from existing).
     public var warnings: [Diagnostic]
+    /// Where each section names its equilibrium set ("CASCADE/SECTION" → the value's
+    /// location), for what a solve reveals about the set (stages outside its validity).
+    public var sectionEquilibriumLocations: [String: TextLocation] = [:]
 
     /// A flowsheet made in code (a library user's own train), so that `RunReport` can report
     /// it like a parsed one. Locations default to none: problems found while solving are then

@@ -144,7 +144,9 @@ extension FlowsheetBuilder {
                     reader.report(.duplicateName, "section '\(sec.key)' appears twice in \(what)", at: sec.keyNode, notes: [DiagnosticNote("first defined here", at: first.keyNode.location)])
                     continue
                 }
-                sections.append(readSection(sec, cascade: e.key))
+                let section = readSection(sec, cascade: e.key)
+                sectionEquilibriumLocations["\(e.key)/\(sec.key)"] = section.equilibriumNode?.location
+                sections.append(section)
             }
         }
         // Mixed models: the engine needs one unknown layout per cascade.

@@ -27,6 +27,7 @@ struct FlowsheetBuilder {
     var outlets: [String: (cascade: Int, phase: Phase, node: SourceNode)] = [:]
     var productLocations: [String: TextLocation] = [:]
     var cascadeLocations: [String: TextLocation] = [:]
+    var sectionEquilibriumLocations: [String: TextLocation] = [:]
     /// Cascades with a feed whose stream or stage could not be read (their structure checks are skipped).
     var unreadFeeds: Set<Int> = []
 
@@ -117,12 +118,14 @@ struct FlowsheetBuilder {
         }
         if !reader.diagnostics.hasErrors { checkFeasibility(cascades: cascades, links: links) }
         if reader.diagnostics.hasErrors { return nil }
-        return Flowsheet(name: name, description: description, elements: elements,
+        var flowsheet = Flowsheet(name: name, description: description, elements: elements,
                          train: CascadeTrain(cascades: cascades, links: links, recycleTolerance: recycleTolerance, maximumRecycleIterations: recyclePasses),
                          targets: targets, equilibria: equilibriumOrder.compactMap { equilibria[$0]?.set },
                          reagentStreams: reagentStreams, operatingHours: hours, temperature: temperature,
                          solveOptions: options, productLocations: productLocations, cascadeLocations: cascadeLocations,
                          warnings: reader.diagnostics.warnings)
+        flowsheet.sectionEquilibriumLocations = sectionEquilibriumLocations
+        return flowsheet
     }
 
     // MARK: - Elements

@@ -93,6 +93,7 @@ extension RunReport {
             pairs.append(("organic_mol_per_L", row(r.organic[i])))
             pairs.append(("D", row(d[i])))
             pairs.append(("pH", JSONValue.optional(ph?[i])))
+            if let dosage = r.dosage { pairs.append(("dosage_vol_percent", JSONValue.optional(dosage[i].isNaN ? nil : dosage[i]))) }
             pairs.append(("loading_mol_per_L", .number(loading[i])))
             stages.append(.object(pairs))
         }

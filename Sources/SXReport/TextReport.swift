@@ -118,9 +118,10 @@ extension RunReport {
             for e in c.elements { header += Fmt.pad("y " + e.symbol, 11) }
             for e in c.elements { header += Fmt.pad("D " + e.symbol, 10) }
             if r.pH != nil { header += Fmt.pad("pH", 7) }
+            if r.dosage != nil { header += Fmt.pad("d vol%", 8) }
             header += Fmt.pad("loading", 10)
             out.write(header + "\n")
-            let d = r.distributionRatios, ph = r.pH, loading = r.organicLoading
+            let d = r.distributionRatios, ph = r.pH, loading = r.organicLoading, dosage = r.dosage
             let ranges = c.sectionStageRanges
             for i in 0..<r.stageCount {
                 let section = ranges.firstIndex { $0.contains(i + 1) }.map { c.sections[$0].name } ?? ""
@@ -129,6 +130,7 @@ extension RunReport {
                 for j in c.elements.indices { row += Fmt.pad(Fmt.e(r.organic[i][j], 3), 11) }
                 for j in c.elements.indices { row += Fmt.pad(Fmt.g(d[i][j], 4), 10) }
                 if let ph { row += Fmt.pad(Fmt.f(ph[i], 2), 7) }
+                if let dosage { row += Fmt.pad(Fmt.f(dosage[i], 3), 8) }
                 row += Fmt.pad(Fmt.g(loading[i], 4), 10)
                 out.write(row + "\n")
             }

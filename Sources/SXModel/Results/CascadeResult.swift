@@ -119,8 +119,22 @@ public struct CascadeResult: Sendable {
         zip(organic, equilibriumAqueous).map { y, x in zip(y, x).map { $1 > 0 ? $0 / $1 : 0 } }
     }
 
-    /// pH = −log10 [H⁺] per stage (mass action only).
+    /// pH = −log10 [H⁺] per stage (acid-exchange models: mass action, empirical).
     public var pH: [Double]? { acidity?.map { -log10($0) } }
+
+    /// Free extractant of each stage's organic as vol % of the pure extractant (the dosage d
+    /// of an empirical fit), for cascades with an empirical section; nil otherwise.
+    public var dosage: [Double]? {
+        guard let free = freeDimer else { return nil }
+        let models = cascade.sections.map { $0.equilibrium as? EmpiricalModel }
+        guard models.contains(where: { $0 != nil }) else { return nil }
+        var d = [Double](repeating: .nan, count: stageCount)
+        for (k, range) in cascade.sectionStageRanges.enumerated() {
+            guard let m = models[k] else { continue }
+            for s in range { d[s - 1] = m.dosage(freeExtractant: free[s - 1]) }
+        }
+        return d
+    }
 
     /// Total organic RE loading per stage, mol/L.
     public var organicLoading: [Double] { organic.map { $0.reduce(0, +) } }

@@ -191,3 +191,19 @@ struct FeasibilityDiagnosticTests {
         #expect(ok.flowsheet != nil && ok.diagnostics.isEmpty, "\(ok.diagnostics.map(\.description).joined())")
     }
 }
+
+/// The mass-action soap's stoichiometry (issue 9, item 3).
+struct SoapOptionTests {
+    @Test("soap: NaA·HA (or NaA.HA) is read; an unknown soap is SX310 at its value")
+    func soapOption() throws {
+        let base = FeasibilityDiagnosticTests.text(saponification: "36 %", marker: "")
+        for spelling in ["NaA·HA", "NaA.HA"] {
+            let text = base.replacingOccurrences(of: "    model: mass-action\n", with: "    model: mass-action\n    soap: \(spelling)\n")
+            let r = FlowsheetParser.parse(text: text, fileName: "soap.yaml")
+            let model = try #require(r.flowsheet?.train.cascades.first?.sections.first?.equilibrium as? MassActionModel)
+            #expect(model.soap == .solvated, "\(spelling)")
+            #expect(r.diagnostics.isEmpty, "\(r.diagnostics.map(\.description).joined())")
+        }
+        Marked.check(base.replacingOccurrences(of: "    model: mass-action\n", with: "    model: mass-action\n    soap: ⟪SX310⟫NaX\n"))
+    }
+}

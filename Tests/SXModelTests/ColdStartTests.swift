@@ -35,3 +35,20 @@ struct HardColdStartTests {
         #expect(r.continuationSteps == 0, "solved without falling back to continuation")
     }
 }
+
+@Suite("Soap stoichiometry")
+struct SoapTests {
+    @Test("NaA·HA converges from a cold start; its soap binds two HA (checked independently by Check.solved)")
+    func solvatedSoap() throws {
+        let naA = Build.fractionalWithStrip(model: "mass-action", elements: 2, n: 40, m: 40, k: 20, reflux: 0.2)
+        let a = try CascadeSolver.solve(naA)
+        let b = try CascadeSolver.solve(Build.withSolvatedSoap(naA))
+        Check.solved(a)
+        Check.solved(b)
+        // Check.solved recomputes [CA·HA] = K_C [Na⁺][(HA)₂]/[H⁺] and the extractant balance
+        // 2e + 6Σy + 2[CA·HA] = C_HA at every stage. The option is wired: the saponified
+        // stage's free dimer differs between the two soaps.
+        #expect(abs(b.freeDimer![0] / a.freeDimer![0] - 1) > 1e-6, "free dimer NaA \(a.freeDimer![0]), NaA·HA \(b.freeDimer![0])")
+    }
+}
+

@@ -21,6 +21,8 @@ struct JacobianTests {
         Case(model: "mass-action", efficiency: 0.9, reflux: 0.3),
         // Empirical correlation, sulfate liquor (bisulfate buffering), charges 2 and 3:
         // the P1 chemistry of PrOMMiSParityTests on 4 stages.
+        // The sodium soap written NaA·HA (two HA per Na, [CA·HA] ∝ [(HA)₂]).
+        Case(model: "mass-action NaA·HA", efficiency: 0.9, reflux: 0.2),
         Case(model: "empirical", efficiency: 1, reflux: 0),
         Case(model: "empirical", efficiency: 0.85, reflux: 0),
     ]
@@ -28,6 +30,8 @@ struct JacobianTests {
     @Test("∂F/∂u matches central differences to 1e-6 relative", arguments: cases)
     func jacobianMatchesFiniteDifferences(_ c: Case) throws {
         let cascade = c.model == "empirical" ? PrOMMiSP1.cascade(stages: 4, efficiency: c.efficiency)
+            : c.model == "mass-action NaA·HA"
+            ? Build.withSolvatedSoap(Build.fractionalWithStrip(model: "mass-action", elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency))
             : Build.fractionalWithStrip(model: c.model, elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency)
         let net = try CascadeNetwork(cascade)
         var system = CascadeSystem(network: net)

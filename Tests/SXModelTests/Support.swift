@@ -53,6 +53,15 @@ enum Build {
                                                   concentrations: [Double](repeating: 0, count: k.count))])
     }
 
+    /// The same cascade with its mass-action sections' soap written NaA·HA.
+    static func withSolvatedSoap(_ cascade: Cascade) -> Cascade {
+        var c = cascade
+        for k in c.sections.indices {
+            if var m = c.sections[k].equilibrium as? MassActionModel { m.soap = .solvated; c.sections[k].equilibrium = m }
+        }
+        return c
+    }
+
     /// A fractional-extraction + scrub + strip cascade (SXModel's `StandardCascades`, shared
     /// with the benchmarks); the strip liquor leaves stage n+m+1, `reflux` of it continuing
     /// into the scrub section.
@@ -142,10 +151,11 @@ enum Check {
                 let s = net.sulfateConcentration[i], ka2 = pow(10, -1.99)   // Ka2 of HSO4⁻ (domain.md §7)
                 worst = max(worst, abs(protons - h - s * h / (h + ka2)) / net.anionConcentration[i])
                 let organicCation = r.organicCation?[i] ?? 0
-                let extractant = 2 * free + 6 * r.organic[i].reduce(0, +) + organicCation
+                let soapHA = p.soap == .monomer ? 1.0 : 2.0   // NaA or NaA·HA
+                let extractant = 2 * free + 6 * r.organic[i].reduce(0, +) + soapHA * organicCation
                 worst = max(worst, abs(extractant - net.extractantConcentration[i]) / net.extractantConcentration[i])
                 if r.aqueousCation != nil {
-                    let expectedCA = p.cationExchangeConstant * cation * free.squareRoot() / h
+                    let expectedCA = p.cationExchangeConstant * cation * (p.soap == .monomer ? free.squareRoot() : free) / h
                     worst = max(worst, abs(expectedCA - organicCation) / max(organicCation, 1e-300))
                 }
                 for j in 0..<ne { expected[j] = p.extractionConstants[j] * xStar[j] * pow(free / h, 3) }

@@ -181,7 +181,7 @@ struct FlowsheetBuilder {
     static let modelKeys: [String: [String]] = [
         "constant-D": ["distribution-ratios"],
         "separation-factors": ["separation-factors", "organic-loading"],
-        "mass-action": ["extraction-constants", "cation", "cation-exchange-constant"],
+        "mass-action": ["extraction-constants", "cation", "cation-exchange-constant", "soap"],
         "empirical": ["correlations", "distribution-ratios", "extractant-molar-mass", "extractant-density", "validity"],
     ]
 
@@ -245,6 +245,15 @@ struct FlowsheetBuilder {
                 }
                 if let c = reader.value(body, "cation-exchange-constant"), let x = reader.number(c, what: "cation-exchange-constant") {
                     if x > 0 { p.cationExchangeConstant = x } else { reader.report(.outOfRange, "cation-exchange-constant must be positive", at: c) }
+                }
+                if let c = reader.value(body, "soap"), let s = reader.string(c, what: "soap") {
+                    switch s.replacingOccurrences(of: " ", with: "") {
+                    case "NaA", "NH4A": p.soap = .monomer
+                    case "NaA·HA", "NaA.HA", "NaAHA", "NH4A·HA", "NH4A.HA": p.soap = .solvated
+                    default:
+                        reader.report(.unknownReference, "soap '\(s)' is not known", at: c,
+                                      help: "use NaA (one HA per cation) or NaA·HA (two; also written NaA.HA)")
+                    }
                 }
                 if k != nil { equilibrium = .massAction(p) }
             case "empirical":

@@ -4,13 +4,15 @@ import Foundation
 /// kerosene):
 ///
 ///     M³⁺ + 3 (HA)₂(o)  ⇌  M(A·HA)₃(o) + 3 H⁺         y_j = K_j · x*_j · ([(HA)₂] / [H⁺])³
-///     C⁺  + ½ (HA)₂(o)  ⇌  CA(o) + H⁺                   [CA] = K_C · [C⁺] · [(HA)₂]^½ / [H⁺]
+///     C⁺  + ½ (HA)₂(o)  ⇌  CA(o) + H⁺                   [CA] = K_C · [C⁺] · [(HA)₂]^½ / [H⁺]   (soap NaA)
+///     C⁺  +   (HA)₂(o)  ⇌  CA·HA(o) + H⁺                [CA·HA] = K_C · [C⁺] · [(HA)₂] / [H⁺]  (soap NaA·HA)
 ///
 /// where C⁺ is the saponifying cation (Na⁺ or NH₄⁺) and K are conditional constants on the
 /// molar concentration scale (activity coefficients folded in, as is usual for design work).
 /// The cascade closes each stage with (`StageChemistry.acidExchange`):
 ///
-/// - the extractant balance, monomer basis: C_HA = 2 [(HA)₂] + 6 Σ_j y_j + [CA] (organic, mol/L);
+/// - the extractant balance, monomer basis: C_HA = 2 [(HA)₂] + 6 Σ_j y_j + ν_C [soap] (organic,
+///   mol/L; ν_C = 1 for NaA, 2 for NaA·HA);
 /// - electroneutrality of the aqueous (`AqueousChargeBalance`): [H⁺] = [anion⁻] − [C⁺] − 3 Σ_j x_j;
 /// - the balance of the cation over both phases.
 ///
@@ -30,12 +32,29 @@ public struct MassActionModel: EquilibriumModel, Equatable {
     }
     /// Name of the saponifying cation, "Na" or "NH4", for reports.
     public var cationName: String
+    /// The sodium (ammonium) soap's stoichiometry in the organic.
+    public var soap: Soap = .monomer
     private(set) var logExtractionConstants: [Double]
     private(set) var logCationExchangeConstant: Double
 
     /// Exponent of ([(HA)₂]/[H⁺]) in D (the charge of RE³⁺) and of [(HA)₂] in [CA].
     static let rareEarthExponent = 3.0
-    static let cationDimerExponent = 0.5
+
+    /// How the saponified extractant is written. The literature writes NaA·HA (two HA per Na)
+    /// below about 50 % saponification in much of its work and NaA in other work; the choice
+    /// changes the free dimer, and D with its cube, by up to an order of magnitude in
+    /// saponified stages (docs/references.md). Default `.monomer` (NaA), the form SXSim has
+    /// always used, so that existing flowsheets keep their results.
+    public enum Soap: String, Sendable, Equatable {
+        /// C⁺ + ½ (HA)₂ ⇌ CA + H⁺: one HA per cation, [CA] ∝ [(HA)₂]^½.
+        case monomer = "NaA"
+        /// C⁺ + (HA)₂ ⇌ CA·HA + H⁺: two HA per cation, [CA·HA] ∝ [(HA)₂].
+        case solvated = "NaA·HA"
+
+        /// Exponent of [(HA)₂] in the soap's concentration, and HA units per cation.
+        var dimerExponent: Double { self == .monomer ? 0.5 : 1 }
+        var extractantPerCation: Double { self == .monomer ? 1 : 2 }
+    }
 
     public init(extractionConstants: [Double], cationExchangeConstant: Double = 1e-5, cationName: String = "Na") {
         self.extractionConstants = extractionConstants
@@ -49,10 +68,11 @@ public struct MassActionModel: EquilibriumModel, Equatable {
     public var elementCount: Int { extractionConstants.count }
     public var organicIsPowerLawInFreeExtractant: Bool { true }
 
-    /// The free extractant is the dimer (HA)₂; M(A·HA)₃ binds 6 HA per rare earth; CA binds 1
-    /// per cation.
+    /// The free extractant is the dimer (HA)₂; M(A·HA)₃ binds 6 HA per rare earth; the soap
+    /// binds 1 (NaA) or 2 (NaA·HA) per cation.
     public var stageChemistry: StageChemistry {
-        .acidExchange(AcidExchangeStoichiometry(perFreeExtractant: 2, perMetal: Array(repeating: 6, count: elementCount), perCation: 1))
+        .acidExchange(AcidExchangeStoichiometry(perFreeExtractant: 2, perMetal: Array(repeating: 6, count: elementCount),
+                                                perCation: soap.extractantPerCation))
     }
 
     public func parameterProblems(section: String) -> [String] {
@@ -62,8 +82,10 @@ public struct MassActionModel: EquilibriumModel, Equatable {
     }
 
     public func keepingElements(_ indices: [Int]) -> any EquilibriumModel {
-        MassActionModel(extractionConstants: indices.map { extractionConstants[$0] },
-                        cationExchangeConstant: cationExchangeConstant, cationName: cationName)
+        var m = MassActionModel(extractionConstants: indices.map { extractionConstants[$0] },
+                                cationExchangeConstant: cationExchangeConstant, cationName: cationName)
+        m.soap = soap
+        return m
     }
 
     public func evaluate(_ stage: inout StageEquilibrium) {
@@ -75,7 +97,7 @@ public struct MassActionModel: EquilibriumModel, Equatable {
         }
         if stage.logCation > -.infinity {
             stage.logOrganicCation = logCationExchangeConstant + stage.logCation
-                + Self.cationDimerExponent * stage.logFreeExtractant - stage.logAcidity
+                + soap.dimerExponent * stage.logFreeExtractant - stage.logAcidity
         }
         if stage.wantsDerivatives {
             for j in 0..<ne {
@@ -85,7 +107,7 @@ public struct MassActionModel: EquilibriumModel, Equatable {
             }
             if stage.logCation > -.infinity {
                 stage.logOrganicCationByLogCation = 1
-                stage.logOrganicCationByLogFreeExtractant = Self.cationDimerExponent
+                stage.logOrganicCationByLogFreeExtractant = soap.dimerExponent
                 stage.logOrganicCationByLogAcidity = -1
             }
         }

@@ -133,6 +133,7 @@ public struct RunReport: Sendable {
         self.seconds = seconds
         self.results = result.results
         self.warnings = flowsheet.warnings + Self.validityWarnings(result, flowsheet: flowsheet, fileName: fileName)
+            + Self.precipitationWarnings(result, flowsheet: flowsheet, fileName: fileName)
         self.train = result.train
         self.solverTolerance = flowsheet.solveOptions.newton.residualTolerance
         let fresh = elements.indices.map { result.freshFeed(element: $0, elements: elements) }
@@ -259,6 +260,23 @@ public struct RunReport: Sendable {
                                       "section '\(section)' of cascade '\(r.cascade.name)': \(problems.count) stage\(problems.count == 1 ? "" : "s") outside the fit's validity window (\(shown)\(problems.count > 5 ? "; …" : ""))",
                                       at: location, help: "the correlation is extrapolated there; check the results against data at these conditions"))
             }
+        }
+        return out
+    }
+
+    /// Stages of a converged acid-exchange cascade whose pH exceeds an element's hydroxide
+    /// precipitation pH (`HydroxideSolubility`): one warning (SX906) per cascade, at it.
+    static func precipitationWarnings(_ result: TrainResult, flowsheet: Flowsheet, fileName: String) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for r in result.results where r.outcome.isConverged {
+            let stages = HydroxideSolubility.precipitatingStages(r, logStarK: flowsheet.hydroxideSolubility)
+            guard !stages.isEmpty else { continue }
+            let location = flowsheet.cascadeLocations[r.cascade.name] ?? TextLocation(file: fileName, line: 1, column: 1)
+            let numbers = Array(Set(stages.map(\.stage))).sorted()
+            let shown = stages.prefix(4).map { String(format: "stage %d: pH %.2f above %@(OH)3's %.2f", $0.stage, $0.pH, $0.element.symbol, $0.limit) }
+            out.append(Diagnostic(.hydroxidePrecipitation,
+                                  "cascade '\(r.cascade.name)': \(numbers.count) stage\(numbers.count == 1 ? "" : "s") above a rare-earth hydroxide's precipitation pH (\(shown.joined(separator: "; "))\(stages.count > 4 ? "; …" : "")); the model has no solid phase, so these stages are not physical",
+                                  at: location, help: "lower the saponification or feed more acid; precipitation pH from log *K (docs/references.md)"))
         }
         return out
     }

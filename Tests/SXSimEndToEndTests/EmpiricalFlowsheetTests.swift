@@ -61,3 +61,34 @@ struct EmpiricalFlowsheetTests {
         #expect(out.diagnostics.contains { $0.id == .missingUnit && $0.message.contains("extractant-density") }, "\(out.standardError)")
     }
 }
+
+/// Hydroxide precipitation (issue 9, item 3): stages whose pH exceeds an element's
+/// precipitation pH, pH_p = (log *K − log10 [RE³⁺])/3.
+@Suite("Hydroxide precipitation warning")
+struct HydroxideWarningTests {
+    static let path = "Flowsheets/prnd-mass-action.yaml"
+
+    @Test("Built-in Nd constant: the example's pH (at most 0.68) is far below precipitation, no warning")
+    func noWarningAtTheDesign() throws {
+        let out = Pipeline.run(text: try Repository.text(Self.path), fileName: Self.path, measureTime: false)
+        let report = try #require(out.report)
+        #expect(!report.warnings.contains { $0.id == .hydroxidePrecipitation })
+        // Closed form at the most basic stage: pH_p(Nd) = (14.96 − log10 x_Nd)/3 ≫ its pH.
+        let r = try #require(report.results.first)
+        let nd = try #require(r.cascade.elements.firstIndex(of: .Nd))
+        let i = r.pH!.indices.max { r.pH![$0] < r.pH![$1] }!
+        #expect(HydroxideSolubility.precipitationPH(logStarK: 14.96, concentration: r.aqueous[i][nd])! > r.pH![i] + 4)
+    }
+
+    @Test("A user constant that puts stages above their precipitation pH gives SX906 naming them")
+    func warningWithUserConstant() throws {
+        // log *K = −2 (a test value, not a property of Nd(OH)3): at [Nd] = 1e-3 mol/L
+        // precipitation would start at pH (−2 + 3)/3 = 0.33.
+        let out = Pipeline.run(text: try Repository.text(Self.path), fileName: Self.path,
+                               overrides: [Override(keyPath: "hydroxide-solubility", value: "{Nd: -2}")], measureTime: false)
+        let report = try #require(out.report)
+        let w = try #require(report.warnings.first { $0.id == .hydroxidePrecipitation })
+        #expect(w.message.contains("Nd(OH)3") && w.message.contains("stage 1:"), "\(w.message)")
+        #expect(w.location.file == Self.path)
+    }
+}

@@ -44,6 +44,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case temperatureMismatch = "temperature-mismatch"
     case highSaponification = "high-saponification"
     case outsideValidity = "outside-validity"
+    case hydroxidePrecipitation = "hydroxide-precipitation"
 
     /// `SX` and three digits, e.g. "SX110".
     public var code: String {
@@ -86,6 +87,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .temperatureMismatch: n = 903
         case .highSaponification: n = 904
         case .outsideValidity: n = 905
+        case .hydroxidePrecipitation: n = 906
         }
         return "SX\(n)"
     }
@@ -97,7 +99,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
 
     public var defaultSeverity: Severity {
         switch self {
-        case .unusedStream, .temperatureMismatch, .highSaponification, .outsideValidity: .warning
+        case .unusedStream, .temperatureMismatch, .highSaponification, .outsideValidity, .hydroxidePrecipitation: .warning
         default: .error
         }
     }

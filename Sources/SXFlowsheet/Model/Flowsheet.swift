@@ -29,6 +29,9 @@ public struct Flowsheet: Sendable {
     /// Where each section names its equilibrium set ("CASCADE/SECTION" → the value's
     /// location), for what a solve reveals about the set (stages outside its validity).
     public var sectionEquilibriumLocations: [String: TextLocation] = [:]
+    /// log *K (25 °C) of each element's hydroxide, RE(OH)₃(c) + 3 H⁺ ⇌ RE³⁺ + 3 H₂O: the
+    /// verified built-in values (`HydroxideSolubility.builtIn`) and any the flowsheet gives.
+    public var hydroxideSolubility: [Element: Double] = HydroxideSolubility.builtIn
 
     /// A flowsheet made in code (a library user's own train), so that `RunReport` can report
     /// it like a parsed one. Locations default to none: problems found while solving are then

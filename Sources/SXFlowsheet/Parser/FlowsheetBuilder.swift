@@ -14,7 +14,7 @@ struct FlowsheetBuilder {
     }
 
     static let topKeys = ["version", "name", "description", "elements", "operating-hours", "temperature",
-                          "equilibria", "streams", "cascades", "targets", "solver"]
+                          "equilibria", "streams", "cascades", "targets", "solver", "hydroxide-solubility"]
 
     // What has been read so far.
     var elements: [Element] = []
@@ -69,6 +69,13 @@ struct FlowsheetBuilder {
         let temperature = reader.value(top, "temperature").flatMap { reader.positive($0, .temperature, what: "temperature") }
 
         readElements(top, root: root)
+        // log *K of RE(OH)3(c) + 3 H+ = RE3+ + 3 H2O per element (25 °C), beside the built-in
+        // verified values; used to warn of stages whose pH would precipitate a hydroxide.
+        var hydroxide = HydroxideSolubility.builtIn
+        if let h = reader.value(top, "hydroxide-solubility"),
+           let values = elementMap(h, what: "hydroxide-solubility", read: { v, el in reader.number(v, what: "log *K of \(el.symbol)(OH)3") }) {
+            for (k, v) in values.enumerated() { if let v { hydroxide[elements[k]] = v } }
+        }
         if let eq = reader.require(top, "equilibria", in: root, what: "the flowsheet", example: "{p507: {model: separation-factors, ...}}") {
             readEquilibria(eq)
         }
@@ -125,6 +132,7 @@ struct FlowsheetBuilder {
                          solveOptions: options, productLocations: productLocations, cascadeLocations: cascadeLocations,
                          warnings: reader.diagnostics.warnings)
         flowsheet.sectionEquilibriumLocations = sectionEquilibriumLocations
+        flowsheet.hydroxideSolubility = hydroxide
         return flowsheet
     }
 

@@ -86,7 +86,7 @@ struct FlowsheetBuilder {
                               help: "name it under a cascade's 'feeds', or delete it")
             }
         }
-        let targets = reader.value(top, "targets").map { readTargets($0) } ?? []
+        let (targets, effluentTargets) = reader.value(top, "targets").map { readTargets($0, cascades: cascades) } ?? ([], [])
         var options = SolveOptions()
         var recycleTolerance = 1e-8
         var recyclePasses = 200
@@ -119,7 +119,7 @@ struct FlowsheetBuilder {
         if reader.diagnostics.hasErrors { return nil }
         return Flowsheet(name: name, description: description, elements: elements,
                          train: CascadeTrain(cascades: cascades, links: links, recycleTolerance: recycleTolerance, maximumRecycleIterations: recyclePasses),
-                         targets: targets, equilibria: equilibriumOrder.compactMap { equilibria[$0]?.set },
+                         targets: targets, effluentTargets: effluentTargets, equilibria: equilibriumOrder.compactMap { equilibria[$0]?.set },
                          reagentStreams: reagentStreams, operatingHours: hours, temperature: temperature,
                          solveOptions: options, productLocations: productLocations, cascadeLocations: cascadeLocations,
                          warnings: reader.diagnostics.warnings)

@@ -20,7 +20,11 @@ public struct ReportOptions: Sendable {
     /// The plot of `--format svg`, and the cascade it shows (nil: the first).
     public var plot: PlotKind = .profiles
     public var cascade: String?
-    public init(profiles: Bool = false, lastIterate: Bool = false, plot: PlotKind = .profiles, cascade: String? = nil) {
+    /// CSV only: the table of target limits (one row per limit, with value, margin and verdict)
+    /// instead of the products.
+    public var targets = false
+    public init(profiles: Bool = false, lastIterate: Bool = false, plot: PlotKind = .profiles, cascade: String? = nil, targets: Bool = false) {
+        self.targets = targets
         self.profiles = profiles
         self.lastIterate = lastIterate
         self.plot = plot
@@ -93,6 +97,36 @@ enum Fmt {
         let text = limit(fraction)
         return max(4, text.split(separator: ".").dropFirst().first?.count ?? 0)
     }
+    /// One limit as the text report prints it, without the verdict:
+    /// "Nd2O3 purity 99.9880 % (min 99.5000 %, margin +0.4880 pp)",
+    /// "Sm2O3 3.2 ppm (max 10 ppm, margin 6.8 ppm)", "free acid 0.1200 mol/L (max 0.5 mol/L, margin 0.38 mol/L)".
+    /// `show` false withholds the value and margin (n/a).
+    static func limitCheck(_ l: RunReport.LimitCheck, show: Bool) -> String {
+        let oxides = l.elements.map(\.oxideFormula).joined(separator: "+")
+        let symbols = l.elements.map(\.symbol).joined(separator: "+")
+        let value = show ? l.value : nil
+        func signed(_ s: String) -> String { s.hasPrefix("-") ? s : "+" + s }
+        switch l.kind {
+        case .minPurity, .minRecovery:
+            let d = decimals(ofLimit: l.limit)
+            let what = l.kind == .minPurity ? "\(oxides) purity" : "\(symbols) recovery"
+            guard let v = value, let m = l.margin else { return "\(what) \(notAvailable) (min \(limit(l.limit)) %)" }
+            return "\(what) \(pct(v, decimals: d)) % (min \(limit(l.limit)) %, margin \(signed(f(m * 100, d))) pp)"
+        case .maxImpurity:
+            // Limits below 0.1 % read in ppm, larger ones in %.
+            let ppm = l.limit < 1e-3
+            func amount(_ x: Double) -> String { ppm ? "\(g(x * 1e6, 4)) ppm" : "\(pct(x)) %" }
+            func bound(_ x: Double) -> String { ppm ? "\(g(x * 1e6, 6)) ppm" : "\(limit(x)) %" }
+            guard let v = value, let m = l.margin else { return "\(oxides) \(notAvailable) (max \(bound(l.limit)))" }
+            return "\(oxides) \(amount(v)) (max \(bound(l.limit)), margin \(signed(amount(m))))"
+        case .maxAcidity, .maxOxide:
+            let what = l.kind == .maxAcidity ? "free acid" : "total"
+            let unit = l.kind == .maxAcidity ? "mol/L" : "g/L REO"
+            guard let v = value, let m = l.margin else { return "\(what) \(notAvailable) (max \(g(l.limit, 6)) \(unit))" }
+            return "\(what) \(g(v, 4)) \(unit) (max \(g(l.limit, 6)) \(unit), margin \(signed(g(m, 4))) \(unit))"
+        }
+    }
+
     /// What a withheld number prints as in text.
     static let notAvailable = "n/a"
 

@@ -48,29 +48,25 @@ extension RunReport {
             }
         }
 
-        if !targets.isEmpty {
+        if !targets.isEmpty || !effluents.isEmpty {
             out.write("\nTargets\n-------\n")
+            // PASS/FAIL only for a steady state; a last iterate shows its numbers, no verdict.
+            func line(_ product: String, _ limits: [LimitCheck], passed: Bool) {
+                let evaluated = isSteadyState && limits.allSatisfy { $0.value != nil }
+                let parts = limits.map { l in Fmt.limitCheck(l, show: show) + (isSteadyState && l.value != nil ? (l.passed ? " PASS" : " FAIL") : "") }
+                out.write("\(evaluated ? (passed ? "PASS" : "FAIL") : "n/a ")  \(product): " + parts.joined(separator: "; ") + "\n")
+            }
             for t in targets {
-                // PASS/FAIL only for a steady state; a last iterate shows its numbers, no verdict.
-                let evaluated = isSteadyState && t.purity != nil
-                // A value is printed with as many decimals as its limit needs (99.99999 % is not 100.0000 %).
-                func value(_ x: Double?, _ limit: Double) -> String {
-                    show ? x.map { Fmt.pct($0, decimals: Fmt.decimals(ofLimit: limit)) + " %" } ?? Fmt.notAvailable : Fmt.notAvailable
-                }
-                func verdict(_ met: Bool) -> String { evaluated ? (met ? " PASS" : " FAIL") : "" }
-                var parts: [String] = []
-                if let m = t.target.minimumPurity {
-                    parts.append("\(t.target.element.oxideFormula) purity \(value(t.purity, m)) (min \(Fmt.limit(m)) %)\(verdict(t.purityMet))")
-                }
-                if let m = t.target.minimumRecovery {
-                    parts.append("\(t.target.element.symbol) recovery \(value(t.recovery, m)) (min \(Fmt.limit(m)) %)\(verdict(t.recoveryMet))")
-                }
-                out.write("\(evaluated ? (t.passed ? "PASS" : "FAIL") : "n/a ")  \(t.target.product): " + parts.joined(separator: "; ") + "\n")
+                line(t.target.product, t.limits, passed: t.passed)
                 if t.intermediate { out.write("      (an intermediate stream: it feeds another cascade)\n") }
                 if show, let m = t.target.minimumPurity, let range = t.stagesMeetingPurity {
-                    out.write("      \(t.target.element.oxideFormula) >= \(Fmt.limit(m)) % in the \(t.phase.rawValue) of stages \(range.lowerBound)-\(range.upperBound)"
+                    out.write("      \(t.target.oxideLabel) >= \(Fmt.limit(m)) % in the \(t.phase.rawValue) of stages \(range.lowerBound)-\(range.upperBound)"
                               + (range.lowerBound > 1 ? "; the limit is crossed between stages \(range.lowerBound - 1) and \(range.lowerBound)" : "") + "\n")
                 }
+            }
+            for e in effluents {
+                line(e.target.product, e.limits, passed: e.passed)
+                if e.intermediate { out.write("      (an intermediate stream: it feeds another cascade)\n") }
             }
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SXFlowsheet
 import SXModel
 
 /// Output formats of a run report.
@@ -59,14 +60,11 @@ extension RunReport {
 /// Number formatting shared by the writers (fixed, documented precision: golden files
 /// compare numbers at this precision).
 enum Fmt {
-    static func g(_ x: Double, _ digits: Int = 4) -> String {
-        guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
-        if x == 0 { return "0" }
-        let s = String(format: "%.\(digits)g", x)
-        // Plain digits from 1 to 1e9 ("40000 L/h", not "4e+04 L/h"), still rounded to `digits`.
-        if s.contains("e"), abs(x) >= 1, abs(x) < 1e9, let rounded = Double(s) { return String(format: "%.0f", rounded) }
-        return s
-    }
+    /// Significant digits in engineering form (plain digits from 0.001 to 1e9, "40000 L/h", not "4e+04").
+    static func g(_ x: Double, _ digits: Int = 4) -> String { eng(x, digits) }
+    /// Engineering form (`SXFlowsheet.EngineeringFormat`): "0.2885", "40000", "15.3e-9".
+    static func eng(_ x: Double, _ digits: Int = 4) -> String { EngineeringFormat.string(x, digits: digits) }
+
     static func f(_ x: Double, _ decimals: Int) -> String {
         guard x.isFinite else { return x.isNaN ? "nan" : "inf" }
         let s = String(format: "%.\(decimals)f", x)
@@ -79,7 +77,7 @@ enum Fmt {
     /// Percent with 4 decimals (or `decimals`); tiny values in scientific notation so impurities stay visible.
     static func pct(_ fraction: Double, decimals: Int = 4) -> String {
         let p = fraction * 100
-        if p != 0 && abs(p) < 0.001 { return e(p, 2) }
+        if p != 0 && abs(p) < 0.001 { return eng(p, 3) }
         return f(p, decimals)
     }
 
@@ -133,7 +131,7 @@ enum Fmt {
     /// The worst |closure| over elements, at the solver summary's precision.
     static func closure(_ values: [Double]) -> String {
         let worst = values.map(abs).max() ?? 0
-        return worst < 1e-12 ? "< 1e-12" : e(worst, 1)
+        return worst < 1e-12 ? "< 1e-12" : eng(worst, 2)
     }
 
     static func pad(_ s: String, _ width: Int, right: Bool = true) -> String {

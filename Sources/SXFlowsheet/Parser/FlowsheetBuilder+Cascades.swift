@@ -315,7 +315,7 @@ extension FlowsheetBuilder {
                               at: node, help: "keep one limit per product and quantity", notes: [DiagnosticNote("first set here", at: first.node.location)])
             } else { seen[key] = (value, node, what) }
         }
-        func percent(_ x: Double) -> String { String(format: "%.10g %%", x * 100) }
+        func percent(_ x: Double) -> String { EngineeringFormat.string(x * 100, digits: 10) + " %" }
         for (k, item) in items.enumerated() {
             let what = "target \(k)"
             guard let spec = reader.mapping(item, what: what) else { continue }
@@ -362,7 +362,7 @@ extension FlowsheetBuilder {
                 guard let x = reader.quantity(v, .fraction, what: key) else { return nil }
                 if x > 1 {
                     let plain = Units.split(v.scalarText ?? "")?.unit.isEmpty ?? false
-                    reader.report(.impossibleTarget, "\(key) of \(String(format: "%g", x * 100)) % is above 100 %", at: v,
+                    reader.report(.impossibleTarget, "\(key) of \(EngineeringFormat.string(x * 100, digits: 6)) % is above 100 %", at: v,
                                   help: plain && x <= 100 ? "a plain number is a fraction; write \"\(v.scalarText ?? "") %\" for a percentage" : nil)
                     return nil
                 }
@@ -387,7 +387,7 @@ extension FlowsheetBuilder {
                     }
                     if let (n, unit) = Units.split(text), unit.isEmpty {
                         reader.report(.missingUnit, "the maximum of \(impurity.symbol) in \(what) needs a unit: \(text) of what?", at: e.value,
-                                      help: "write \"\(text) ppm\" or \"\(text) %\" (of the total REO, oxide basis)" + (n < 1 ? ", or \"\(String(format: "%g", n * 100)) %\" for the fraction \(text)" : ""))
+                                      help: "write \"\(text) ppm\" or \"\(text) %\" (of the total REO, oxide basis)" + (n < 1 ? ", or \"\(EngineeringFormat.string(n * 100, digits: 6)) %\" for the fraction \(text)" : ""))
                         continue
                     }
                     guard let x = reader.quantity(e.value, .fraction, what: "maximum of \(impurity.symbol)") else { continue }

@@ -40,7 +40,7 @@ struct HonestAnswerTests {
     /// A train built in code (no parser) whose outlet feeds two cascades: the train's own
     /// balance catches the created mass. Each receiver gets the whole Kremser raffinate, so
     /// products carry fresh × (1 + φ): closure = −φ, φ = 0.5/(1.5⁶ − 1) = 0.0481203 (Kremser
-    /// closed form, domain.md §5 K1, as in Flowsheets/kremser.yaml's header).
+    /// closed form, docs/references.md [RC-K1], as in Flowsheets/kremser.yaml's header).
     @Test func duplicatedOutletShowsAsTrainImbalance() throws {
         let d = ConstantDistributionModel(distributionRatios: [1.5])
         func kremser(_ name: String) -> Cascade {
@@ -63,7 +63,7 @@ struct HonestAnswerTests {
     }
 
     /// A train made in code reports like a parsed one (issue 13, item 19: Flowsheet had no
-    /// public initialiser). Kremser K1 (domain.md §5; Flowsheets/kremser.yaml's header): the
+    /// public initialiser). Kremser K1 (docs/references.md [RC]; Flowsheets/kremser.yaml's header): the
     /// raffinate keeps φ = 0.5/(1.5⁶ − 1) = 0.0481203 of the Nd.
     @Test func reportOfATrainMadeInCode() throws {
         let cascade = Cascade(name: "k", elements: [.Nd],

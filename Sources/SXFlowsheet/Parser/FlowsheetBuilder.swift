@@ -266,7 +266,7 @@ struct FlowsheetBuilder {
         }
         guard let entries = reader.mapping(node, what: "provenance of \(what)") else { return nil }
         reader.checkKeys(entries, allowed: ["source", "status", "conditions"], in: "provenance")
-        let source = reader.require(entries, "source", in: node, what: "provenance", example: "\"domain.md §1, typical\"").flatMap { reader.string($0, what: "source") }
+        let source = reader.require(entries, "source", in: node, what: "provenance", example: "\"docs/references.md [TYP], typical\"").flatMap { reader.string($0, what: "source") }
         var status: String?
         if let s = reader.require(entries, "status", in: node, what: "provenance", example: "unverified"), let text = reader.string(s, what: "status") {
             if Self.provenanceStatuses.contains(text) { status = text } else {

@@ -86,7 +86,8 @@ struct Sweep: ParsableCommand {
         if progress != nil { FileIO.writeError("\n") }
         let csv = SweepCSV.document(grid: grid, resultColumns: columns, rows: rows)
         try emit(csv)
-        let focus = sheet.targets.map { t in
+        // The page plots the per-element purity columns: a group target has none (its values are the limit.* columns).
+        let focus = sheet.targets.filter { $0.elements.count == 1 }.map { t in
             SweepPage.Focus(product: t.product, element: t.element.symbol, oxide: t.element.oxideFormula,
                             minimumPurity: t.minimumPurity, minimumRecovery: t.minimumRecovery)
         }

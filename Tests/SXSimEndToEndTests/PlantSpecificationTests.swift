@@ -10,9 +10,11 @@ import SXReport
 /// in text, JSON, CSV and the sweep's columns, all from `RunReport.limits`.
 struct PlantSpecificationTests {
     static let path = "Flowsheets/light-re-train.yaml"
+    /// Added to the example's own targets (Nd with max Sm2O3, La recovery, the La-Ce group with Pr and Nd maxima).
     static let extra = """
-      - {product: nd-product, element: Nd, max: {Sm: 100 ppm, Pr: 0.3 %}}
-      - {product: lace-chloride, elements: [La, Ce], min-purity: 99 %, max-reo: 50 g/L REO}
+      - {product: nd-product, element: Nd, max: {Pr: 10 ppm}}
+      - {product: lace-chloride, max-reo: 50 g/L REO}
+      - {product: pr-chloride, elements: [Pr, Ce], min-purity: 95 %}
 
     """
 
@@ -23,9 +25,10 @@ struct PlantSpecificationTests {
     @Test func limitsAreEvaluatedOnceWithMargins() throws {
         let out = try Self.run()
         let report = try #require(out.report)
-        #expect(report.limits.map(\.key) == ["nd-product.min-purity.Nd", "nd-product.min-recovery.Nd", "lace-chloride.min-recovery.La",
-                                             "nd-product.max-impurity.Sm", "nd-product.max-impurity.Pr",
-                                             "lace-chloride.min-purity.La+Ce", "lace-chloride.max-reo"])
+        #expect(report.limits.map(\.key) == ["nd-product.min-purity.Nd", "nd-product.min-recovery.Nd", "nd-product.max-impurity.Sm",
+                                             "lace-chloride.min-recovery.La", "lace-chloride.min-purity.La+Ce",
+                                             "lace-chloride.max-impurity.Pr", "lace-chloride.max-impurity.Nd",
+                                             "nd-product.max-impurity.Pr", "pr-chloride.min-purity.Pr+Ce", "lace-chloride.max-reo"])
         let sheet = try #require(FlowsheetParser.parse(text: try Repository.text(Self.path) + Self.extra, fileName: "f").flowsheet)
         #expect(report.limits.map(\.key) == RunReport.LimitCheck.keys(of: sheet))
         let lace = try #require(report.products.first { $0.name == "lace-chloride" })
@@ -40,12 +43,16 @@ struct PlantSpecificationTests {
             #expect(l.margin == (l.isMinimum ? v - l.limit : l.limit - v))
             #expect(l.passed == (l.margin! >= 0))
         }
-        // Sm2O3 is 279 ppm and the raffinate carries 54 g/L REO: both fail, so the run exits 1.
-        #expect(!limit("nd-product.max-impurity.Sm").passed && !limit("lace-chloride.max-reo").passed)
+        let pr = try #require(report.products.first { $0.name == "pr-chloride" })
+        #expect(abs(limit("pr-chloride.min-purity.Pr+Ce").value! - (pr.purity[2] + pr.purity[1])) < 1e-15)
+        #expect(limit("nd-product.max-impurity.Pr").value == nd.purity[2])
+        // Pr6O11 is 42 ppm of the Nd product and the raffinate carries 54 g/L REO: both fail, so the run exits 1.
+        #expect(!limit("nd-product.max-impurity.Pr").passed && !limit("lace-chloride.max-reo").passed)
+        #expect(limit("nd-product.max-impurity.Sm").passed && limit("pr-chloride.min-purity.Pr+Ce").passed)
         #expect(report.targetsMet == false && out.status == .targetsMissed)
         let text = out.standardOutput
-        #expect(text.contains("FAIL  nd-product: Sm2O3 279.2 ppm (max 100 ppm, margin -179.2 ppm) FAIL; Pr6O11 0.0042 % (max 0.3000 %, margin +0.2958 %) PASS"), "\(text)")
-        #expect(text.contains("PASS  lace-chloride: La2O3+CeO2 purity 100.0000 % (min 99.0000 %, margin +1.0000 pp) PASS"))
+        #expect(text.contains("FAIL  nd-product: Pr6O11 42.25 ppm (max 10 ppm, margin -32.25 ppm) FAIL"), "\(text)")
+        #expect(text.contains("PASS  pr-chloride: Pr6O11+CeO2 purity 96.3604 % (min 95.0000 %, margin +1.3604 pp) PASS"))
         #expect(text.contains("FAIL  lace-chloride: total 54.11 g/L REO (max 50 g/L REO, margin -4.112 g/L REO) FAIL"))
     }
 
@@ -80,7 +87,7 @@ struct PlantSpecificationTests {
         #expect(out.status == .notConverged)
         let targets = try #require(out.standardOutput.components(separatedBy: "\nTargets\n").last?.components(separatedBy: "\nReagents").first)
         #expect(!targets.contains("PASS") && !targets.contains("FAIL") && !targets.contains("margin"), "\(targets)")
-        #expect(targets.contains("Sm2O3 n/a (max 100 ppm)") && targets.contains("total n/a (max 50 g/L REO)"), "\(targets)")
+        #expect(targets.contains("Pr6O11 n/a (max 10 ppm)") && targets.contains("total n/a (max 50 g/L REO)"), "\(targets)")
         let json = try Self.run(.json, overrides: failing).standardOutput
         #expect(json.contains("\"margin\": null") && !json.contains("\"margin\": 0") && !json.contains("\"margin\": -"))
         let csv = try Self.run(.csv, options: ReportOptions(targets: true), overrides: failing).standardOutput

@@ -69,6 +69,10 @@ public enum FlowsheetTemplate {
 
     targets:                                           # checked by 'sxsim run' (PASS/FAIL, exit 1)
       - {product: nd-product, element: Nd, min-purity: 99.5 %, min-recovery: 95 %}
+      # more limits (docs/flowsheet-format.md, "targets"): a group, impurity maxima, an effluent
+      # - {product: nd-product, element: Nd, max: {Pr: 500 ppm}}
+      # - {product: pr-product, elements: [Pr], min-purity: 98 %}
+      # - {product: pr-product, max-reo: 50 g/L REO}
 
     solver:                                            # optional
       tolerance: 1e-12                                 # Newton residual (relative balance error)

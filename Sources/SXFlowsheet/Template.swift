@@ -24,7 +24,7 @@ public enum FlowsheetTemplate {
         separation-factors: {Pr: 1.0, Nd: 1.5}   # beta relative to any reference
         organic-loading: 0.18 mol/L              # fully loaded organic, RE mol/L
         provenance:                              # required: where the numbers come from
-          source: "domain.md §1 typical beta(Nd/Pr) = 1.5; s*C/3 loading for 1.5 mol/L P507 at 36 %"
+          source: "typical beta(Nd/Pr) = 1.5 (docs/references.md [TYP]); s*C/3 loading [LOAD] for 1.5 mol/L P507 at 36 %"
           status: unverified                     # verified | unverified | illustrative | textbook
       hcl-strip:
         model: constant-D
@@ -69,6 +69,10 @@ public enum FlowsheetTemplate {
 
     targets:                                           # checked by 'sxsim run' (PASS/FAIL, exit 1)
       - {product: nd-product, element: Nd, min-purity: 99.5 %, min-recovery: 95 %}
+      # more limits (docs/flowsheet-format.md, "targets"): a group, impurity maxima, an effluent
+      # - {product: nd-product, element: Nd, max: {Pr: 500 ppm}}
+      # - {product: pr-product, elements: [Pr], min-purity: 98 %}
+      # - {product: pr-product, max-reo: 50 g/L REO}
 
     solver:                                            # optional
       tolerance: 1e-12                                 # Newton residual (relative balance error)

@@ -26,6 +26,15 @@ extension RunReport {
             }
             return
         }
+        if options.targets {
+            out.write("product,kind,elements,unit,limit,value,margin,pass,intermediate,outcome\n")
+            for (l, intermediate) in targets.flatMap({ t in t.limits.map { ($0, t.intermediate) } }) + effluents.flatMap({ e in e.limits.map { ($0, e.intermediate) } }) {
+                let verdict = isSteadyState && l.value != nil ? (l.passed ? "yes" : "no") : ""
+                out.write("\(q(l.product)),\(l.kind.rawValue),\(l.elements.map(\.symbol).joined(separator: "+")),\(q(l.unit)),\(l.limit),"
+                          + cells([l.value, l.margin]) + ",\(verdict),\(intermediate ? "yes" : "no"),\(outcomeCell)\n")
+            }
+            return
+        }
         out.write("product,cascade,phase,stage,flow_L_per_h,element,oxide,concentration_mol_per_L,oxide_g_per_L,oxide_purity,recovery,outcome\n")
         for p in products {
             for (j, e) in elements.enumerated() {

@@ -11,6 +11,15 @@ extension RunReport {
         // A failed solve's numbers are null unless the last iterate was asked for.
         let show = showsNumbers(options)
         func result(_ x: Double?) -> JSONValue { show ? .optional(x) : .null }
+        // A verdict only for a steady state with every value evaluated.
+        func verdict(_ limits: [LimitCheck], _ passed: Bool) -> JSONValue {
+            isSteadyState && limits.allSatisfy({ $0.value != nil }) ? .bool(passed) : .null
+        }
+        func limitJSON(_ l: LimitCheck) -> JSONValue {
+            .object([("key", .string(l.key)), ("kind", .string(l.kind.rawValue)), ("elements", .array(l.elements.map { .string($0.symbol) })),
+                     ("unit", .string(l.unit)), ("limit", .number(l.limit)), ("value", result(l.value)), ("margin", result(l.margin)),
+                     ("pass", isSteadyState && l.value != nil ? .bool(l.passed) : .null)])
+        }
         var doc: [(String, JSONValue)] = [
             ("format", .string("sxsim-run")),
             ("formatVersion", .integer(1)),
@@ -39,10 +48,19 @@ extension RunReport {
             })),
             ("targets", .array(targets.map { t in
                 .object([("product", .string(t.target.product)), ("element", .string(t.target.element.symbol)),
+                         ("elements", .array(t.target.elements.map { .string($0.symbol) })),
                          ("minPurity", .optional(t.target.minimumPurity)), ("minRecovery", .optional(t.target.minimumRecovery)),
+                         ("maxImpurities", .object(t.target.maximumImpurities.map { ($0.element.symbol, .number($0.maximum)) })),
                          ("purity", result(t.purity)), ("recovery", result(t.recovery)),
-                         ("pass", isSteadyState && t.purity != nil ? .bool(t.passed) : .null), ("intermediate", .bool(t.intermediate)),
-                         ("stagesMeetingPurity", show ? t.stagesMeetingPurity.map { .array([.integer($0.lowerBound), .integer($0.upperBound)]) } ?? .null : .null)])
+                         ("pass", verdict(t.limits, t.passed)), ("intermediate", .bool(t.intermediate)),
+                         ("stagesMeetingPurity", show ? t.stagesMeetingPurity.map { .array([.integer($0.lowerBound), .integer($0.upperBound)]) } ?? .null : .null),
+                         ("limits", .array(t.limits.map(limitJSON)))])
+            })),
+            ("effluentTargets", .array(effluents.map { e in
+                .object([("product", .string(e.target.product)),
+                         ("maxAcidity_mol_per_L", .optional(e.target.maximumAcidity)), ("maxREO_g_per_L", .optional(e.target.maximumOxide)),
+                         ("pass", verdict(e.limits, e.passed)), ("intermediate", .bool(e.intermediate)),
+                         ("limits", .array(e.limits.map(limitJSON)))])
             })),
             ("reagents", .object([("REO_fed_kg_per_h", .number(reagents.oxideFed)),
                                   ("acid_mol_per_h", .number(reagents.acid)), ("HCl_kg_per_h", .number(reagents.acidKgPerHour)),

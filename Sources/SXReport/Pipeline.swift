@@ -42,7 +42,7 @@ public enum Pipeline {
                                   standardError: json ? "" : stderr + summaryLine(parsed.diagnostics), diagnostics: parsed.diagnostics, report: nil)
         }
         let stages = f.train.cascades.reduce(0) { $0 + $1.stageCount }
-        let summary = "\(fileName): ok: \(f.train.cascades.count) cascade\(f.train.cascades.count == 1 ? "" : "s"), \(stages) stages, \(f.elements.count) element\(f.elements.count == 1 ? "" : "s"), \(f.targets.count) target\(f.targets.count == 1 ? "" : "s")"
+        let summary = "\(fileName): ok: \(f.train.cascades.count) cascade\(f.train.cascades.count == 1 ? "" : "s"), \(stages) stages, \(f.elements.count) element\(f.elements.count == 1 ? "" : "s"), \(f.targets.count + f.effluentTargets.count) target\(f.targets.count + f.effluentTargets.count == 1 ? "" : "s")"
             + (parsed.diagnostics.isEmpty ? "" : ", \(parsed.diagnostics.count) warning\(parsed.diagnostics.count == 1 ? "" : "s")") + "\n"
         return PipelineOutput(status: .ok, standardOutput: json ? diagnosticsJSON(parsed.diagnostics).rendered() + "\n" : summary,
                               standardError: json ? "" : stderr, diagnostics: parsed.diagnostics, report: nil)

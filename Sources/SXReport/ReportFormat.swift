@@ -1,4 +1,5 @@
 import Foundation
+import SXFlowsheet
 import SXModel
 
 /// Output formats of a run report.
@@ -20,7 +21,11 @@ public struct ReportOptions: Sendable {
     /// The plot of `--format svg`, and the cascade it shows (nil: the first).
     public var plot: PlotKind = .profiles
     public var cascade: String?
-    public init(profiles: Bool = false, lastIterate: Bool = false, plot: PlotKind = .profiles, cascade: String? = nil) {
+    /// CSV only: the table of target limits (one row per limit, with value, margin and verdict)
+    /// instead of the products.
+    public var targets = false
+    public init(profiles: Bool = false, lastIterate: Bool = false, plot: PlotKind = .profiles, cascade: String? = nil, targets: Bool = false) {
+        self.targets = targets
         self.profiles = profiles
         self.lastIterate = lastIterate
         self.plot = plot
@@ -55,14 +60,11 @@ extension RunReport {
 /// Number formatting shared by the writers (fixed, documented precision: golden files
 /// compare numbers at this precision).
 enum Fmt {
-    static func g(_ x: Double, _ digits: Int = 4) -> String {
-        guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
-        if x == 0 { return "0" }
-        let s = String(format: "%.\(digits)g", x)
-        // Plain digits from 1 to 1e9 ("40000 L/h", not "4e+04 L/h"), still rounded to `digits`.
-        if s.contains("e"), abs(x) >= 1, abs(x) < 1e9, let rounded = Double(s) { return String(format: "%.0f", rounded) }
-        return s
-    }
+    /// Significant digits in engineering form (plain digits from 0.001 to 1e9, "40000 L/h", not "4e+04").
+    static func g(_ x: Double, _ digits: Int = 4) -> String { eng(x, digits) }
+    /// Engineering form (`SXFlowsheet.EngineeringFormat`): "0.2885", "40000", "15.3e-9".
+    static func eng(_ x: Double, _ digits: Int = 4) -> String { EngineeringFormat.string(x, digits: digits) }
+
     static func f(_ x: Double, _ decimals: Int) -> String {
         guard x.isFinite else { return x.isNaN ? "nan" : "inf" }
         let s = String(format: "%.\(decimals)f", x)
@@ -75,7 +77,7 @@ enum Fmt {
     /// Percent with 4 decimals (or `decimals`); tiny values in scientific notation so impurities stay visible.
     static func pct(_ fraction: Double, decimals: Int = 4) -> String {
         let p = fraction * 100
-        if p != 0 && abs(p) < 0.001 { return e(p, 2) }
+        if p != 0 && abs(p) < 0.001 { return eng(p, 3) }
         return f(p, decimals)
     }
 
@@ -93,13 +95,43 @@ enum Fmt {
         let text = limit(fraction)
         return max(4, text.split(separator: ".").dropFirst().first?.count ?? 0)
     }
+    /// One limit as the text report prints it, without the verdict:
+    /// "Nd2O3 purity 99.9880 % (min 99.5000 %, margin +0.4880 pp)",
+    /// "Sm2O3 3.2 ppm (max 10 ppm, margin 6.8 ppm)", "free acid 0.1200 mol/L (max 0.5 mol/L, margin 0.38 mol/L)".
+    /// `show` false withholds the value and margin (n/a).
+    static func limitCheck(_ l: RunReport.LimitCheck, show: Bool) -> String {
+        let oxides = l.elements.map(\.oxideFormula).joined(separator: "+")
+        let symbols = l.elements.map(\.symbol).joined(separator: "+")
+        let value = show ? l.value : nil
+        func signed(_ s: String) -> String { s.hasPrefix("-") ? s : "+" + s }
+        switch l.kind {
+        case .minPurity, .minRecovery:
+            let d = decimals(ofLimit: l.limit)
+            let what = l.kind == .minPurity ? "\(oxides) purity" : "\(symbols) recovery"
+            guard let v = value, let m = l.margin else { return "\(what) \(notAvailable) (min \(limit(l.limit)) %)" }
+            return "\(what) \(pct(v, decimals: d)) % (min \(limit(l.limit)) %, margin \(signed(f(m * 100, d))) pp)"
+        case .maxImpurity:
+            // Limits below 0.1 % read in ppm, larger ones in %.
+            let ppm = l.limit < 1e-3
+            func amount(_ x: Double) -> String { ppm ? "\(g(x * 1e6, 4)) ppm" : "\(pct(x)) %" }
+            func bound(_ x: Double) -> String { ppm ? "\(g(x * 1e6, 6)) ppm" : "\(limit(x)) %" }
+            guard let v = value, let m = l.margin else { return "\(oxides) \(notAvailable) (max \(bound(l.limit)))" }
+            return "\(oxides) \(amount(v)) (max \(bound(l.limit)), margin \(signed(amount(m))))"
+        case .maxAcidity, .maxOxide:
+            let what = l.kind == .maxAcidity ? "free acid" : "total"
+            let unit = l.kind == .maxAcidity ? "mol/L" : "g/L REO"
+            guard let v = value, let m = l.margin else { return "\(what) \(notAvailable) (max \(g(l.limit, 6)) \(unit))" }
+            return "\(what) \(g(v, 4)) \(unit) (max \(g(l.limit, 6)) \(unit), margin \(signed(g(m, 4))) \(unit))"
+        }
+    }
+
     /// What a withheld number prints as in text.
     static let notAvailable = "n/a"
 
     /// The worst |closure| over elements, at the solver summary's precision.
     static func closure(_ values: [Double]) -> String {
         let worst = values.map(abs).max() ?? 0
-        return worst < 1e-12 ? "< 1e-12" : e(worst, 1)
+        return worst < 1e-12 ? "< 1e-12" : eng(worst, 2)
     }
 
     static func pad(_ s: String, _ width: Int, right: Bool = true) -> String {

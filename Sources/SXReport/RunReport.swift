@@ -35,22 +35,98 @@ public struct RunReport: Sendable {
         public var acidity: Double?
     }
 
+    /// One limit of a target, evaluated: the number a plant specification compares, its
+    /// verdict and its margin. Every target check of the report (text, JSON, CSV, the sweep's
+    /// columns, `compare`) reads these; nothing else decides PASS or FAIL.
+    public struct LimitCheck: Sendable, Equatable {
+        public enum Kind: String, Sendable, CaseIterable {
+            /// Oxide-basis purity of an element or group, fraction.
+            case minPurity = "min-purity"
+            /// Recovery of an element or group from the fresh feeds, fraction.
+            case minRecovery = "min-recovery"
+            /// Oxide-basis fraction of one impurity, fraction.
+            case maxImpurity = "max-impurity"
+            /// Free acid of an aqueous outlet, mol/L.
+            case maxAcidity = "max-acidity"
+            /// Total rare earth of an outlet, g/L REO.
+            case maxOxide = "max-reo"
+        }
+        public var product: String
+        public var kind: Kind
+        /// The element or group (purity, recovery), the impurity (max-impurity), none (effluent limits).
+        public var elements: [Element]
+        /// The limit, in `unit`.
+        public var limit: Double
+        /// The outlet's value in `unit`; nil when it was not evaluated (the outlet's cascade was
+        /// not solved, or the model computes no acidity).
+        public var value: Double?
+        /// True only when the run is a steady state and the value meets the limit.
+        public var passed: Bool
+        public var isMinimum: Bool { kind == .minPurity || kind == .minRecovery }
+        /// "fraction", "mol/L" or "g/L REO".
+        public var unit: String {
+            switch kind {
+            case .minPurity, .minRecovery, .maxImpurity: "fraction"
+            case .maxAcidity: "mol/L"
+            case .maxOxide: "g/L REO"
+            }
+        }
+        /// Distance from the limit in `unit`, positive on the safe side: value − limit for a
+        /// minimum, limit − value for a maximum (nil without a value).
+        public var margin: Double? { value.map { isMinimum ? $0 - limit : limit - $0 } }
+        /// Whether `value` meets the limit (the verdict before the steady-state condition).
+        public static func meets(_ value: Double, _ limit: Double, kind: Kind) -> Bool {
+            kind == .minPurity || kind == .minRecovery ? value >= limit : value <= limit
+        }
+        /// A stable name: "nd-product.min-purity.Nd", "prnd.min-purity.Pr+Nd",
+        /// "nd-product.max-impurity.Sm", "raffinate.max-acidity" (sweep columns, compare).
+        public var key: String { LimitCheck.key(product: product, kind: kind, elements: elements) }
+        public static func key(product: String, kind: Kind, elements: [Element]) -> String {
+            ([product, kind.rawValue] + (elements.isEmpty ? [] : [elements.map(\.symbol).joined(separator: "+")])).joined(separator: ".")
+        }
+        /// The keys of a flowsheet's limits in the order `RunReport.limits` lists them, known
+        /// before solving (a sweep's columns).
+        public static func keys(of sheet: Flowsheet) -> [String] {
+            var keys: [String] = []
+            for t in sheet.targets {
+                if t.minimumPurity != nil { keys.append(key(product: t.product, kind: .minPurity, elements: t.elements)) }
+                if t.minimumRecovery != nil { keys.append(key(product: t.product, kind: .minRecovery, elements: t.elements)) }
+                keys += t.maximumImpurities.map { key(product: t.product, kind: .maxImpurity, elements: [$0.element]) }
+            }
+            for e in sheet.effluentTargets {
+                if e.maximumAcidity != nil { keys.append(key(product: e.product, kind: .maxAcidity, elements: [])) }
+                if e.maximumOxide != nil { keys.append(key(product: e.product, kind: .maxOxide, elements: [])) }
+            }
+            return keys
+        }
+    }
+
     public struct TargetCheck: Sendable {
         public var target: ProductTarget
-        /// Oxide-basis purity and recovery of the target's element in its outlet (nil when the
-        /// outlet's cascade was not solved: a cascade before it failed).
+        /// Oxide-basis purity and recovery of the target's element (or group, summed) in its
+        /// outlet (nil when the outlet's cascade was not solved: a cascade before it failed).
         public var purity: Double?
         public var recovery: Double?
         /// True when the outlet is not a product but feeds another cascade (evaluated all the same).
         public var intermediate: Bool
-        public var purityMet: Bool
-        public var recoveryMet: Bool
+        /// Every limit of the target: min-purity, min-recovery, then each impurity maximum.
+        public var limits: [LimitCheck]
+        public var purityMet: Bool { limits.first { $0.kind == .minPurity }?.passed ?? true }
+        public var recoveryMet: Bool { limits.first { $0.kind == .minRecovery }?.passed ?? true }
         /// Stages around the product's stage whose outlet in the product's phase meets the
         /// purity limit (nil without a purity target or when the product stage misses it):
         /// where the key impurity crosses its limit, and so how many stages of margin remain.
         public var stagesMeetingPurity: ClosedRange<Int>?
         public var phase: Phase
-        public var passed: Bool { purityMet && recoveryMet }
+        public var passed: Bool { limits.allSatisfy(\.passed) }
+    }
+
+    /// An effluent target evaluated: free acid and rare earth left in an outlet.
+    public struct EffluentCheck: Sendable {
+        public var target: EffluentTarget
+        public var intermediate: Bool
+        public var limits: [LimitCheck]
+        public var passed: Bool { limits.allSatisfy(\.passed) }
     }
 
     public struct CascadeSummary: Sendable {
@@ -97,6 +173,7 @@ public struct RunReport: Sendable {
     public var cascades: [CascadeSummary]
     public var products: [Product]
     public var targets: [TargetCheck]
+    public var effluents: [EffluentCheck]
     public var reagents: Reagents
     public var equilibria: [EquilibriumSet]
     public var operatingHours: Double
@@ -117,7 +194,10 @@ public struct RunReport: Sendable {
 
     /// True when every target passes; nil without targets or when the solution is not a
     /// steady state (the targets were then not evaluated).
-    public var targetsMet: Bool? { targets.isEmpty || !isSteadyState ? nil : targets.allSatisfy(\.passed) }
+    public var targetsMet: Bool? { limits.isEmpty || !isSteadyState ? nil : limits.allSatisfy(\.passed) }
+
+    /// Every limit of every target, in file order of the product targets, then the effluent ones.
+    public var limits: [LimitCheck] { targets.flatMap(\.limits) + effluents.flatMap(\.limits) }
 
     public init(flowsheet: Flowsheet, fileName: String, result: TrainResult, seconds: Double? = nil) {
         let elements = flowsheet.elements
@@ -174,20 +254,41 @@ public struct RunReport: Sendable {
             for (k, r) in results.enumerated() { if let o = r.outlet(named: name) { return (product(k, o), true) } }
             return nil
         }
+        func check(_ product: String, _ kind: LimitCheck.Kind, _ elements: [Element], _ limit: Double, _ value: Double?) -> LimitCheck {
+            LimitCheck(product: product, kind: kind, elements: elements, limit: limit, value: value,
+                       passed: converged && (value.map { LimitCheck.meets($0, limit, kind: kind) } ?? false))
+        }
         targets = flowsheet.targets.map { t in
-            guard let found = outlet(t.product), let j = elements.firstIndex(of: t.element) else {
-                return TargetCheck(target: t, purity: nil, recovery: nil, intermediate: false, purityMet: false, recoveryMet: false,
-                                   stagesMeetingPurity: nil, phase: .aqueous)
+            let found = outlet(t.product)
+            let group = t.elements.compactMap { elements.firstIndex(of: $0) }
+            let known = found != nil && group.count == t.elements.count
+            var purity: Double?, recovery: Double?
+            if let p = found?.product, known {
+                // A group's purity adds its oxide fractions; its recovery is its moles out over its moles fed.
+                purity = group.reduce(0) { $0 + p.purity[$1] }
+                let fed = group.reduce(0) { $0 + fresh[$1] }
+                recovery = fed > 0 ? group.reduce(0) { $0 + p.flow * p.concentrations[$1] } / fed : 0
             }
-            let p = found.product, purity = p.purity[j], recovery = p.recovery[j]
+            var limits: [LimitCheck] = []
+            if let m = t.minimumPurity { limits.append(check(t.product, .minPurity, t.elements, m, purity)) }
+            if let m = t.minimumRecovery { limits.append(check(t.product, .minRecovery, t.elements, m, recovery)) }
+            for m in t.maximumImpurities {
+                let value = known ? elements.firstIndex(of: m.element).flatMap { j in found.map { $0.product.purity[j] } } : nil
+                limits.append(check(t.product, .maxImpurity, [m.element], m.maximum, value))
+            }
             var range: ClosedRange<Int>?
-            if let limit = t.minimumPurity, let r = results.first(where: { $0.cascade.name == p.cascade }) {
-                range = RunReport.stagesMeeting(limit, element: t.element, phase: p.phase, around: p.stage, in: r)
+            if let limit = t.minimumPurity, let p = found?.product, let r = results.first(where: { $0.cascade.name == p.cascade }) {
+                range = RunReport.stagesMeeting(limit, elements: t.elements, phase: p.phase, around: p.stage, in: r)
             }
-            return TargetCheck(target: t, purity: purity, recovery: recovery, intermediate: found.intermediate,
-                               purityMet: converged && (t.minimumPurity.map { purity >= $0 } ?? true),
-                               recoveryMet: converged && (t.minimumRecovery.map { recovery >= $0 } ?? true),
-                               stagesMeetingPurity: range, phase: p.phase)
+            return TargetCheck(target: t, purity: purity, recovery: recovery, intermediate: found?.intermediate ?? false, limits: limits,
+                               stagesMeetingPurity: range, phase: found?.product.phase ?? .aqueous)
+        }
+        effluents = flowsheet.effluentTargets.map { t in
+            let found = outlet(t.product)
+            var limits: [LimitCheck] = []
+            if let m = t.maximumAcidity { limits.append(check(t.product, .maxAcidity, [], m, found?.product.acidity)) }
+            if let m = t.maximumOxide { limits.append(check(t.product, .maxOxide, [], m, found?.product.totalOxide)) }
+            return EffluentCheck(target: t, intermediate: found?.intermediate ?? false, limits: limits)
         }
         var acid = 0.0, base = 0.0, extractant = 0.0
         var cation = "Na"
@@ -202,7 +303,8 @@ public struct RunReport: Sendable {
         // Every number the report derives must be finite before it is called a result.
         if outcome.isConverged, let what = firstNonFiniteNumber() {
             outcome = .nonFiniteResult(what: what)
-            for k in targets.indices { targets[k].purityMet = false; targets[k].recoveryMet = false }
+            for k in targets.indices { for l in targets[k].limits.indices { targets[k].limits[l].passed = false } }
+            for k in effluents.indices { for l in effluents[k].limits.indices { effluents[k].limits[l].passed = false } }
         }
     }
 
@@ -215,6 +317,7 @@ public struct RunReport: Sendable {
         for t in targets where [t.purity, t.recovery].contains(where: { !($0?.isFinite ?? true) }) {
             return "the purity or recovery of target '\(t.target.product)'"
         }
+        for l in limits where !(l.value?.isFinite ?? true) { return "the \(l.kind.rawValue) value of target '\(l.product)'" }
         let r = reagents
         let numbers = [r.acid, r.base, r.oxideFed, r.extractant, r.acidKgPerHour, r.baseKgPerHour, r.acidKgPerTonne ?? 0, r.baseKgPerTonne ?? 0]
         if numbers.contains(where: { !$0.isFinite }) { return "a reagent figure" }
@@ -226,14 +329,15 @@ public struct RunReport: Sendable {
     public var isSteadyState: Bool { outcome.isConverged }
 
     /// The contiguous run of stages containing `stage` whose `phase` outlet has an oxide-basis
-    /// purity of `element` of at least `limit`.
-    static func stagesMeeting(_ limit: Double, element: Element, phase: Phase, around stage: Int, in r: CascadeResult) -> ClosedRange<Int>? {
-        guard let j = r.cascade.elements.firstIndex(of: element) else { return nil }
+    /// purity of `elements` (summed) of at least `limit`.
+    static func stagesMeeting(_ limit: Double, elements: [Element], phase: Phase, around stage: Int, in r: CascadeResult) -> ClosedRange<Int>? {
+        let group = elements.compactMap { r.cascade.elements.firstIndex(of: $0) }
+        guard !group.isEmpty else { return nil }
         let profile = phase == .aqueous ? r.aqueous : r.organic
         func meets(_ i: Int) -> Bool {
             let masses = zip(r.cascade.elements, profile[i - 1]).map { $0.oxideMassPerMole * $1 }
             let total = masses.reduce(0, +)
-            return total > 0 && masses[j] / total >= limit
+            return total > 0 && group.reduce(0) { $0 + masses[$1] } / total >= limit
         }
         guard stage >= 1, stage <= r.stageCount, meets(stage) else { return nil }
         var lo = stage, hi = stage

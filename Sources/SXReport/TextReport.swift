@@ -31,7 +31,7 @@ extension RunReport {
                 }
                 // Outlets carrying almost no rare earth (stripped organic) get one line.
                 if p.totalOxide * p.flow < 1e-6 * fedFlow {
-                    out.write("\(p.name)  (cascade \(p.cascade), \(p.phase.rawValue) from stage \(p.stage)): flow \(Fmt.g(p.flow)) L/h, residual \(Fmt.e(p.totalOxide, 2)) g/L REO\n")
+                    out.write("\(p.name)  (cascade \(p.cascade), \(p.phase.rawValue) from stage \(p.stage)): flow \(Fmt.g(p.flow)) L/h, residual \(Fmt.eng(p.totalOxide, 3)) g/L REO\n")
                     continue
                 }
                 out.write("\(p.name)  (cascade \(p.cascade), \(p.phase.rawValue) from stage \(p.stage))\n")
@@ -44,37 +44,33 @@ extension RunReport {
                 out.write("  " + Fmt.pad("element", 8, right: false) + Fmt.pad("mol/L", 12) + Fmt.pad(p.hasOtherMetals ? "g/L oxide" : "g/L REO", 12) + Fmt.pad("oxide", 8)
                           + Fmt.pad("purity %", 12) + (p.hasOtherMetals ? Fmt.pad("of metals %", 13) : "") + Fmt.pad("recovery %", 12) + "\n")
                 for (j, e) in elements.enumerated() {
-                    out.write("  " + Fmt.pad(e.symbol, 8, right: false) + Fmt.pad(Fmt.e(p.concentrations[j], 4), 12)
-                              + Fmt.pad(Fmt.e(p.oxideConcentrations[j], 4), 12) + Fmt.pad(e.oxideFormula, 8)
+                    out.write("  " + Fmt.pad(e.symbol, 8, right: false) + Fmt.pad(Fmt.eng(p.concentrations[j], 5), 12)
+                              + Fmt.pad(Fmt.eng(p.oxideConcentrations[j], 5), 12) + Fmt.pad(e.oxideFormula, 8)
                               + Fmt.pad(Fmt.pct(p.purity[j]), 12) + (p.hasOtherMetals ? Fmt.pad(Fmt.pct(p.purityAmongAllMetals[j]), 13) : "")
                               + Fmt.pad(Fmt.pct(p.recovery[j]), 12) + "\n")
                 }
             }
         }
 
-        if !targets.isEmpty {
+        if !targets.isEmpty || !effluents.isEmpty {
             out.write("\nTargets\n-------\n")
+            // PASS/FAIL only for a steady state; a last iterate shows its numbers, no verdict.
+            func line(_ product: String, _ limits: [LimitCheck], passed: Bool) {
+                let evaluated = isSteadyState && limits.allSatisfy { $0.value != nil }
+                let parts = limits.map { l in Fmt.limitCheck(l, show: show) + (isSteadyState && l.value != nil ? (l.passed ? " PASS" : " FAIL") : "") }
+                out.write("\(evaluated ? (passed ? "PASS" : "FAIL") : "n/a ")  \(product): " + parts.joined(separator: "; ") + "\n")
+            }
             for t in targets {
-                // PASS/FAIL only for a steady state; a last iterate shows its numbers, no verdict.
-                let evaluated = isSteadyState && t.purity != nil
-                // A value is printed with as many decimals as its limit needs (99.99999 % is not 100.0000 %).
-                func value(_ x: Double?, _ limit: Double) -> String {
-                    show ? x.map { Fmt.pct($0, decimals: Fmt.decimals(ofLimit: limit)) + " %" } ?? Fmt.notAvailable : Fmt.notAvailable
-                }
-                func verdict(_ met: Bool) -> String { evaluated ? (met ? " PASS" : " FAIL") : "" }
-                var parts: [String] = []
-                if let m = t.target.minimumPurity {
-                    parts.append("\(t.target.element.oxideFormula) purity \(value(t.purity, m)) (min \(Fmt.limit(m)) %)\(verdict(t.purityMet))")
-                }
-                if let m = t.target.minimumRecovery {
-                    parts.append("\(t.target.element.symbol) recovery \(value(t.recovery, m)) (min \(Fmt.limit(m)) %)\(verdict(t.recoveryMet))")
-                }
-                out.write("\(evaluated ? (t.passed ? "PASS" : "FAIL") : "n/a ")  \(t.target.product): " + parts.joined(separator: "; ") + "\n")
+                line(t.target.product, t.limits, passed: t.passed)
                 if t.intermediate { out.write("      (an intermediate stream: it feeds another cascade)\n") }
                 if show, let m = t.target.minimumPurity, let range = t.stagesMeetingPurity {
-                    out.write("      \(t.target.element.oxideFormula) >= \(Fmt.limit(m)) % in the \(t.phase.rawValue) of stages \(range.lowerBound)-\(range.upperBound)"
+                    out.write("      \(t.target.oxideLabel) >= \(Fmt.limit(m)) % in the \(t.phase.rawValue) of stages \(range.lowerBound)-\(range.upperBound)"
                               + (range.lowerBound > 1 ? "; the limit is crossed between stages \(range.lowerBound - 1) and \(range.lowerBound)" : "") + "\n")
                 }
+            }
+            for e in effluents {
+                line(e.target.product, e.limits, passed: e.passed)
+                if e.intermediate { out.write("      (an intermediate stream: it feeds another cascade)\n") }
             }
         }
 
@@ -88,11 +84,11 @@ extension RunReport {
 
         out.write("\nSolver\n------\n")
         out.write("  outcome: \(outcome.code)" + (outcome.isConverged ? "" : " (\(outcome.explanation))") + "\n")
-        if passes > 1 { out.write("  recycle passes: \(passes), last relative change \(Fmt.e(recycleChange))\n") }
+        if passes > 1 { out.write("  recycle passes: \(passes), last relative change \(Fmt.eng(recycleChange, 3))\n") }
         for c in cascades {
             out.write("  \(c.name): \(c.stageCount) stages (" + c.sections.map { "\($0.name) \($0.stages) \($0.model)" + ($0.efficiency < 1 ? " E=\(Fmt.g($0.efficiency, 3))" : "") }.joined(separator: ", ") + ")\n")
             out.write("    \(c.outcome.code), \(c.iterations) Newton iterations" + (c.continuationSteps > 0 ? ", \(c.continuationSteps) continuation steps" : "")
-                      + ", residual \(Fmt.e(c.residualNorm, 1)), mass-balance closure \(Fmt.closure(c.closure))\n")
+                      + ", residual \(Fmt.eng(c.residualNorm, 2)), mass-balance closure \(Fmt.closure(c.closure))\n")
         }
         out.write("  train closure (fresh feeds in - products out)/fresh: \(show ? Fmt.closure(trainClosure) : Fmt.notAvailable)\n")
         if let s = seconds { out.write("  time: \(Fmt.f(s * 1000, 1)) ms\n") }
@@ -126,8 +122,8 @@ extension RunReport {
             for i in 0..<r.stageCount {
                 let section = ranges.firstIndex { $0.contains(i + 1) }.map { c.sections[$0].name } ?? ""
                 var row = Fmt.pad(String(i + 1), 6) + " " + Fmt.pad(section, 11, right: false)
-                for j in c.elements.indices { row += Fmt.pad(Fmt.e(r.aqueous[i][j], 3), 11) }
-                for j in c.elements.indices { row += Fmt.pad(Fmt.e(r.organic[i][j], 3), 11) }
+                for j in c.elements.indices { row += Fmt.pad(Fmt.eng(r.aqueous[i][j], 4), 11) }
+                for j in c.elements.indices { row += Fmt.pad(Fmt.eng(r.organic[i][j], 4), 11) }
                 for j in c.elements.indices { row += Fmt.pad(Fmt.g(d[i][j], 4), 10) }
                 if let ph { row += Fmt.pad(Fmt.f(ph[i], 2), 7) }
                 if let dosage { row += Fmt.pad(Fmt.f(dosage[i], 3), 8) }

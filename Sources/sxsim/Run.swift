@@ -38,6 +38,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Add the stage-by-stage profiles (concentrations, D, pH, loading).")
     var profiles = false
 
+    @Flag(help: "With --format csv: the table of target limits (value, limit, margin, pass) instead of the products.")
+    var targets = false
+
     @Flag(name: .customLong("last-iterate"), help: "When the solve does not converge, show the last iterate's numbers (marked as not a steady state) instead of n/a.")
     var lastIterate = false
 
@@ -50,11 +53,16 @@ struct Run: ParsableCommand {
     @Flag(help: "Print every solver step on standard error: cascade, phase, iteration, ‖R‖∞ and damping, one line each.")
     var trace = false
 
+    func validate() throws {
+        if targets && format != .csv { throw ValidationError("--targets selects a CSV table; use it with --format csv (text and JSON always show the targets)") }
+        if targets && profiles { throw ValidationError("--targets and --profiles select different CSV tables; give one") }
+    }
+
     func run() throws {
         let overrides = try flowsheet.parsedOverrides()
         if let output { _ = try FileIO.target(output, force: force) }  // before solving
         let text = try FileIO.read(flowsheet.file)
-        let options = ReportOptions(profiles: profiles, lastIterate: lastIterate, plot: plot, cascade: cascade)
+        let options = ReportOptions(profiles: profiles, lastIterate: lastIterate, plot: plot, cascade: cascade, targets: targets)
         let display = SolveDisplay(live: !quiet && FileIO.standardErrorIsTerminal, trace: trace)
         let result = Pipeline.run(text: text, fileName: flowsheet.file == "-" ? "<stdin>" : flowsheet.file, overrides: overrides,
                                   format: format, options: options, measureTime: !noTiming,

@@ -61,7 +61,9 @@ struct Sweep: ParsableCommand {
             }
         }
         let products = sheet.train.cascades.indices.flatMap { c in sheet.train.productOutletNames(cascade: c) }
-        let columns = SweepColumns.header(outlets: products, elements: sheet.elements) + ["targets-met"]
+        // Every target limit of the base flowsheet (the run report's checks, by key): value, margin, pass.
+        let limitKeys = RunReport.LimitCheck.keys(of: sheet)
+        let columns = SweepColumns.header(outlets: products, elements: sheet.elements) + SweepColumns.limitHeader(limitKeys) + ["targets-met"]
         let elements = sheet.elements
         let evaluate: @Sendable (SweepCase) -> [String] = { c in
             let parsed = FlowsheetParser.parse(text: text, fileName: file, overrides: c.assignments.map { (keyPath: $0.key, value: $0.value) })
@@ -76,7 +78,7 @@ struct Sweep: ParsableCommand {
             do throws(TrainSpecificationError) { r = try TrainSolver.solve(f.train, options: f.solveOptions) } catch {
                 return SweepColumns.failure("cascade '\(error.cascade)': \(error.problems.first ?? "invalid specification")", columns: columns.count)
             }
-            return Self.cells(RunReport(flowsheet: f, fileName: file, result: r), products: products, elements: elements)
+            return Self.cells(RunReport(flowsheet: f, fileName: file, result: r), products: products, elements: elements, limitKeys: limitKeys)
         }
         let progress = !noProgress && isatty(2) != 0 ? Self.progressBar : nil
         let rows = SweepRunner.run(grid: grid, cases: cases, workers: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
@@ -84,7 +86,8 @@ struct Sweep: ParsableCommand {
         if progress != nil { FileIO.writeError("\n") }
         let csv = SweepCSV.document(grid: grid, resultColumns: columns, rows: rows)
         try emit(csv)
-        let focus = sheet.targets.map { t in
+        // The page plots the per-element purity columns: a group target has none (its values are the limit.* columns).
+        let focus = sheet.targets.filter { $0.elements.count == 1 }.map { t in
             SweepPage.Focus(product: t.product, element: t.element.symbol, oxide: t.element.oxideFormula,
                             minimumPurity: t.minimumPurity, minimumRecovery: t.minimumRecovery)
         }
@@ -99,7 +102,7 @@ struct Sweep: ParsableCommand {
     /// Outcome, per product and element oxide purity and recovery from the fresh feeds, and
     /// whether the flowsheet's targets hold: the run report's figures (one place computes them),
     /// left empty when the case is not a steady state.
-    static func cells(_ report: RunReport, products: [String], elements: [Element]) -> [String] {
+    static func cells(_ report: RunReport, products: [String], elements: [Element], limitKeys: [String] = []) -> [String] {
         let steady = report.isSteadyState
         let closure = report.cascades.flatMap(\.closure).map(abs).max() ?? 0
         var c = [report.outcome.code, report.outcome.explanation, String(report.totalIterations),
@@ -109,6 +112,11 @@ struct Sweep: ParsableCommand {
                 c += [String](repeating: "", count: 2 * elements.count); continue
             }
             c += p.purity.map(SweepColumns.number) + p.recovery.map(SweepColumns.number)
+        }
+        let limits = report.limits
+        for key in limitKeys {
+            guard steady, let l = limits.first(where: { $0.key == key }), let value = l.value, let margin = l.margin else { c += ["", "", ""]; continue }
+            c += [SweepColumns.number(value), SweepColumns.number(margin), l.passed ? "yes" : "no"]
         }
         return c + [report.targetsMet.map { $0 ? "yes" : "no" } ?? ""]
     }

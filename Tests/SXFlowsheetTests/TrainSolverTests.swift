@@ -4,7 +4,7 @@ import SXModel
 /// The train solver (SXModel.CascadeTrain): linked cascades solved in order, recycles
 /// converged by successive substitution. Checked against identities, not stored numbers.
 struct TrainSolverTests {
-    /// A constant-D fractional-extraction cascade (textbook case F1's ratios, domain.md §5).
+    /// A constant-D fractional-extraction cascade (textbook case F1's ratios, docs/references.md [RC]).
     func cascade(_ name: String, feed: Double) -> Cascade {
         let eq = ConstantDistributionModel(distributionRatios: [0.5, 2])
         return Cascade(name: name, elements: [.Pr, .Nd],

@@ -6,7 +6,7 @@ import Testing
 struct PropertyTests {
     @Test("A 1e-13 raffinate residue of a 40-stage Kremser cascade matches the closed form to 1e-8 relative")
     func traceImpurityKeepsRelativeAccuracy() throws {
-        // Kremser (domain.md §4): φ = (ε − 1)/(ε^(N+1) − 1); ε = 2, N = 40 gives φ ≈ 4.5e-13,
+        // Kremser (docs/references.md [RC]): φ = (ε − 1)/(ε^(N+1) − 1); ε = 2, N = 40 gives φ ≈ 4.5e-13,
         // twelve orders of magnitude below the feed.
         let r = try CascadeSolver.solve(Build.kremser(extractionFactor: 2, stages: 40))
         Check.solved(r)
@@ -24,7 +24,7 @@ struct PropertyTests {
     @Test("Two elements 25 orders of magnitude apart: the trace one keeps full relative accuracy")
     func traceBesideMajor() throws {
         // Non-competing constant-D solutes are independent: each follows its own Kremser
-        // closed form (domain.md §4) whatever the other's concentration.
+        // closed form (docs/references.md [RC]) whatever the other's concentration.
         var c = Build.kremser(extractionFactor: 3, stages: 50)
         c.elements = [.Nd, .Pr]
         c.sections[0].equilibrium = .constantDistribution(distributionRatios: [3, 0.5])
@@ -83,7 +83,7 @@ struct ModelLimitTests {
 
     @Test("Mass action tends to Xu's model (b) with β = K_A/K_B as the organic becomes fully loaded")
     func massActionReducesToSeparationFactors() throws {
-        // domain.md §3: in the fully loaded limit with equal stoichiometry, β = K_j/K_k exactly
+        // docs/references.md [LOAD]: in the fully loaded limit with equal stoichiometry, β = K_j/K_k exactly
         // and model (c) reduces to model (b) with loading C_HA/6 (0.6/6 = 0.1 mol/L here).
         let xu = try CascadeSolver.solve(Self.extraction(.separationFactors(separationFactors: [1.5, 1], organicLoading: 0.1), feedAcidity: 0))
         Check.solved(xu)

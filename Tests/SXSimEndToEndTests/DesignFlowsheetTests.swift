@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SXFlowsheet
 import SXModel
+import SXReport
 @testable import SXDesign
 
 /// A designed flowsheet, read back by the flowsheet parser and solved, meets its targets (issue 5).
@@ -30,5 +31,28 @@ struct DesignFlowsheetTests {
         // The same numbers as the design's own rigorous solve.
         let org = try #require(products["nd-loaded-organic"])
         #expect(abs(org.molePurity[1] - report.performance!.molePurityA) <= 1e-9)
+    }
+}
+
+/// A side of several elements is written as a group target (issue 13, items 7 and 8), which the
+/// flowsheet reads back and the run report checks with the group's recovery.
+@Suite("Design → group targets")
+struct DesignGroupTargetTests {
+    @Test func aSideOfSeveralElementsGetsAGroupTarget() throws {
+        var spec = DesignSpecification(elements: [.Pr, .Nd, .Sm], feedConcentrations: [0.25, 0.7, 0.05], feedFlow: 100,
+                                       separationFactors: [1, 1.5, 7.5], lighterKey: .Pr, heavierKey: .Nd,
+                                       targets: [.recovery(.organic, 0.99), .recovery(.raffinate, 0.98)])
+        spec.extractant = 1.5; spec.saponification = 0.36
+        let report = try Designer.design(spec)
+        let text = try #require(report.flowsheetText(name: "prndsm"))
+        #expect(text.contains("elements: [Nd, Sm], min-recovery: 0.99"), "\(text)")
+        let sheet = try #require(FlowsheetParser.parse(text: text, fileName: "prndsm.yaml").flowsheet)
+        let group = try #require(sheet.targets.first { $0.elements.count == 2 })
+        #expect(group.elements == [.Nd, .Sm] && group.minimumRecovery != nil && group.minimumPurity == nil)
+        #expect(sheet.targets.contains { $0.elements == [.Pr] && $0.minimumRecovery != nil })
+        // The designed flowsheet meets its group recovery when run (the run report's check).
+        let run = RunReport(flowsheet: sheet, fileName: "prndsm.yaml", result: try TrainSolver.solve(sheet.train, options: sheet.solveOptions))
+        let limit = try #require(run.limits.first { $0.key == "nd-loaded-organic.min-recovery.Nd+Sm" })
+        #expect(limit.passed, "group recovery \(limit.value ?? .nan)")
     }
 }

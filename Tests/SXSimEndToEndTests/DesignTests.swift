@@ -16,7 +16,7 @@ struct DesignTests {
         return spec
     }
 
-    @Test("X2 minimum fluxes: β = 1.5, f_A = 0.5, P_A = P_B = 0.999 → S_min = 2.495, W_min = 1.995 (domain.md §5 X2, tol 1e-9)")
+    @Test("X2 minimum fluxes: β = 1.5, f_A = 0.5, P_A = P_B = 0.999 → S_min = 2.495, W_min = 1.995 (docs/references.md [RC-X2], tol 1e-9)")
     func minimumFluxesX2() {
         let r = XuTheory.minimumFluxes(beta: 1.5, feedFractionA: 0.5, purityA: 0.999, purityB: 0.999)
         #expect(abs(r.s - 2.495) <= 1e-9, "S_min \(r.s)")
@@ -24,7 +24,7 @@ struct DesignTests {
         #expect(abs(r.cut - 0.5) <= 1e-12)
     }
 
-    @Test("Sharp-split limits: W_min → 1/(β − 1), S_min → (β f_A + f_B)/(β − 1) (domain.md §4)")
+    @Test("Sharp-split limits: W_min → 1/(β − 1), S_min → (β f_A + f_B)/(β − 1) (docs/references.md [RC])")
     func sharpLimits() {
         let r = XuTheory.minimumFluxes(beta: 1.5, feedFractionA: 0.3, purityA: 1 - 1e-13, purityB: 1 - 1e-13)
         #expect(abs(r.w - 2) <= 1e-9)

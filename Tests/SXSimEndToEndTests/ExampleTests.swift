@@ -83,7 +83,7 @@ struct ExampleTests {
     }
 }
 
-/// The textbook examples against their closed forms (domain.md §5; tolerances from there).
+/// The textbook examples against their closed forms (docs/references.md [RC]; tolerances from there).
 struct ClosedFormExampleTests {
     func product(_ report: RunReport, _ name: String) throws -> RunReport.Product {
         try #require(report.products.first { $0.name == name })
@@ -94,7 +94,7 @@ struct ClosedFormExampleTests {
     }
 
     @Test func kremserK1() throws {
-        // K1: ε = 1.5, N = 5, φ = 0.5/(1.5⁶ − 1) = 0.0481203 (1e-8 rel), domain.md §5.
+        // K1: ε = 1.5, N = 5, φ = 0.5/(1.5⁶ − 1) = 0.0481203 (1e-8 rel), docs/references.md [RC].
         let report = try #require(try Repository.run("kremser").report)
         let phi = try product(report, "raffinate").recovery[0]
         let expected = 0.5 / (pow(1.5, 6) - 1)
@@ -103,7 +103,7 @@ struct ClosedFormExampleTests {
     }
 
     @Test func fractionalF1() throws {
-        // F1: Φ_A = 0.932748, Φ_B = 0.090796, organic purity 0.911293, raffinate purity 0.931127 (1e-6 abs), domain.md §5.
+        // F1: Φ_A = 0.932748, Φ_B = 0.090796, organic purity 0.911293, raffinate purity 0.931127 (1e-6 abs), docs/references.md [RC].
         let report = try #require(try Repository.run("fractional-extraction").report)
         let organic = try product(report, "nd-organic"), raffinate = try product(report, "pr-raffinate")
         let pr = 0, nd = 1
@@ -114,7 +114,7 @@ struct ClosedFormExampleTests {
     }
 
     @Test func xuX1() throws {
-        // X1: P_A = Y_A = 0.995689, P_B = Y_B = 0.987068 (1e-5 abs), domain.md §5.
+        // X1: P_A = Y_A = 0.995689, P_B = Y_B = 0.987068 (1e-5 abs), docs/references.md [RC].
         let report = try #require(try Repository.run("xu-model").report)
         let organic = try product(report, "nd-organic"), raffinate = try product(report, "pr-raffinate")
         #expect(abs(molePurity(organic, 1) - 0.995689) <= 1e-5)

@@ -80,7 +80,7 @@ struct FileIOTests {
 }
 
 /// Issue 13, item 7 (exit codes): `design --no-flowsheet` exited 0 when the targets were out of
-/// reach; docs/design.md promises 1. The X2 case of domain.md §5 below S_min plateaus.
+/// reach; docs/design.md promises 1. The X2 case of docs/references.md [RC] below S_min plateaus.
 @Suite("design exit codes")
 struct DesignExitCodeTests {
     @Test func targetsOutOfReachExitOneWithoutAFlowsheet() throws {

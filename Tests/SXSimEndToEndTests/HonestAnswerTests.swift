@@ -40,7 +40,7 @@ struct HonestAnswerTests {
     /// A train built in code (no parser) whose outlet feeds two cascades: the train's own
     /// balance catches the created mass. Each receiver gets the whole Kremser raffinate, so
     /// products carry fresh × (1 + φ): closure = −φ, φ = 0.5/(1.5⁶ − 1) = 0.0481203 (Kremser
-    /// closed form, domain.md §5 K1, as in Flowsheets/kremser.yaml's header).
+    /// closed form, docs/references.md [RC-K1], as in Flowsheets/kremser.yaml's header).
     @Test func duplicatedOutletShowsAsTrainImbalance() throws {
         let d = ConstantDistributionModel(distributionRatios: [1.5])
         func kremser(_ name: String) -> Cascade {
@@ -63,7 +63,7 @@ struct HonestAnswerTests {
     }
 
     /// A train made in code reports like a parsed one (issue 13, item 19: Flowsheet had no
-    /// public initialiser). Kremser K1 (domain.md §5; Flowsheets/kremser.yaml's header): the
+    /// public initialiser). Kremser K1 (docs/references.md [RC]; Flowsheets/kremser.yaml's header): the
     /// raffinate keeps φ = 0.5/(1.5⁶ − 1) = 0.0481203 of the Nd.
     @Test func reportOfATrainMadeInCode() throws {
         let cascade = Cascade(name: "k", elements: [.Nd],
@@ -105,7 +105,7 @@ struct HonestAnswerTests {
         let target = Override(keyPath: "targets.1", value: "{product: prndsm-strip-liquor, element: Nd, min-recovery: 99.99999 %}")
         let out = try Self.run(Self.train, [target])
         let report = try #require(out.report)
-        #expect(report.targets.count == 2)
+        #expect(report.targets.count == 3)   // the Nd target, this one (replacing the La recovery), the La-Ce group
         let t = try #require(report.targets.first { $0.target.product == "prndsm-strip-liquor" })
         #expect(t.intermediate)
         let nd = try #require(report.elements.firstIndex(of: .Nd))
@@ -364,11 +364,12 @@ struct TextFormTests {
                                overrides: [Override(keyPath: "streams.feed.flow", value: "4e4 L/h"),
                                            Override(keyPath: "targets.0.min-recovery", value: "99.99999 %")], measureTime: false)
         #expect(out.standardOutput.contains("flow 40000 L/h"))
-        // Flows, tonnages and reagents in plain digits (the concentration columns stay scientific, as documented).
+        // Flows, tonnages and reagents in plain digits (every number in engineering form: EngineeringFormTests).
         for line in out.standardOutput.split(separator: "\n") where line.contains("L/h") || line.contains("mol/h") {
             #expect(!line.contains("e+"), "\(line)")
         }
-        #expect(out.standardOutput.contains("(min 99.99999 %) FAIL"))
+        #expect(out.standardOutput.contains("(min 99.99999 %, margin -"), "\(out.standardOutput)")
+        #expect(out.standardOutput.contains(" pp) FAIL"))
     }
 }
 

@@ -32,7 +32,7 @@ struct SweepTests {
         }
     }
 
-    /// A sweep over Xu's X1 cascade (domain.md §5 X1) varying the stage numbers and the scrub flux.
+    /// A sweep over Xu's X1 cascade (docs/references.md [RC-X1]) varying the stage numbers and the scrub flux.
     static let grid = try! SweepGrid([try! SweepParameter.parse("n=15:19:3"), try! SweepParameter.parse("m=18:22:3"),
                                       try! SweepParameter.parse("w=3.2:3.5:3")])
 
@@ -94,7 +94,7 @@ struct SweepTests {
         #expect(throws: SweepError.self) { try SweepCSV.merge(Array(parts.prefix(3)), expectedCases: 27) }  // last missing
     }
 
-    @Test("X1 appears in the sweep with its reference purities (domain.md §5 X1, 1e-5)")
+    @Test("X1 appears in the sweep with its reference purities (docs/references.md [RC-X1], 1e-5)")
     func x1InSweep() throws {
         let grid = try SweepGrid([SweepParameter(key: "n", values: ["17"]), SweepParameter(key: "m", values: ["20"]),
                                   SweepParameter(key: "w", values: ["3.35"])])

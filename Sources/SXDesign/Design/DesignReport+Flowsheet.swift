@@ -50,17 +50,19 @@ extension DesignReport {
         lines.append("    feeds: {feed: extraction.last, scrub-acid: scrub.last, organic: 1}")
         lines.append("    raffinate: \(raffinate)")
         lines.append("    organic-outlet: \(organicOut)")
-        // Targets per element, where a side is one element (group targets otherwise stay in the comment).
+        // Targets per side: `element` for a side of one element, `elements` (a group target) for
+        // several. A mole-basis purity of a group has no exact oxide equivalent and is left to the comment.
         var targets: [String] = []
+        var omitted = false
         for (product, side, outlet) in [(DesignProduct.organic, split.organicSide, organicOut), (.raffinate, split.raffinateSide, raffinate)] {
-            guard side.count == 1 else { continue }
-            let el = spec.elements[side[0]]
-            var fields = ["product: \(outlet)", "element: \(el.symbol)"]
+            let symbols = side.map { spec.elements[$0].symbol }
+            var fields = ["product: \(outlet)", symbols.count == 1 ? "element: \(symbols[0])" : "elements: [\(symbols.joined(separator: ", "))]"]
             for t in spec.targets where t.product == product {
                 switch t {
                 case .purity(_, let p):
                     var oxide = p
                     if spec.purityBasis == .mole {   // the flowsheet checks oxide purities: the equivalent oxide fraction
+                        guard side.count == 1 else { omitted = true; continue }
                         let own = product == .organic ? split.oxideMassA : split.oxideMassB
                         let other = product == .organic ? split.oxideMassB : split.oxideMassA
                         oxide = p * own / (p * own + (1 - p) * other)
@@ -76,9 +78,9 @@ extension DesignReport {
             lines.append("targets:")
             lines += targets
         }
-        if split.organicSide.count > 1 || split.raffinateSide.count > 1 {
+        if omitted {
             lines.append("# Design targets are on the sides of the split (\(spec.targets.map { "\($0.product.rawValue) \($0.value)" }.joined(separator: ", ")));")
-            lines.append("# a side of several elements has no per-element target here.")
+            lines.append("# a mole-basis purity of a side of several elements has no exact oxide-basis target and is not written.")
         }
         return lines.joined(separator: "\n") + "\n"
     }

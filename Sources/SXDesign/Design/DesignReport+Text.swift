@@ -1,4 +1,5 @@
 import Foundation
+import SXFlowsheet
 import SXModel
 
 extension DesignReport {
@@ -7,7 +8,7 @@ extension DesignReport {
         var out: [String] = []
         func line(_ s: String = "") { out.append(s) }
         func f(_ x: Double, _ digits: Int = 6) -> String { String(format: "%.\(digits)f", x) }
-        func g(_ x: Double) -> String { String(format: "%.4g", x) }
+        func g(_ x: Double) -> String { EngineeringFormat.string(x, digits: 4) }
         func pct(_ x: Double) -> String { String(format: "%.4f %%", 100 * x) }
         let spec = specification
         let names = { (g: [Int]) in g.map { spec.elements[$0].symbol }.joined(separator: ", ") }

@@ -58,7 +58,7 @@ public enum Base: String, Sendable, Equatable, CaseIterable {
 
 /// Everything `Designer` needs: the feed, the split, the targets, the equilibrium system and the
 /// reagents. Units are stated on each field; defaults marked *typical* are industry figures,
-/// not checked against a primary source (../shared/guide/domain.md §1).
+/// not checked against a primary source (docs/references.md [TYP]).
 public struct DesignSpecification: Sendable, Equatable {
     /// Elements of the feed, in any order.
     public var elements: [Element]
@@ -67,7 +67,7 @@ public struct DesignSpecification: Sendable, Equatable {
     /// Feed flow, L/h (> 0).
     public var feedFlow: Double
     /// Separation factor β of each element relative to any common reference (only ratios matter).
-    /// From mass-action constants: β_j = K_j (domain.md §3, fully loaded limit).
+    /// From mass-action constants: β_j = K_j (docs/references.md [LOAD], fully loaded limit).
     public var separationFactors: [Double]
     /// The less extractable key element (last of the raffinate side), e.g. Pr in a Pr|Nd split.
     public var lighterKey: Element
@@ -82,7 +82,7 @@ public struct DesignSpecification: Sendable, Equatable {
     /// Saponified fraction s of the extractant's acid groups (0.30–0.40 *typical*).
     public var saponification: Double = 0.36
     public var base: Base = .NaOH
-    /// Organic RE loading, mol/L. nil: s·C_HA/3 when saponified, else C_HA/6 (domain.md §3).
+    /// Organic RE loading, mol/L. nil: s·C_HA/3 when saponified, else C_HA/6 (docs/references.md [LOAD]).
     public var organicLoading: Double? = nil
     /// Scrub acid strength, mol/L HCl.
     public var scrubAcid: Double = 3.0

@@ -16,6 +16,12 @@ public enum SweepColumns {
         return h
     }
 
+    /// Columns of the target limits, three per limit key (e.g. "nd-product.min-purity.Nd"):
+    /// `limit.<key>.value`, `limit.<key>.margin` (positive when met), `limit.<key>.pass` (yes/no).
+    public static func limitHeader(_ keys: [String]) -> [String] {
+        keys.flatMap { ["limit.\($0).value", "limit.\($0).margin", "limit.\($0).pass"] }
+    }
+
     /// Outlet names of a solved cascade, in the solver's order.
     public static func outletNames(_ r: CascadeResult) -> [String] { r.outlets.map(\.name) }
 

@@ -3,7 +3,7 @@ import Foundation
 /// Closed forms of Xu Guangxian's theory of countercurrent extraction for a two-group split
 /// under model (b) (constant separation factor β of A over B, fully loaded organic, constant
 /// rare-earth fluxes in each section), with an **aqueous feed** normalised to a rare-earth flux
-/// of 1 (see docs/design.md and ../shared/guide/domain.md §3–4).
+/// of 1 (see docs/design.md and docs/references.md [XU], [RC-X1], [RC-X2]).
 ///
 /// Notation (all mole fractions of the rare earth, Xu's convention):
 /// - A is the more extractable group (leaves in the organic product), B the less extractable

@@ -36,6 +36,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case modelMismatch = "model-mismatch"
     case noRareEarthFed = "no-rare-earth-fed"
     case overSaponified = "over-saponified"
+    case contradictoryTarget = "contradictory-target"
     // Overrides (SX5xx)
     case overridePath = "override-path"
     case overrideValue = "override-value"
@@ -81,6 +82,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .modelMismatch: n = 405
         case .noRareEarthFed: n = 406
         case .overSaponified: n = 407
+        case .contradictoryTarget: n = 408
         case .overridePath: n = 501
         case .overrideValue: n = 502
         case .unusedStream: n = 901

@@ -10,6 +10,8 @@ public struct Flowsheet: Sendable {
     public var elements: [Element]
     public var train: CascadeTrain
     public var targets: [ProductTarget]
+    /// Limits on an outlet's residual acidity or rare earth (effluent specifications).
+    public var effluentTargets: [EffluentTarget]
     /// Named equilibrium parameter sets with their provenance, in file order.
     public var equilibria: [EquilibriumSet]
     /// Fresh (not linked) streams with the reagents they carry, for the reagent figures.
@@ -37,7 +39,7 @@ public struct Flowsheet: Sendable {
     /// it like a parsed one. Locations default to none: problems found while solving are then
     /// reported without a source line.
     public init(name: String, description: String = "", elements: [Element], train: CascadeTrain,
-                targets: [ProductTarget] = [], equilibria: [EquilibriumSet] = [], reagentStreams: [ReagentStream] = [],
+                targets: [ProductTarget] = [], effluentTargets: [EffluentTarget] = [], equilibria: [EquilibriumSet] = [], reagentStreams: [ReagentStream] = [],
                 operatingHours: Double = 8000, temperature: Double? = nil, solveOptions: SolveOptions = SolveOptions(),
                 productLocations: [String: TextLocation] = [:], cascadeLocations: [String: TextLocation] = [:],
                 warnings: [Diagnostic] = []) {
@@ -46,6 +48,7 @@ public struct Flowsheet: Sendable {
         self.elements = elements
         self.train = train
         self.targets = targets
+        self.effluentTargets = effluentTargets
         self.equilibria = equilibria
         self.reagentStreams = reagentStreams
         self.operatingHours = operatingHours
@@ -57,22 +60,73 @@ public struct Flowsheet: Sendable {
     }
 }
 
-/// A product specification the report checks: the oxide-basis purity of `element` in the
-/// product `product` (a cascade outlet), and the recovery of that element from the fresh feeds.
+/// A product specification the report checks, on an oxide basis: the purity of an element or
+/// of a group of elements (`elements`, whose oxide fractions add up) in the outlet `product`,
+/// the recovery of that element or group from the fresh feeds, and a maximum oxide fraction
+/// of each named impurity. Every limit is optional, but a target has at least one.
 public struct ProductTarget: Sendable, Equatable {
     public var product: String
+    /// The key element: the only one of a single-element target, the first of a group.
     public var element: Element
-    /// Minimum oxide-basis purity, fraction (0…1], or nil.
+    /// The element or group whose purity and recovery are limited (never empty; `element` first).
+    public var elements: [Element]
+    /// Minimum oxide-basis purity of `elements` together, fraction (0…1], or nil.
     public var minimumPurity: Double?
-    /// Minimum recovery from the fresh feeds, fraction (0…1], or nil.
+    /// Minimum recovery of `elements` together from the fresh feeds, fraction (0…1], or nil.
     public var minimumRecovery: Double?
+    /// Maximum oxide-basis fraction of each impurity, in file order.
+    public var maximumImpurities: [ImpurityLimit]
     public var location: TextLocation
 
     public init(product: String, element: Element, minimumPurity: Double?, minimumRecovery: Double?, location: TextLocation) {
+        self.init(product: product, elements: [element], minimumPurity: minimumPurity, minimumRecovery: minimumRecovery, location: location)
+    }
+
+    /// A target on a group of elements (`elements` must not be empty).
+    public init(product: String, elements: [Element], minimumPurity: Double?, minimumRecovery: Double?,
+                maximumImpurities: [ImpurityLimit] = [], location: TextLocation) {
+        precondition(!elements.isEmpty, "a product target names at least one element")
         self.product = product
-        self.element = element
+        self.element = elements[0]
+        self.elements = elements
         self.minimumPurity = minimumPurity
         self.minimumRecovery = minimumRecovery
+        self.maximumImpurities = maximumImpurities
+        self.location = location
+    }
+
+    /// "Nd2O3", or "Pr6O11+Nd2O3" for a group.
+    public var oxideLabel: String { elements.map(\.oxideFormula).joined(separator: "+") }
+    /// "Nd", or "Pr+Nd" for a group.
+    public var elementLabel: String { elements.map(\.symbol).joined(separator: "+") }
+}
+
+/// The largest oxide-basis fraction of one impurity element in a product (e.g. 10 ppm Sm2O3
+/// of the total REO).
+public struct ImpurityLimit: Sendable, Equatable {
+    public var element: Element
+    /// Fraction of the total REO, (0, 1).
+    public var maximum: Double
+    public init(element: Element, maximum: Double) {
+        self.element = element
+        self.maximum = maximum
+    }
+}
+
+/// Limits on what an outlet (usually an effluent: a raffinate going to waste or to another
+/// plant) may still carry: free acid (mol/L H⁺, computed by the mass-action model only) and
+/// rare earth (g/L REO).
+public struct EffluentTarget: Sendable, Equatable {
+    public var product: String
+    /// Maximum free acid, mol/L, or nil.
+    public var maximumAcidity: Double?
+    /// Maximum total rare earth, g/L REO, or nil.
+    public var maximumOxide: Double?
+    public var location: TextLocation
+    public init(product: String, maximumAcidity: Double?, maximumOxide: Double?, location: TextLocation) {
+        self.product = product
+        self.maximumAcidity = maximumAcidity
+        self.maximumOxide = maximumOxide
         self.location = location
     }
 }

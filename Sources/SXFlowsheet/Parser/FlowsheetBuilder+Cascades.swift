@@ -299,48 +299,185 @@ extension FlowsheetBuilder {
 
     // MARK: - Targets
 
-    func readTargets(_ node: SourceNode) -> [ProductTarget] {
-        guard let items = reader.list(node, what: "targets") else { return [] }
+    /// The `targets` list: product targets (purity, recovery, impurity maxima on an element or
+    /// a group) and effluent limits (free acid, rare earth). `cascades` tells which outlets
+    /// carry a computed acidity (mass-action cascades).
+    func readTargets(_ node: SourceNode, cascades: [Cascade]) -> (products: [ProductTarget], effluents: [EffluentTarget]) {
+        guard let items = reader.list(node, what: "targets") else { return ([], []) }
         var targets: [ProductTarget] = []
+        var effluents: [EffluentTarget] = []
+        // Each limit once per outlet: "product|kind|elements" → its value, node and target.
+        var seen: [String: (value: Double, node: SourceNode, what: String)] = [:]
+        // Minimum purities per outlet, to find groups that cannot all hold at once.
+        var purities: [String: [(elements: [Element], value: Double, node: SourceNode, what: String)]] = [:]
+        var impurityLimits: [String: [(element: Element, value: Double, node: SourceNode, what: String)]] = [:]
+        func once(_ key: String, _ value: Double, _ node: SourceNode, _ what: String, describe: String, format: (Double) -> String) {
+            if let first = seen[key] {
+                let same = first.value == value
+                reader.report(.contradictoryTarget, "\(what) sets \(describe) again" + (same ? " (the same value as \(first.what))" : ": \(format(value)) here, \(format(first.value)) in \(first.what)"),
+                              at: node, help: "keep one limit per product and quantity", notes: [DiagnosticNote("first set here", at: first.node.location)])
+            } else { seen[key] = (value, node, what) }
+        }
+        func percent(_ x: Double) -> String { EngineeringFormat.string(x * 100, digits: 10) + " %" }
         for (k, item) in items.enumerated() {
             let what = "target \(k)"
             guard let spec = reader.mapping(item, what: what) else { continue }
-            reader.checkKeys(spec, allowed: ["product", "element", "min-purity", "min-recovery"], in: what)
+            reader.checkKeys(spec, allowed: ["product", "element", "elements", "min-purity", "min-recovery", "max", "max-acidity", "max-reo"], in: what)
             var product: String?
+            var outlet: (cascade: Int, phase: Phase, node: SourceNode)?
             if let p = reader.require(spec, "product", in: item, what: what, example: "nd-product"), let s = reader.string(p, what: "product") {
-                if outlets[s] == nil {
+                if let o = outlets[s] { product = s; outlet = o } else {
                     reader.report(.unknownReference, "\(what) names product '\(s)', which no cascade produces", at: p,
                                   help: Suggestions.help(for: s, in: outlets.keys.sorted(), kind: "product"))
-                } else { product = s }
-            }
-            var element: Element?
-            if let p = reader.require(spec, "element", in: item, what: what, example: elements.last?.symbol ?? "Nd"), let s = reader.string(p, what: "element") {
-                if let e = Element(symbol: s), elements.contains(e) { element = e } else {
-                    reader.report(.unknownElement, "\(what) names element '\(s)', which is not in the flowsheet's elements", at: p,
-                                  help: Suggestions.help(for: s, in: elements.map(\.symbol), kind: "element"))
                 }
             }
-            func limit(_ key: String) -> Double? {
+            func element(_ p: SourceNode, _ role: String) -> Element? {
+                guard let s = reader.string(p, what: role) else { return nil }
+                if let e = Element(symbol: s), elements.contains(e) { return e }
+                reader.report(.unknownElement, "\(what) names element '\(s)', which is not in the flowsheet's elements", at: p,
+                              help: Suggestions.help(for: s, in: elements.map(\.symbol), kind: "element"))
+                return nil
+            }
+            // The element or group: `element: Nd` or `elements: [Pr, Nd]`, not both.
+            var group: [Element] = []
+            var groupValid = true
+            let single = reader.value(spec, "element"), many = reader.value(spec, "elements")
+            if let single, let many {
+                reader.report(.contradictoryTarget, "\(what) gives both 'element' and 'elements'", at: spec.first { $0.key == "elements" }?.keyNode ?? many,
+                              help: "use 'element: X' for one element or 'elements: [X, Y]' for a group", notes: [DiagnosticNote("'element' given here", at: single.location)])
+                groupValid = false
+            } else if let single {
+                if let e = element(single, "element") { group = [e] } else { groupValid = false }
+            } else if let many, let list = reader.list(many, what: "elements of \(what)") {
+                if list.isEmpty { reader.report(.missingKey, "\(what) has an empty 'elements' list", at: many, help: "name the elements whose oxides count as product, e.g. [Pr, Nd]") }
+                for n in list {
+                    guard let e = element(n, "element") else { groupValid = false; continue }
+                    if group.contains(e) {
+                        reader.report(.duplicateElement, "\(what) lists element '\(e.symbol)' twice in 'elements'", at: n)
+                        groupValid = false
+                    } else { group.append(e) }
+                }
+                if list.isEmpty { groupValid = false }
+            }
+            let hasGroup = single != nil || many != nil
+            func limit(_ key: String) -> (Double, SourceNode)? {
                 guard let v = reader.value(spec, key) else { return nil }
                 guard let x = reader.quantity(v, .fraction, what: key) else { return nil }
                 if x > 1 {
                     let plain = Units.split(v.scalarText ?? "")?.unit.isEmpty ?? false
-                    reader.report(.impossibleTarget, "\(key) of \(String(format: "%g", x * 100)) % is above 100 %", at: v,
+                    reader.report(.impossibleTarget, "\(key) of \(EngineeringFormat.string(x * 100, digits: 6)) % is above 100 %", at: v,
                                   help: plain && x <= 100 ? "a plain number is a fraction; write \"\(v.scalarText ?? "") %\" for a percentage" : nil)
                     return nil
                 }
                 if !(x > 0) { reader.report(.impossibleTarget, "\(key) must be above 0 %", at: v); return nil }
-                return x
+                if !hasGroup {
+                    reader.report(.missingKey, "\(what) sets \(key) but names no element", at: v, help: "add 'element: X', or 'elements: [X, Y]' for a group")
+                }
+                return (x, v)
             }
             let purity = limit("min-purity"), recovery = limit("min-recovery")
-            if reader.value(spec, "min-purity") == nil && reader.value(spec, "min-recovery") == nil {
-                reader.report(.missingKey, "\(what) sets neither min-purity nor min-recovery", at: item, help: "add e.g. min-purity: 99.5 %")
+            // Impurity maxima: `max: {Sm: 10 ppm}`, oxide basis; a unit is required (10 is not 10 ppm).
+            var maxima: [ImpurityLimit] = []
+            var maximaNodes: [SourceNode] = []
+            if let m = reader.value(spec, "max"), let entries = reader.mapping(m, what: "max of \(what)") {
+                if entries.isEmpty { reader.report(.missingKey, "\(what) has an empty 'max'", at: m, help: "e.g. max: {Sm: 10 ppm}") }
+                if !hasGroup { reader.report(.missingKey, "\(what) sets impurity maxima but names no element", at: m, help: "add the product's element ('element: Nd') or group ('elements: [Pr, Nd]')") }
+                for e in entries {
+                    guard let impurity = element(e.keyNode, "impurity") else { continue }
+                    guard let text = e.value.scalarText else {
+                        reader.report(.wrongType, "the maximum of \(impurity.symbol) must be a value such as \"10 ppm\", found \(e.value.kindDescription)", at: e.value)
+                        continue
+                    }
+                    if let (n, unit) = Units.split(text), unit.isEmpty {
+                        reader.report(.missingUnit, "the maximum of \(impurity.symbol) in \(what) needs a unit: \(text) of what?", at: e.value,
+                                      help: "write \"\(text) ppm\" or \"\(text) %\" (of the total REO, oxide basis)" + (n < 1 ? ", or \"\(EngineeringFormat.string(n * 100, digits: 6)) %\" for the fraction \(text)" : ""))
+                        continue
+                    }
+                    guard let x = reader.quantity(e.value, .fraction, what: "maximum of \(impurity.symbol)") else { continue }
+                    if !(x > 0 && x < 1) {
+                        reader.report(.impossibleTarget, "the maximum of \(impurity.symbol) must lie above 0 and below 100 %, found '\(text)'", at: e.value)
+                        continue
+                    }
+                    if group.contains(impurity) {
+                        reader.report(.contradictoryTarget, "\(impurity.symbol) is an impurity of \(what) and also part of its product elements", at: e.keyNode,
+                                      help: "limit an element as product (element/elements) or as impurity (max), not both")
+                        continue
+                    }
+                    if maxima.contains(where: { $0.element == impurity }) { continue }   // a duplicate key is SX102 already
+                    maxima.append(ImpurityLimit(element: impurity, maximum: x))
+                    maximaNodes.append(e.value)
+                }
             }
-            if let product, let element {
-                targets.append(ProductTarget(product: product, element: element, minimumPurity: purity, minimumRecovery: recovery, location: item.location))
+            // Effluent limits: free acid (mass-action aqueous outlets only) and rare earth in g/L REO.
+            var acidity: Double?, oxide: Double?
+            var acidityNode: SourceNode?, oxideNode: SourceNode?
+            if let v = reader.value(spec, "max-acidity"), let x = reader.positive(v, .concentration, what: "max-acidity", allowZero: true) {
+                if let outlet, outlet.phase != .aqueous {
+                    reader.report(.wrongPhase, "max-acidity limits an aqueous outlet's free acid, but '\(product ?? "")' is an organic outlet", at: v)
+                } else if let outlet, outlet.cascade < cascades.count,
+                          let model = cascades[outlet.cascade].sections.first(where: { $0.equilibrium.modelName != "mass-action" })?.equilibrium.modelName {
+                    reader.report(.modelMismatch, "max-acidity needs the outlet's free acid, which only the mass-action model computes; cascade '\(cascades[outlet.cascade].name)' uses \(model)", at: v,
+                                  help: "limit the rare earth instead (max-reo), or model the cascade with mass-action")
+                } else { acidity = x; acidityNode = v }
+            }
+            if let v = reader.value(spec, "max-reo") {
+                let text = v.scalarText ?? ""
+                if let (n, unit) = Units.split(text), let factor = Units.oxideMassFactor[unit.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")] {
+                    if n >= 0 { oxide = n * factor; oxideNode = v } else { reader.report(.outOfRange, "max-reo must be zero or positive, found '\(text)'", at: v) }
+                } else if let (_, unit) = Units.split(text), unit.isEmpty {
+                    reader.report(.missingUnit, "max-reo needs a unit", at: v, help: "write \"\(text) g/L REO\" or \"\(text) mg/L REO\"")
+                } else if v.scalarText == nil {
+                    reader.report(.wrongType, "max-reo must be a value such as \"0.1 g/L REO\", found \(v.kindDescription)", at: v)
+                } else if Units.split(text) == nil {
+                    reader.report(.invalidNumber, "max-reo must start with a number, found '\(text)'", at: v, help: "write e.g. \"0.1 g/L REO\"")
+                } else {
+                    reader.report(.wrongDimension, "max-reo is a rare-earth oxide concentration; '\(text)' is not", at: v, help: "use g/L REO, mg/L REO or kg/m3 REO")
+                }
+            }
+            if purity == nil && recovery == nil && maxima.isEmpty && acidity == nil && oxide == nil
+                && ["min-purity", "min-recovery", "max", "max-acidity", "max-reo"].allSatisfy({ reader.value(spec, $0) == nil }) {
+                reader.report(.missingKey, "\(what) sets no limit", at: item,
+                              help: "add e.g. min-purity: 99.5 %, min-recovery: 95 %, max: {Sm: 10 ppm}, max-acidity: 0.5 mol/L or max-reo: 0.1 g/L REO")
+            }
+            guard let product else { continue }
+            // One limit of a kind per outlet and element set; minimum purities that cannot all hold.
+            let groupKey = group.map(\.symbol).joined(separator: "+")
+            if groupValid, !group.isEmpty {
+                if let (p, n) = purity {
+                    once("\(product)|min-purity|\(groupKey)", p, n, what, describe: "min-purity of \(groupKey) in '\(product)'", format: percent)
+                    for other in purities[product, default: []] where Set(other.elements).isDisjoint(with: group) && other.value + p > 1 {
+                        reader.report(.contradictoryTarget, "\(what) asks for \(percent(p)) \(groupKey) in '\(product)', but \(other.what) asks for \(percent(other.value)) \(other.elements.map(\.symbol).joined(separator: "+")): together above 100 %",
+                                      at: n, notes: [DiagnosticNote("the other minimum purity", at: other.node.location)])
+                    }
+                    for m in impurityLimits[product, default: []] where group == [m.element] && m.value < p {
+                        reader.report(.contradictoryTarget, "\(what) asks for at least \(percent(p)) \(groupKey) in '\(product)', but \(m.what) allows at most \(percent(m.value))",
+                                      at: n, notes: [DiagnosticNote("the maximum", at: m.node.location)])
+                    }
+                    purities[product, default: []].append((group, p, n, what))
+                }
+                if let (r, n) = recovery {
+                    once("\(product)|min-recovery|\(groupKey)", r, n, what, describe: "min-recovery of \(groupKey) from '\(product)'", format: percent)
+                }
+                for (m, n) in zip(maxima, maximaNodes) {
+                    once("\(product)|max|\(m.element.symbol)", m.maximum, n, what, describe: "the maximum of \(m.element.symbol) in '\(product)'", format: percent)
+                    for other in purities[product, default: []] where other.elements == [m.element] && other.value > m.maximum {
+                        reader.report(.contradictoryTarget, "\(what) allows at most \(percent(m.maximum)) \(m.element.symbol) in '\(product)', but \(other.what) asks for at least \(percent(other.value))",
+                                      at: n, notes: [DiagnosticNote("the minimum purity", at: other.node.location)])
+                    }
+                    impurityLimits[product, default: []].append((m.element, m.maximum, n, what))
+                }
+                if purity != nil || recovery != nil || !maxima.isEmpty {
+                    targets.append(ProductTarget(product: product, elements: group, minimumPurity: purity?.0, minimumRecovery: recovery?.0,
+                                                 maximumImpurities: maxima, location: item.location))
+                }
+            }
+            if let acidityNode, let acidity { once("\(product)|max-acidity", acidity, acidityNode, what, describe: "max-acidity of '\(product)'", format: { "\($0) mol/L" }) }
+            if let oxideNode, let oxide { once("\(product)|max-reo", oxide, oxideNode, what, describe: "max-reo of '\(product)'", format: { "\($0) g/L REO" }) }
+            if acidity != nil || oxide != nil {
+                effluents.append(EffluentTarget(product: product, maximumAcidity: acidity, maximumOxide: oxide, location: item.location))
             }
         }
-        return targets
+        return (targets, effluents)
     }
 }
 

@@ -2,7 +2,7 @@ import SXModel
 
 extension FlowsheetBuilder {
     /// Saponified fraction above which NaOH-saponified P507 forms a single-phase
-    /// microemulsion (60–80 % observed; Adv. Mater. Res. 668 (2013) 132, docs/references.md);
+    /// microemulsion (60–80 % observed; Adv. Mater. Res. 668 (2013) 132, docs/references.md [ME2013]);
     /// industry runs 30–50 %. Above it the model's two-phase picture may not hold.
     static let microemulsionSaponification = 0.5
 

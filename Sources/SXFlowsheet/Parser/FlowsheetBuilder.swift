@@ -94,7 +94,7 @@ struct FlowsheetBuilder {
                               help: "name it under a cascade's 'feeds', or delete it")
             }
         }
-        let targets = reader.value(top, "targets").map { readTargets($0) } ?? []
+        let (targets, effluentTargets) = reader.value(top, "targets").map { readTargets($0, cascades: cascades) } ?? ([], [])
         var options = SolveOptions()
         var recycleTolerance = 1e-8
         var recyclePasses = 200
@@ -127,7 +127,7 @@ struct FlowsheetBuilder {
         if reader.diagnostics.hasErrors { return nil }
         var flowsheet = Flowsheet(name: name, description: description, elements: elements,
                          train: CascadeTrain(cascades: cascades, links: links, recycleTolerance: recycleTolerance, maximumRecycleIterations: recyclePasses),
-                         targets: targets, equilibria: equilibriumOrder.compactMap { equilibria[$0]?.set },
+                         targets: targets, effluentTargets: effluentTargets, equilibria: equilibriumOrder.compactMap { equilibria[$0]?.set },
                          reagentStreams: reagentStreams, operatingHours: hours, temperature: temperature,
                          solveOptions: options, productLocations: productLocations, cascadeLocations: cascadeLocations,
                          warnings: reader.diagnostics.warnings)
@@ -289,7 +289,7 @@ struct FlowsheetBuilder {
         }
         guard let entries = reader.mapping(node, what: "provenance of \(what)") else { return nil }
         reader.checkKeys(entries, allowed: ["source", "status", "conditions"], in: "provenance")
-        let source = reader.require(entries, "source", in: node, what: "provenance", example: "\"domain.md §1, typical\"").flatMap { reader.string($0, what: "source") }
+        let source = reader.require(entries, "source", in: node, what: "provenance", example: "\"docs/references.md [TYP], typical\"").flatMap { reader.string($0, what: "source") }
         var status: String?
         if let s = reader.require(entries, "status", in: node, what: "provenance", example: "unverified"), let text = reader.string(s, what: "status") {
             if Self.provenanceStatuses.contains(text) { status = text } else {

@@ -56,7 +56,7 @@ struct CascadePlots {
         for t in purityLimits {
             guard let limit = t.target.minimumPurity, let range = t.stagesMeetingPurity else { continue }
             let stroke = Stroke(colour: Palette.colour(elements.firstIndex(of: t.target.element) ?? 0), dash: .dotted, width: 1.5)
-            let name = "\(t.target.element.oxideFormula) ≥ \(Fmt.g(limit * 100, 6)) % (\(t.phase.rawValue))"
+            let name = "\(t.target.oxideLabel) ≥ \(Fmt.g(limit * 100, 6)) % (\(t.phase.rawValue))"
             if range.lowerBound > 1 {
                 out.append(.verticalLine(x: Double(range.lowerBound) - 0.5, label: "\(name) from stage \(range.lowerBound)", stroke: stroke))
             }

@@ -60,10 +60,10 @@ extension RunReport {
             let recovery = t.target.minimumRecovery.map { "\(t.recovery.map { Fmt.pct($0) + " %" } ?? "n/a") (min \(Fmt.pct($0)) %)" } ?? "–"
             var crossing = "–"
             if let m = t.target.minimumPurity, let range = t.stagesMeetingPurity {
-                crossing = "\(t.target.element.oxideFormula) ≥ \(Fmt.pct(m)) % in the \(t.phase.rawValue) of stages \(range.lowerBound)–\(range.upperBound)"
+                crossing = "\(t.target.oxideLabel) ≥ \(Fmt.pct(m)) % in the \(t.phase.rawValue) of stages \(range.lowerBound)–\(range.upperBound)"
             }
             return [HTMLPage.Cell(t.passed ? "PASS" : "FAIL", cls: t.passed ? "pass" : "failed"), HTMLPage.Cell(t.target.product),
-                    HTMLPage.Cell(t.target.element.oxideFormula), .number(purity), .number(recovery), HTMLPage.Cell(crossing)]
+                    HTMLPage.Cell(t.target.oxideLabel), .number(purity), .number(recovery), HTMLPage.Cell(crossing)]
         }
         return [HTMLPage.heading(2, "Targets"),
                 HTMLPage.table(header: ["", "product", "oxide", "purity (oxide basis)", "recovery", "stages meeting the purity limit"], rows: rows)]

@@ -66,8 +66,8 @@ public enum CascadeSolver {
                                  history: log.steps, unknowns: unknowns, startedWarm: warm)
         }
 
-        // 0. Warm start: Newton from a previous steady state laid out as this cascade's (not
-        // for linear models only: their cold start is already the solution).
+        // 0. Warm start: Newton from a previous steady state laid out as this cascade's
+        // (skipped when every model is linear: the cold start is then already the solution).
         if let previous, previous.outcome.isConverged, let state = previous.solverState, state.fits(network),
            options.warmStartIterations > 0, system.models.contains(where: { !$0.isLinear }) {
             var u = state.unknowns

@@ -30,6 +30,9 @@ struct Sweep: ParsableCommand {
     @Flag(help: "Overwrite the output file if it exists.") var force = false
     @Option(parsing: .upToNextOption, help: "Merge shard CSVs into the CSV of the whole sweep.") var merge: [String] = []
     @Flag(name: .customLong("no-progress"), help: "No progress bar even on a terminal.") var noProgress = false
+    @Flag(help: "Solve every case from scratch instead of from the solution of the case before it (docs/sweep.md).")
+    var cold = false
+    var warm: Bool { !cold }
 
     func run() throws {
         if !merge.isEmpty { return try runMerge() }
@@ -65,23 +68,30 @@ struct Sweep: ParsableCommand {
         let limitKeys = RunReport.LimitCheck.keys(of: sheet)
         let columns = SweepColumns.header(outlets: products, elements: sheet.elements) + SweepColumns.limitHeader(limitKeys) + ["targets-met"]
         let elements = sheet.elements
-        let evaluate: @Sendable (SweepCase) -> [String] = { c in
+        // Each case starts from the last converged solution of its warm-start chain
+        // (SweepRunner: chains fixed by the grid, so rows do not depend on threads or shards).
+        let evaluate: @Sendable (SweepCase, TrainResult?) -> (cells: [String], seed: TrainResult?) = { c, previous in
             let parsed = FlowsheetParser.parse(text: text, fileName: file, overrides: c.assignments.map { (keyPath: $0.key, value: $0.value) })
             guard let f = parsed.flowsheet else {
                 let errors = parsed.diagnostics.filter { $0.severity == .error }
                 let first = errors.first.map { String(describing: $0) } ?? "invalid flowsheet"
                 let infeasible = !errors.isEmpty && errors.allSatisfy(\.id.isInfeasibleDesign)
-                return SweepColumns.failure(first.split(separator: "\n").first.map(String.init) ?? first, columns: columns.count,
-                                            code: infeasible ? "infeasible" : "input-error")
+                return (SweepColumns.failure(first.split(separator: "\n").first.map(String.init) ?? first, columns: columns.count,
+                                             code: infeasible ? "infeasible" : "input-error"), previous)
             }
             let r: TrainResult
-            do throws(TrainSpecificationError) { r = try TrainSolver.solve(f.train, options: f.solveOptions) } catch {
-                return SweepColumns.failure("cascade '\(error.cascade)': \(error.problems.first ?? "invalid specification")", columns: columns.count)
+            do throws(TrainSpecificationError) {
+                r = try TrainSolver.solve(f.train, options: f.solveOptions, startingFrom: warm ? previous : nil)
+            } catch {
+                return (SweepColumns.failure("cascade '\(error.cascade)': \(error.problems.first ?? "invalid specification")", columns: columns.count),
+                        previous)
             }
-            return Self.cells(RunReport(flowsheet: f, fileName: file, result: r), products: products, elements: elements, limitKeys: limitKeys)
+            return (Self.cells(RunReport(flowsheet: f, fileName: file, result: r), products: products, elements: elements, limitKeys: limitKeys),
+                    r.outcome.isConverged ? r : previous)
         }
         let progress = !noProgress && isatty(2) != 0 ? Self.progressBar : nil
         let rows = SweepRunner.run(grid: grid, cases: cases, workers: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                   chainLength: warm ? SweepRunner.chainLength(caseCount: grid.caseCount) : 1,
                                    evaluate: evaluate, progress: progress)
         if progress != nil { FileIO.writeError("\n") }
         let csv = SweepCSV.document(grid: grid, resultColumns: columns, rows: rows)

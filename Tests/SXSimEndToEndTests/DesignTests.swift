@@ -73,6 +73,29 @@ struct DesignTests {
         }
     }
 
+    @Test("Warm-started neighbours (issue 9, item 6): the search is the same concurrent or not, and its margins are the cold solves' within 1e-9")
+    func warmStartedSearchIsDeterministic() throws {
+        let spec = Self.xuSpec(beta: 1.5, fA: 0.75, pA: 0.995, pB: 0.99, operating: .fluxes(s: 4.094033, w: 3.342764))
+        let concurrent = try Designer.design(spec, concurrent: true).search
+        let sequential = try Designer.design(spec, concurrent: false).search
+        #expect(concurrent == sequential)
+        var coldOptions = SolveOptions()
+        coldOptions.warmStartIterations = 0   // every split solved from its own cold start
+        let cold = try Designer.design(spec, options: coldOptions, concurrent: false).search
+        // The same answer; margins may differ in the last digits (a warm and a cold Newton
+        // solve stop at different round-off), so they are compared within 1e-9 below.
+        guard case .found(let coldTotal, let coldPairs, _) = cold.outcome,
+              case .found(let total, let pairs, _) = concurrent.outcome else {
+            Issue.record("no design: \(cold.outcome), \(concurrent.outcome)"); return
+        }
+        #expect(total == coldTotal)
+        #expect(pairs.map { [$0.n, $0.m] } == coldPairs.map { [$0.n, $0.m] })
+        #expect(cold.evaluated.map { [$0.n, $0.m] } == concurrent.evaluated.map { [$0.n, $0.m] })
+        for (a, b) in zip(cold.evaluated, concurrent.evaluated) where a.margin.isFinite || b.margin.isFinite {
+            #expect(abs(a.margin - b.margin) <= 1e-9, "(\(a.n), \(a.m)): cold \(a.margin), warm \(b.margin)")
+        }
+    }
+
     @Test("Below S_min the purity plateaus and design says so (issue 5)")
     func plateauBelowMinimum() throws {
         // S_min = 2.495 for X2; operate at 0.9 S_min.

@@ -94,6 +94,89 @@ struct SweepTests {
         #expect(throws: SweepError.self) { try SweepCSV.merge(Array(parts.prefix(3)), expectedCases: 27) }  // last missing
     }
 
+    // MARK: Warm-start chains (issue 9, item 6)
+
+    /// Counts the cases a sweep answered from a warm start (tests run concurrently: one per sweep).
+    final class WarmCount: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func add() { lock.withLock { value += 1 } }
+        var count: Int { lock.withLock { value } }
+    }
+
+    /// `evaluate` with a warm start from the last converged result of the case's chain.
+    static func evaluateWarm(_ c: SweepCase, _ previous: CascadeResult?, _ warm: WarmCount) -> (cells: [String], seed: CascadeResult?) {
+        let v = Dictionary(uniqueKeysWithValues: c.assignments.map { ($0.key, $0.value) })
+        let w = Double(v["w"]!)!
+        let cascade = xu(n: Int(v["n"]!)!, m: Int(v["m"]!)!, s: w + 0.75, w: w)
+        guard let r = try? CascadeSolver.solve(cascade, startingFrom: previous) else {
+            return (SweepColumns.failure("spec", columns: columns.count), previous)
+        }
+        if r.startedWarm { warm.add() }
+        return (SweepColumns.cells(r, outlets: ["raffinate", "organic out"]), r.outcome.isConverged ? r : previous)
+    }
+
+    /// The cells of one CSV line as `SweepCSV` writes it (commas inside quotes belong to the
+    /// cell; the quotes themselves are dropped, enough to compare cells).
+    static func fields(_ line: Substring) -> [String] {
+        var cells: [String] = [], cell = "", quoted = false
+        var chars = line.makeIterator()
+        while let ch = chars.next() {
+            if ch == "\"" { quoted.toggle() }
+            else if ch == ",", !quoted { cells.append(cell); cell = "" }
+            else { cell.append(ch) }
+        }
+        return cells + [cell]
+    }
+
+    static func warmCSV(workers: Int, cases: ClosedRange<Int>?, warm: WarmCount = WarmCount()) -> String {
+        let rows = SweepRunner.run(grid: grid, cases: cases, workers: workers,
+                                   chainLength: SweepRunner.chainLength(caseCount: grid.caseCount),
+                                   evaluate: { c, previous in evaluateWarm(c, previous, warm) })
+        solvedAndConserved(rows)
+        return SweepCSV.document(grid: grid, resultColumns: columns, rows: rows)
+    }
+
+    @Test("Warm-started sweep: the CSV is identical for 1, 2 and 3 threads, and cases do start warm")
+    func warmThreadIndependence() {
+        let warm = WarmCount()
+        let one = Self.warmCSV(workers: 1, cases: 1...Self.grid.caseCount, warm: warm)
+        #expect(one.split(separator: "\n").count == 28)
+        // 27 cases in chains of 3 (SweepRunner.chainLength): the last parameter (w) varies
+        // fastest, so the second and third case of each chain differ from the first in w only.
+        #expect(SweepRunner.chainLength(caseCount: 27) == 3)
+        #expect(warm.count == 18, "cases answered from a warm start: \(warm.count) of 27")
+        #expect(Self.warmCSV(workers: 2, cases: 1...Self.grid.caseCount) == one)
+        #expect(Self.warmCSV(workers: 3, cases: 1...Self.grid.caseCount) == one)
+    }
+
+    @Test("Warm-started sweep: shards (some starting inside a chain) merge into the unsharded CSV")
+    func warmShardsMerge() throws {
+        let whole = Self.warmCSV(workers: 2, cases: 1...Self.grid.caseCount)
+        for count in [4, 5, 27] {   // blocks 7/7/7/6 and 6/6/5/5/5 start inside chains of 3
+            let parts = try (1...count).map { i in
+                (name: "part\(i).csv", text: Self.warmCSV(workers: 3, cases: try SweepShard(index: i, count: count).cases(of: Self.grid.caseCount)))
+            }
+            #expect(try SweepCSV.merge(parts.reversed(), expectedCases: 27) == whole, "\(count) shards")
+        }
+    }
+
+    @Test("Warm-started and cold sweeps agree: same outcomes, purities and recoveries within 1e-9")
+    func warmAgreesWithCold() {
+        let cold = Self.csv(workers: 2, cases: 1...Self.grid.caseCount).split(separator: "\n").map { Self.fields($0) }
+        let warm = Self.warmCSV(workers: 2, cases: 1...Self.grid.caseCount).split(separator: "\n").map { Self.fields($0) }
+        #expect(cold.count == warm.count)
+        let header = cold[0]
+        let numeric = header.indices.filter { header[$0].hasSuffix(".purity") || header[$0].hasSuffix(".recovery") }
+        for (c, w) in zip(cold.dropFirst(), warm.dropFirst()) {
+            #expect(c[0] == w[0] && c[header.firstIndex(of: "outcome")!] == w[header.firstIndex(of: "outcome")!])
+            for k in numeric {
+                let a = Double(c[k])!, b = Double(w[k])!
+                #expect(abs(a - b) <= 1e-9 * max(abs(a), 1e-300), "case \(c[0]) \(header[k]): cold \(a), warm \(b)")
+            }
+        }
+    }
+
     @Test("X1 appears in the sweep with its reference purities (docs/references.md [RC-X1], 1e-5)")
     func x1InSweep() throws {
         let grid = try SweepGrid([SweepParameter(key: "n", values: ["17"]), SweepParameter(key: "m", values: ["20"]),

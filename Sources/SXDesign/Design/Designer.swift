@@ -140,9 +140,15 @@ public enum Designer {
         // Exact search with the rigorous model (b).
         let targets = spec.targets, basis = spec.purityBasis
         let (fixedS, fixedW) = (s, w)
-        let evaluate: StageSearch.Evaluate = { n, m in
-            guard let r = try? CascadeSolver.solve(cascade(spec, s: fixedS, w: fixedW, n: n, m: m), options: options),
+        // Each split starts from the solution of the neighbour the search names (same total:
+        // the same cascade with the feed a stage away), when that one converged.
+        let solutions = SplitSolutions()
+        let evaluate: StageSearch.WarmEvaluate = { n, m, neighbour in
+            let previous = neighbour.flatMap { solutions.result(n: $0.n, m: $0.m) }
+            guard let r = try? CascadeSolver.solve(cascade(spec, s: fixedS, w: fixedW, n: n, m: m), options: options,
+                                                   startingFrom: previous),
                   r.outcome.isConverged else { return nil }
+            solutions.store(r, n: n, m: m)
             return performance(r, split).margin(targets, basis: basis)
         }
         let start: Int
@@ -153,7 +159,7 @@ public enum Designer {
             start = max(2, Int((2 * fenske).rounded())); fraction = 0.5
         }
         let searcher = StageSearch(maximumTotal: spec.maximumStages, concurrent: concurrent)
-        let search = searcher.run(startingTotal: start, startingFraction: fraction, evaluate: evaluate)
+        let search = searcher.run(startingTotal: start, startingFraction: fraction, evaluateFrom: evaluate)
 
         var recommended: StageSearch.Point? = nil
         var designed: Cascade? = nil
@@ -355,6 +361,27 @@ public enum Designer {
             ElementDistribution(element: spec.elements[j], side: split.organicSide.contains(j) ? .organic : .raffinate,
                                 toOrganic: r.recovery(element: j, in: org), toRaffinate: r.recovery(element: j, in: raf),
                                 oxideShareOrganic: po[j], oxideShareRaffinate: pr[j])
+        }
+    }
+}
+
+/// The converged solves of the stage search at the total it last evaluated, by (n, m): what a
+/// neighbouring split warm-starts from. Solutions of other totals (another stage count, which
+/// no warm start can use) are dropped when a new total comes, so memory stays at one total's
+/// splits.
+private final class SplitSolutions: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = -1
+    private var results: [Int: CascadeResult] = [:]   // by n, at `total`
+
+    func result(n: Int, m: Int) -> CascadeResult? {
+        lock.withLock { n + m == total ? results[n] : nil }
+    }
+
+    func store(_ r: CascadeResult, n: Int, m: Int) {
+        lock.withLock {
+            if n + m != total { total = n + m; results = [:] }
+            results[n] = r
         }
     }
 }

@@ -1,37 +1,79 @@
 import Dispatch
 import Foundation
 
-/// Runs sweep cases on several threads. Each case is solved independently and its row is
-/// stored at its own position, so the rows — and the CSV — do not depend on the number of
-/// threads or on the order in which cases finish.
+/// Runs sweep cases on several threads. Each case's row is stored at its own position, so the
+/// rows — and the CSV — do not depend on the number of threads or on the order in which cases
+/// finish.
 public enum SweepRunner {
     /// Evaluates `cases` (1-based case numbers of `grid`) with `workers` threads (≥ 1) and
-    /// returns one row of cells per case, in case order. `progress(done, total)` is called after
-    /// each case (from worker threads, serialised).
+    /// returns one row of cells per case, in case order. Each case is solved on its own.
+    /// `progress(done, total)` is called after each case (from worker threads, serialised).
     public static func run(grid: SweepGrid, cases: ClosedRange<Int>?, workers: Int,
                            evaluate: @escaping @Sendable (SweepCase) -> [String],
                            progress: (@Sendable (Int, Int) -> Void)? = nil) -> [(SweepCase, [String])]
     {
+        run(grid: grid, cases: cases, workers: workers, chainLength: 1,
+            evaluate: { (c: SweepCase, _: Bool?) in (evaluate(c), nil) }, progress: progress)
+    }
+
+    /// Cases per warm-start chain for a grid of `caseCount` cases: a function of the grid
+    /// alone (never of the threads or the shard), so that every row is computed from the same
+    /// chain whatever the scheduling. 8 chains for small grids, at most 64 cases each. Each
+    /// chain starts cold, and a shard that begins inside a chain re-solves up to 63 cases
+    /// before it; longer chains save cold starts but limit the threads a sweep can use
+    /// (measured in docs/sweep.md: 1,000 mass-action cases took 4.3 s of CPU in chains of 32,
+    /// 3.7 s in chains of 64, 3.3 s in chains of 125, against 46.5 s all cold).
+    public static func chainLength(caseCount: Int) -> Int { max(1, min(64, caseCount / 8)) }
+
+    /// Evaluates `cases` in warm-start chains: the grid's cases 1…K are cut into consecutive
+    /// chains of `chainLength` (chain k holds cases k·L + 1 … (k + 1)·L, fixed by the grid, not
+    /// by the threads or the shard). One worker evaluates a chain in case order, handing each
+    /// case the seed its predecessor returned (nil for the chain's first case), e.g. the last
+    /// converged solution to start from. When `cases` begins inside a chain, that chain's
+    /// earlier cases are evaluated first for their seeds only (their rows are dropped), so every
+    /// row is the one the whole, unsharded sweep computes, byte for byte, for any number of
+    /// threads. `progress` counts the cases of `cases` only.
+    public static func run<Seed: Sendable>(grid: SweepGrid, cases: ClosedRange<Int>?, workers: Int, chainLength: Int,
+                                           evaluate: @escaping @Sendable (SweepCase, Seed?) -> (cells: [String], seed: Seed?),
+                                           progress: (@Sendable (Int, Int) -> Void)? = nil) -> [(SweepCase, [String])]
+    {
         guard let cases else { return [] }
+        precondition(chainLength >= 1, "a chain holds at least one case")
         let list = cases.map { grid.case($0) }
+        // The chains meeting `cases`, each as the range of grid cases to evaluate (from the
+        // chain's start) and its first case inside `cases`.
+        let firstChain = (cases.lowerBound - 1) / chainLength, lastChain = (cases.upperBound - 1) / chainLength
+        let chains = (firstChain...lastChain).map { k in
+            (k * chainLength + 1)...min((k + 1) * chainLength, cases.upperBound)
+        }
         let slots = UnsafeResults<[String]>(count: list.count)
-        let state = Progress(total: list.count, report: progress)
-        let threads = max(1, min(workers, list.count))
+        let state = Progress(total: chains.count, cases: list.count, report: progress)
+        let threads = max(1, min(workers, chains.count))
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            while let i = state.next() {
-                slots.set(i, evaluate(list[i]))
-                state.finished()
+            while let k = state.next() {
+                var seed: Seed? = nil
+                for number in chains[k] {
+                    let (cells, next) = evaluate(number >= cases.lowerBound ? list[number - cases.lowerBound] : grid.case(number), seed)
+                    seed = next
+                    guard number >= cases.lowerBound else { continue }
+                    slots.set(number - cases.lowerBound, cells)
+                    state.finished()
+                }
             }
         }
         return list.indices.map { (list[$0], slots.get($0) ?? []) }
     }
 
+    /// Hands out work items 0…total−1 and counts finished cases.
     private final class Progress: @unchecked Sendable {
         let total: Int
+        let cases: Int
         let report: (@Sendable (Int, Int) -> Void)?
         private var issued = 0, done = 0
         private let lock = NSLock()
-        init(total: Int, report: (@Sendable (Int, Int) -> Void)?) { self.total = total; self.report = report }
+        init(total: Int, cases: Int, report: (@Sendable (Int, Int) -> Void)?) {
+            self.total = total; self.cases = cases; self.report = report
+        }
         func next() -> Int? {
             lock.withLock { () -> Int? in
                 guard issued < total else { return nil }
@@ -42,7 +84,7 @@ public enum SweepRunner {
         func finished() {
             lock.lock(); defer { lock.unlock() }
             done += 1
-            report?(done, total)
+            report?(done, cases)
         }
     }
 }

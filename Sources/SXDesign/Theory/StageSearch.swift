@@ -12,8 +12,22 @@ import Foundation
 ///
 /// It stops instead of searching forever when the best margin stops improving while still
 /// negative (a purity plateau, e.g. below the minimum fluxes) or when N passes `maximumTotal`.
+///
+/// Neighbouring splits of one total are one cascade with the feed moved by a stage, so the
+/// search names, for each split it evaluates, an already evaluated neighbour of the same total
+/// whose solution the evaluator may start from (`WarmEvaluate`; `Designer` warm-starts the
+/// solve from it). The neighbour is fixed by the search's path, never by the scheduling of a
+/// concurrent scan (scans run in fixed chains of `scanChain` splits), so the margins, and the
+/// answer, do not depend on concurrency.
 public struct StageSearch: Sendable {
     public typealias Evaluate = @Sendable (_ n: Int, _ m: Int) -> Double?
+    /// Evaluates (n, m); `neighbour`, when given, is an evaluated split of the same total to
+    /// start the solve from.
+    public typealias WarmEvaluate = @Sendable (_ n: Int, _ m: Int, _ neighbour: (n: Int, m: Int)?) -> Double?
+
+    /// Splits per chain of a full scan: each chain is evaluated in order of n on one thread,
+    /// each split from the one before it; the chains run concurrently.
+    public static let scanChain = 4
 
     /// Largest total number of stages n + m tried.
     public var maximumTotal: Int
@@ -59,16 +73,21 @@ public struct StageSearch: Sendable {
     }
 
     public func run(startingTotal: Int, startingFraction: Double = 0.5, evaluate: @escaping Evaluate) -> Result {
+        run(startingTotal: startingTotal, startingFraction: startingFraction, evaluateFrom: { n, m, _ in evaluate(n, m) })
+    }
+
+    public func run(startingTotal: Int, startingFraction: Double = 0.5, evaluateFrom evaluate: @escaping WarmEvaluate) -> Result {
         let cache = EvaluationCache(evaluate)
         var fraction = min(max(startingFraction, 0.02), 0.98)
 
         // Best split at total N by hill climbing from the previous best feed position.
         func best(_ total: Int) -> Point {
             var n = min(max(Int((fraction * Double(total)).rounded()), 1), total - 1)
-            var here = cache.margin(n, total - n)
+            var here = cache.margin(n, total - n, from: nil)
             while true {
-                let up = n + 1 < total ? cache.margin(n + 1, total - n - 1) : -.infinity
-                let down = n - 1 >= 1 ? cache.margin(n - 1, total - n + 1) : -.infinity
+                let current = (n: n, m: total - n)
+                let up = n + 1 < total ? cache.margin(n + 1, total - n - 1, from: current) : -.infinity
+                let down = n - 1 >= 1 ? cache.margin(n - 1, total - n + 1, from: current) : -.infinity
                 if up > here && up >= down { n += 1; here = up }
                 else if down > here { n -= 1; here = down }
                 else { break }
@@ -142,24 +161,30 @@ public struct StageSearch: Sendable {
 
     private func scan(_ total: Int, _ cache: EvaluationCache) -> [Point] {
         let ns = Array(1..<total)
-        cache.prefetch(ns.map { ($0, total - $0) }, concurrent: concurrent)
-        return ns.map { Point(n: $0, m: total - $0, margin: cache.margin($0, total - $0)) }
+        let chains = stride(from: 1, to: total, by: Self.scanChain).map { first in
+            (first..<min(first + Self.scanChain, total)).map { ($0, total - $0) }
+        }
+        cache.prefetch(chains, concurrent: concurrent)
+        return ns.map { Point(n: $0, m: total - $0, margin: cache.margin($0, total - $0, from: nil)) }
     }
 }
 
 /// Memoised margins; failed solves count as −∞.
 private final class EvaluationCache: @unchecked Sendable {
-    private let evaluate: StageSearch.Evaluate
+    private let evaluate: StageSearch.WarmEvaluate
     private var values: [Int: [Int: Double]] = [:]
     private(set) var count = 0
     private(set) var failures = 0
     private let lock = NSLock()
 
-    init(_ evaluate: @escaping StageSearch.Evaluate) { self.evaluate = evaluate }
+    init(_ evaluate: @escaping StageSearch.WarmEvaluate) { self.evaluate = evaluate }
 
-    func margin(_ n: Int, _ m: Int) -> Double {
-        if let v = lock.withLock({ values[n]?[m] }) { return v }
-        let v = evaluate(n, m)
+    private func cached(_ n: Int, _ m: Int) -> Double? { lock.withLock { values[n]?[m] } }
+
+    /// The margin of (n, m), evaluated (from `neighbour`'s solution) when not yet known.
+    func margin(_ n: Int, _ m: Int, from neighbour: (n: Int, m: Int)?) -> Double {
+        if let v = cached(n, m) { return v }
+        let v = evaluate(n, m, neighbour)
         return store(n, m, v)
     }
 
@@ -182,17 +207,26 @@ private final class EvaluationCache: @unchecked Sendable {
         }
     }
 
-    func prefetch(_ points: [(Int, Int)], concurrent: Bool) {
-        let missing = points.filter { p in lock.withLock { values[p.0]?[p.1] == nil } }
-        if !concurrent || missing.count < 2 {
-            for (n, m) in missing { _ = margin(n, m) }
+    /// Evaluates every split of `chains` not yet known: each chain in order, each split from
+    /// the split before it in its chain (the first from nobody), the chains concurrently.
+    /// Which splits are known beforehand is fixed by the search's path, so every evaluation
+    /// starts from the same neighbour whatever the threads do.
+    func prefetch(_ chains: [[(Int, Int)]], concurrent: Bool) {
+        let missing = chains.map { chain in chain.enumerated().filter { cached($0.element.0, $0.element.1) == nil } }
+        let work = missing.indices.filter { !missing[$0].isEmpty }
+        @Sendable func run(_ k: Int) -> [(Int, Int, Double?)] {
+            missing[k].map { (position, p) in
+                let neighbour = position > 0 ? (n: chains[k][position - 1].0, m: chains[k][position - 1].1) : nil
+                return (p.0, p.1, evaluate(p.0, p.1, neighbour))
+            }
+        }
+        if !concurrent || work.count < 2 {
+            for k in work { for (n, m, v) in run(k) { store(n, m, v) } }
             return
         }
-        let results = UnsafeResults<Double?>(count: missing.count)
-        DispatchQueue.concurrentPerform(iterations: missing.count) { i in
-            results.set(i, evaluate(missing[i].0, missing[i].1))
-        }
-        for (i, p) in missing.enumerated() { store(p.0, p.1, results.get(i) ?? nil) }
+        let results = UnsafeResults<[(Int, Int, Double?)]>(count: work.count)
+        DispatchQueue.concurrentPerform(iterations: work.count) { i in results.set(i, run(work[i])) }
+        for i in work.indices { for (n, m, v) in results.get(i) ?? [] { store(n, m, v) } }
     }
 }
 

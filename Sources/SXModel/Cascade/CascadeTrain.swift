@@ -222,6 +222,15 @@ public struct TrainResult: Sendable {
         return nil
     }
 
+    /// The result of the cascade at `index` in `train.cascades`, when it was solved.
+    public func result(forCascade index: Int) -> CascadeResult? {
+        cascadeIndices.firstIndex(of: index).map { results[$0] }
+    }
+
+    /// True when every cascade's solve converged from the previous result's state
+    /// (`TrainSolver.solve(_:options:startingFrom:)`).
+    public var startedWarm: Bool { !results.isEmpty && results.allSatisfy(\.startedWarm) }
+
     /// The same result with another outcome.
     func with(outcome: TrainOutcome) -> TrainResult {
         TrainResult(train: train, results: results, cascadeIndices: cascadeIndices, outcome: outcome,
@@ -250,7 +259,12 @@ public struct TrainSpecificationError: Error, Sendable, Equatable {
 
 /// Solves a `CascadeTrain` (see its documentation for the method).
 public enum TrainSolver {
+    /// `startingFrom`, when given, is a previous result of a train with the same cascades (e.g.
+    /// a sweep's neighbouring case): each cascade's first solve warm-starts from that result's
+    /// solve of the same cascade (`CascadeSolver.solve(_:options:startingFrom:)`, which falls
+    /// back to the cold start when the structure differs or the warm attempt fails).
     public static func solve(_ train: CascadeTrain, options: SolveOptions = SolveOptions(),
+                             startingFrom previous: TrainResult? = nil,
                              progress: (@Sendable (TrainProgress) -> Void)? = nil,
                              observer: SolveObserver? = nil) throws(TrainSpecificationError) -> TrainResult {
         var cascades = train.cascades
@@ -283,7 +297,10 @@ public enum TrainSolver {
                 }
                 progress?(TrainProgress(pass: passes, cascade: cascades[c].name, position: position + 1, count: order.count))
                 let r: CascadeResult
-                do { r = try CascadeSolver.solve(cascades[c], options: options, observer: observer) } catch {
+                // Only the first pass starts from the previous train's state: later passes of a
+                // recycle are solved exactly as without it.
+                let seed = passes == 1 ? previous?.result(forCascade: c) : nil
+                do { r = try CascadeSolver.solve(cascades[c], options: options, startingFrom: seed, observer: observer) } catch {
                     throw TrainSpecificationError(cascade: cascades[c].name, problems: error.problems)
                 }
                 iterations += r.iterations

@@ -51,10 +51,22 @@ public struct CascadeResult: Sendable {
     /// Every Newton and pseudo-transient step of the solve, in order (the convergence history).
     public let history: [SolveStep]
 
+    /// True when the solve converged from a previous result's state
+    /// (`CascadeSolver.solve(_:options:startingFrom:)`); false for a cold start, including a
+    /// warm attempt that failed and was answered by the cold strategy chain.
+    public let startedWarm: Bool
+
+    /// The solver's unknowns at the returned state and the layout they belong to: what a warm
+    /// start maps onto the next cascade (nil when the solve never reached a Newton phase).
+    let solverState: SolverState?
+
     init(cascade: Cascade, fedElements: [Int], system: CascadeSystem, outcome: SolveOutcome,
-         iterations: Int, residualNorm: Double, continuationSteps: Int, history: [SolveStep] = []) {
+         iterations: Int, residualNorm: Double, continuationSteps: Int, history: [SolveStep] = [],
+         unknowns: [Double]? = nil, startedWarm: Bool = false) {
         self.cascade = cascade
         self.history = history
+        self.startedWarm = startedWarm
+        solverState = unknowns.map { SolverState(network: system.network, unknowns: $0) }
         self.outcome = outcome
         self.iterations = iterations
         self.residualNorm = residualNorm
@@ -146,6 +158,35 @@ public struct CascadeResult: Sendable {
     public func recovery(element j: Int, in outlet: OutletStream) -> Double {
         let fed = feedFlow(element: j)
         return fed > 0 ? outlet.flow * outlet.concentrations[j] / fed : 0
+    }
+}
+
+/// A solve's unknowns (stage blocks of ln x_j, then ln [(HA)₂] and ln [C⁺] where the cascade
+/// carries them, docs/engine.md §4) with what fixes their layout. Another cascade can start
+/// from them when `fits` it: the same fed elements in the same order, the same stage count and
+/// the same block (flows, feeds, routes and model parameters may differ).
+struct SolverState: Sendable {
+    var elements: [Element]
+    var stageCount: Int
+    var blockSize: Int
+    var exchangesAcid: Bool
+    var hasCation: Bool
+    var unknowns: [Double]
+
+    init(network: CascadeNetwork, unknowns: [Double]) {
+        elements = network.cascade.elements
+        stageCount = network.stageCount
+        blockSize = network.blockSize
+        exchangesAcid = network.exchangesAcid
+        hasCation = network.hasCation
+        self.unknowns = unknowns
+    }
+
+    /// Whether these unknowns are laid out as `network`'s.
+    func fits(_ network: CascadeNetwork) -> Bool {
+        elements == network.cascade.elements && stageCount == network.stageCount && blockSize == network.blockSize
+            && exchangesAcid == network.exchangesAcid && hasCation == network.hasCation
+            && unknowns.count == stageCount * blockSize && unknowns.allSatisfy(\.isFinite)
     }
 }
 

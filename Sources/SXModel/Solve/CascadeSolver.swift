@@ -1,7 +1,9 @@
 import Foundation
 import SXNumerics
 
-/// Solves cascades: builds a start from the linear (constant-D) solution, runs damped
+/// Solves cascades: from a previous result's state when one is given and fits (a warm start,
+/// e.g. from a sweep's neighbouring case), else, or when that fails, builds a start from the
+/// linear (constant-D) solution, runs damped
 /// Newton on the whole cascade; when that fails, pseudo-transient continuation from the same
 /// start; and last, continuation in the rare-earth feed (mass action: from trace loading,
 /// where the model is nearly linear, up to the full feed) or in the separation factors
@@ -10,7 +12,16 @@ import SXNumerics
 public enum CascadeSolver {
     /// Solves `cascade`. `observer`, when given, is called with every solver step as it is
     /// taken (a progress display); the result keeps them all (`CascadeResult.history`).
+    ///
+    /// `startingFrom`, when given, is a previous result (e.g. the neighbouring case of a sweep):
+    /// when it converged and its unknowns are laid out as this cascade's (same fed elements,
+    /// stage count and unknown block), damped Newton starts from its state, for at most
+    /// `options.warmStartIterations` (cascades whose models are all linear always start cold:
+    /// their linear start is exact). Should that not converge, the full cold strategy chain
+    /// runs as without it, so a warm start never gives a worse answer than a cold one.
+    /// `CascadeResult.startedWarm` tells which start answered.
     public static func solve(_ cascade: Cascade, options: SolveOptions = SolveOptions(),
+                             startingFrom previous: CascadeResult? = nil,
                              observer: SolveObserver? = nil) throws(CascadeSpecificationError) -> CascadeResult {
         // Elements that are never fed carry no flow anywhere: solve without them.
         let fed = cascade.elements.indices.filter { j in
@@ -32,19 +43,6 @@ public enum CascadeSolver {
         }
         var totalIterations = 0
         var continuationSteps = 0
-
-        var unknowns: [Double]
-        switch StartingPoint.make(network, system: &system, options: options.start) {
-        case .success(let u): unknowns = u
-        case .failure(let outcome):
-            return CascadeResult(cascade: cascade, fedElements: fed, system: system, outcome: outcome,
-                                 iterations: 0, residualNorm: .infinity, continuationSteps: 0)
-        }
-        // 1. Damped Newton from the linear start (a bounded number of iterations).
-        var direct = options.newton
-        let directLimit = min(direct.maximumIterations, options.directIterations)
-        direct.maximumIterations = min(directLimit, options.directTrialIterations)
-        var solver = NewtonSolver(for: system, options: direct)
         // Every step of every phase, numbered over the whole solve.
         final class StepLog: @unchecked Sendable { var steps: [SolveStep] = [] }
         let log = StepLog()
@@ -56,7 +54,47 @@ public enum CascadeSolver {
                 observer?(step)
             }
         }
-        solver.observer = watch(.newton, from: 0)
+        /// The result at `unknowns`, re-evaluated there so that the read-out matches them.
+        func finish(_ unknowns: [Double], _ outcome: SolveOutcome, warm: Bool = false) -> CascadeResult {
+            var r = [Double](repeating: 0, count: system.unknownCount)
+            var norm = Double.infinity
+            if (try? system.residual(at: unknowns, into: &r)) != nil {
+                norm = r.reduce(0) { max($0, abs($1)) }
+            }
+            return CascadeResult(cascade: cascade, fedElements: fed, system: system, outcome: outcome,
+                                 iterations: totalIterations, residualNorm: norm, continuationSteps: continuationSteps,
+                                 history: log.steps, unknowns: unknowns, startedWarm: warm)
+        }
+
+        // 0. Warm start: Newton from a previous steady state laid out as this cascade's
+        // (skipped when every model is linear: the cold start is then already the solution).
+        if let previous, previous.outcome.isConverged, let state = previous.solverState, state.fits(network),
+           options.warmStartIterations > 0, system.models.contains(where: { !$0.isLinear }) {
+            var u = state.unknowns
+            var warm = options.newton
+            warm.maximumIterations = min(warm.maximumIterations, options.warmStartIterations)
+            var solver = NewtonSolver(for: system, options: warm)
+            solver.observer = watch(.warmStart, from: 0)
+            let report = solver.solve(&system, unknowns: &u)
+            totalIterations += report.iterations
+            if report.reason.isConverged { return finish(u, .converged, warm: true) }
+            // Otherwise the cold chain below answers, as if there had been no previous result.
+        }
+
+        var unknowns: [Double]
+        switch StartingPoint.make(network, system: &system, options: options.start) {
+        case .success(let u): unknowns = u
+        case .failure(let outcome):
+            return CascadeResult(cascade: cascade, fedElements: fed, system: system, outcome: outcome,
+                                 iterations: totalIterations, residualNorm: .infinity, continuationSteps: 0,
+                                 history: log.steps)
+        }
+        // 1. Damped Newton from the linear start (a bounded number of iterations).
+        var direct = options.newton
+        let directLimit = min(direct.maximumIterations, options.directIterations)
+        direct.maximumIterations = min(directLimit, options.directTrialIterations)
+        var solver = NewtonSolver(for: system, options: direct)
+        solver.observer = watch(.newton, from: totalIterations)
         let start = unknowns
         var report = solver.solve(&system, unknowns: &unknowns)
         totalIterations += report.iterations
@@ -123,15 +161,7 @@ public enum CascadeSolver {
         case .stalled: outcome = .stalled(iterations: totalIterations)
         default: break
         }
-        // Re-evaluate at the returned unknowns so the read-out matches them.
-        var r = [Double](repeating: 0, count: system.unknownCount)
-        var norm = Double.infinity
-        if (try? system.residual(at: unknowns, into: &r)) != nil {
-            norm = r.reduce(0) { max($0, abs($1)) }
-        }
-        return CascadeResult(cascade: cascade, fedElements: fed, system: system, outcome: outcome,
-                             iterations: totalIterations, residualNorm: norm, continuationSteps: continuationSteps,
-                             history: log.steps)
+        return finish(unknowns, outcome)
     }
 
     /// Maps a numerics-level reason to the cascade's terms.

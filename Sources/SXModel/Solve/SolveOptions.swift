@@ -13,6 +13,11 @@ public struct SolveOptions: Sendable, Equatable {
     /// creeps: hundreds of iterations where the pseudo-transient phase needs tens).
     public var directTrialIterations = 10
     public var directProgressFactor = 1e-2
+    /// Newton iterations of a warm start (`CascadeSolver.solve(_:options:startingFrom:)`)
+    /// before it gives way to the cold strategy chain. From a neighbouring steady state
+    /// Newton converges quadratically in a handful of iterations; a warm start that needs
+    /// more is far off and the cold chain is the better bet.
+    public var warmStartIterations = 12
     /// Pseudo-transient steps of the second attempt (0 skips it).
     public var pseudoTransientSteps = 600
     /// Most continuation steps (the third attempt).

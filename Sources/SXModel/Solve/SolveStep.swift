@@ -6,6 +6,8 @@ import Foundation
 public struct SolveStep: Sendable, Equatable {
     /// The solver's phases (docs/engine.md §5).
     public enum Phase: String, Sendable, Equatable {
+        /// Damped Newton from a previous result's state (`CascadeSolver.solve(_:options:startingFrom:)`).
+        case warmStart = "warm-start"
         /// Damped Newton from the start.
         case newton
         /// Pseudo-transient continuation.

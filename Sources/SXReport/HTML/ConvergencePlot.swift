@@ -25,6 +25,7 @@ struct ConvergencePlot {
 
     static func label(_ phase: SolveStep.Phase) -> String {
         switch phase {
+        case .warmStart: "warm start"
         case .newton: "Newton"
         case .pseudoTransient: "pseudo-transient"
         case .continuation: "continuation"
@@ -33,6 +34,7 @@ struct ConvergencePlot {
 
     static func stroke(_ phase: SolveStep.Phase, marker: Bool) -> Stroke {
         switch phase {
+        case .warmStart: Stroke(colour: Palette.colour(3), width: 2.2, marker: marker ? .circle : .none)
         case .newton: Stroke(colour: Palette.colour(0), marker: marker ? .circle : .none)
         case .pseudoTransient: Stroke(colour: Palette.colour(1), dash: .dashed, marker: marker ? .square : .none)
         case .continuation: Stroke(colour: Palette.colour(2), dash: .dotted, width: 2.2, marker: marker ? .triangle : .none)

@@ -15,7 +15,7 @@ extension RunReport {
             statusBanner,
         ]
         if isSteadyState {
-            body += targetsSection + productsSection
+            body += targetsSection + limitsSection + productsSection
         } else {
             body += failureSection
         }
@@ -69,6 +69,31 @@ extension RunReport {
                 HTMLPage.table(header: ["", "product", "oxide", "purity (oxide basis)", "recovery", "stages meeting the purity limit"], rows: rows)]
     }
 
+    /// Every limit of the specification (purities and recoveries of elements or groups,
+    /// impurity maxima, effluent limits) with its value and margin, when there are limits
+    /// beyond the single-element purity and recovery shown above.
+    var limitsSection: [Markup] {
+        let all = limits
+        let beyond = all.contains { $0.kind == .maxImpurity || $0.kind == .maxAcidity || $0.kind == .maxOxide || $0.elements.count > 1 }
+        guard beyond else { return [] }
+        func show(_ v: Double, _ l: LimitCheck) -> String {
+            switch l.kind {
+            case .minPurity, .minRecovery: Fmt.pct(v) + " %"
+            case .maxImpurity: Fmt.g(v * 1e6, 4) + " ppm"
+            case .maxAcidity: Fmt.g(v, 4) + " mol/L"
+            case .maxOxide: Fmt.g(v, 4) + " g/L REO"
+            }
+        }
+        let rows: [[HTMLPage.Cell]] = all.map { l in
+            let what = l.elements.isEmpty ? "" : " " + l.elements.map(\.oxideFormula).joined(separator: "+")
+            return [HTMLPage.Cell(l.passed ? "PASS" : "FAIL", cls: l.passed ? "pass" : "failed"), HTMLPage.Cell(l.product),
+                    HTMLPage.Cell(l.kind.rawValue + what), .number(l.value.map { show($0, l) } ?? "n/a"),
+                    .number(show(l.limit, l)), .number(l.margin.map { show($0, l) } ?? "n/a")]
+        }
+        return [HTMLPage.heading(2, "All limits"),
+                HTMLPage.table(header: ["", "outlet", "limit", "value", "limit value", "margin (safe side +)"], rows: rows)]
+    }
+
     var productsSection: [Markup] {
         guard !products.isEmpty else { return [] }
         var out = [HTMLPage.heading(2, "Products")]
@@ -82,11 +107,15 @@ extension RunReport {
             out.append(HTMLPage.heading(3, "\(p.name) — cascade \(p.cascade), \(p.phase.rawValue) from stage \(p.stage)"))
             out.append(HTMLPage.paragraph("Flow \(Fmt.g(p.flow)) L/h; total \(Fmt.g(p.totalOxide)) g/L REO; \(Fmt.g(p.oxideTonnesPerYear)) t/y REO at \(Fmt.g(operatingHours)) h/y"
                                           + (p.acidity.map { "; free acid \(Fmt.g($0)) mol/L" } ?? "") + "."))
+            // With metals other than rare earths, purity is on the TREO basis for rare earths
+            // (other metals over all metal oxides) and a column gives every share of all metals.
             let rows: [[HTMLPage.Cell]] = elements.enumerated().map { j, e in
-                [HTMLPage.Cell(e.symbol), .number(Fmt.e(p.concentrations[j], 4)), .number(Fmt.e(p.oxideConcentrations[j], 4)),
-                 HTMLPage.Cell(e.oxideFormula), .number(Fmt.pct(p.purity[j])), .number(Fmt.pct(p.recovery[j]))]
+                [HTMLPage.Cell(e.symbol), .number(Fmt.eng(p.concentrations[j], 5)), .number(Fmt.eng(p.oxideConcentrations[j], 5)),
+                 HTMLPage.Cell(e.oxideFormula), .number(Fmt.pct(p.purity[j]))]
+                    + (p.hasOtherMetals ? [.number(Fmt.pct(p.purityAmongAllMetals[j]))] : []) + [.number(Fmt.pct(p.recovery[j]))]
             }
-            out.append(HTMLPage.table(header: ["element", "mol/L", "g/L oxide", "oxide", "purity % (oxide basis)", "recovery %"], rows: rows))
+            out.append(HTMLPage.table(header: ["element", "mol/L", "g/L oxide", "oxide", p.hasOtherMetals ? "purity % (REO basis)" : "purity % (oxide basis)"]
+                                      + (p.hasOtherMetals ? ["% of all metal oxides"] : []) + ["recovery %"], rows: rows))
         }
         if !trace.isEmpty {
             out.append(.element("p", [], text: "Outlets carrying almost no rare earth: " + trace.joined(separator: "; ") + "."))

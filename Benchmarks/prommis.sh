@@ -8,7 +8,7 @@
 #   Benchmarks/prommis.sh        prints a markdown table (needs hyperfine: apt-get install hyperfine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product sxsim >&2
+swift build -c release --static-swift-stdlib --product sxsim >&2
 bin=.build/release/sxsim
 command -v hyperfine >/dev/null || { echo "hyperfine is missing: apt-get install -y hyperfine" >&2; exit 1; }
 declare -A prommis=([10]=1.8 [50]=7.2 [100]=20 [200]=36)

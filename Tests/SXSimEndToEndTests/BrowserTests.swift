@@ -51,7 +51,7 @@ enum Browser {
         watchdog.cancel()
         try? FileManager.default.removeItem(at: profile)
         let size = (try? FileManager.default.attributesOfItem(atPath: png.path)[.size] as? Int) ?? 0
-        return Shot(log: String(decoding: data, as: UTF8.self), pngSize: size ?? 0)
+        return Shot(log: String(decoding: data, as: UTF8.self), pngSize: size)
     }
 
     /// Console messages and uncaught errors of the page (Chromium's own warnings, e.g. about

@@ -121,7 +121,7 @@ enum StartingPoint {
                 }
                 return (f, slope)
             }
-            let converged = abs(next - t) < 1e-12
+            let converged = abs(next - t) < 1e-9   // a start: ln e to 1e-9 is ample
             t = next
             if converged || system.models[net.sectionOfStage[i]].organicIsPowerLawInFreeExtractant { break }
         }

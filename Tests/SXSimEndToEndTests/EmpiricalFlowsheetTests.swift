@@ -92,3 +92,39 @@ struct HydroxideWarningTests {
         #expect(w.location.file == Self.path)
     }
 }
+
+/// A stream's chloride instead of its acidity (issue 10, item 2).
+@Suite("Chloride given instead of acidity")
+struct ChlorideInputTests {
+    static let path = "Flowsheets/prnd-mass-action.yaml"
+    static let feedAcidity = "acidity: 0.05 mol/L}"
+
+    static func run(replacing acidity: String) throws -> PipelineOutput {
+        let text = try Repository.text(Self.path)
+        #expect(text.contains(Self.feedAcidity))
+        return Pipeline.run(text: text.replacingOccurrences(of: Self.feedAcidity, with: acidity + "}"), fileName: Self.path, measureTime: false)
+    }
+
+    @Test("Chloride by electroneutrality gives the acidity: 3.65 mol/L (or its mg/L at 35.45 g/mol) is the example's feed")
+    func chlorideFixesAcidity() throws {
+        let reference = try Self.run(replacing: Self.feedAcidity.dropLast().description)
+        // Closed form: [Cl⁻] = [H⁺] + 3([Pr] + [Nd]) = 0.05 + 3 × 1.2 = 3.65 mol/L.
+        for chloride in ["chloride: 3.65 mol/L", "chloride: \(3.65 * 35.45 * 1000) mg/L"] {
+            let out = try Self.run(replacing: chloride)
+            #expect(out.status == reference.status, "\(chloride): \(out.standardError)")
+            let a = try #require(reference.report?.results.first), b = try #require(out.report?.results.first)
+            let feed = try #require(b.cascade.aqueousFeeds.first { $0.name == "feed" })
+            #expect(abs(feed.acidity - 0.05) <= 1e-12, "\(chloride): acidity \(feed.acidity)")
+            #expect(abs(b.aqueous[0][0] / a.aqueous[0][0] - 1) <= 1e-9)
+        }
+    }
+
+    @Test("Too little chloride for the cations, or both keys, are located errors")
+    func badChloride() throws {
+        let low = try Self.run(replacing: "chloride: 1 mol/L")
+        #expect(low.status == .inputError)
+        #expect(low.diagnostics.contains { $0.id == .outOfRange && $0.message.contains("negative acidity") }, "\(low.standardError)")
+        let both = try Self.run(replacing: "acidity: 0.05 mol/L, chloride: 3.65 mol/L")
+        #expect(both.diagnostics.contains { $0.id == .unknownKey && $0.message.contains("either 'acidity' or 'chloride'") })
+    }
+}

@@ -304,7 +304,7 @@ struct FlowsheetBuilder {
 
     // MARK: - Streams
 
-    static let aqueousKeys = ["phase", "flow", "concentrations", "total-reo", "reo-split", "acidity", "cation", "bisulfate", "sulfate"]
+    static let aqueousKeys = ["phase", "flow", "concentrations", "total-reo", "reo-split", "acidity", "cation", "bisulfate", "sulfate", "chloride"]
     static let organicKeys = ["phase", "flow", "extractant", "saponification", "loading"]
     static let linkedKeys = ["from", "acidity"]
 
@@ -346,9 +346,14 @@ struct FlowsheetBuilder {
             reader.checkKeys(body, allowed: Self.aqueousKeys, in: "aqueous \(what)",
                              elsewhere: Dictionary(uniqueKeysWithValues: Self.organicKeys.filter { !Self.aqueousKeys.contains($0) }.map { ($0, "'\($0)' belongs to organic streams") }))
             // Acid species may be given in mol/L or, with their IUPAC molar masses, in mg/L or g/L.
-            let acidity = reader.value(body, "acidity").flatMap {
+            let acidityNode = reader.value(body, "acidity")
+            var acidity = acidityNode.flatMap {
                 reader.positive($0, .concentration, what: "acidity", allowZero: true, molarMass: AcidSpecies.hydrogenMolarMass)
             } ?? 0
+            let chlorideNode = reader.value(body, "chloride")
+            let chloride = chlorideNode.flatMap {
+                reader.positive($0, .concentration, what: "chloride", allowZero: true, molarMass: AcidSpecies.chlorideMolarMass)
+            }
             let cation = reader.value(body, "cation").flatMap { reader.positive($0, .concentration, what: "cation", allowZero: true) } ?? 0
             let bisulfate = reader.value(body, "bisulfate").flatMap {
                 reader.positive($0, .concentration, what: "bisulfate", allowZero: true, molarMass: AcidSpecies.bisulfateMolarMass)
@@ -392,6 +397,23 @@ struct FlowsheetBuilder {
                 reader.report(.missingKey, "'total-reo' and 'reo-split' go together", at: (total ?? split)!.keyNode,
                               help: "add the other one, or give 'concentrations' per element")
                 ok = false
+            }
+            // A chloride given instead of the acidity fixes it by electroneutrality:
+            // [H⁺] = [Cl⁻] + [HSO₄⁻] + 2[SO₄²⁻] − [C⁺] − Σ z_j c_j.
+            if let chloride, let chlorideNode {
+                if acidityNode != nil {
+                    reader.report(.unknownKey, "give either 'acidity' or 'chloride', not both: the chloride fixes the acidity by electroneutrality",
+                                  at: chlorideNode, help: "delete one of them")
+                    ok = false
+                } else {
+                    let charge = zip(elements, concentrations).reduce(0) { $0 + Double($1.0.charge) * $1.1 }
+                    let derived = chloride + bisulfate + 2 * sulfate - cation - charge
+                    if derived >= 0 { acidity = derived } else {
+                        reader.report(.outOfRange, String(format: "the anions (%.6g mol/L as charge) are fewer than the cations (%.6g mol/L): electroneutrality would leave a negative acidity", chloride + bisulfate + 2 * sulfate, cation + charge),
+                                      at: chlorideNode, help: "check the chloride and the metal concentrations, or give the acidity instead")
+                        ok = false
+                    }
+                }
             }
             guard let flow, ok else { return nil }
             return .aqueous(flow: flow, concentrations: concentrations, acidity: acidity, cation: cation, bisulfate: bisulfate, sulfate: sulfate)

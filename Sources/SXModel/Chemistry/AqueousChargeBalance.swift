@@ -91,4 +91,6 @@ public enum AcidSpecies {
     public static let hydrogenMolarMass = 1.008
     public static let bisulfateMolarMass = 1.008 + 32.06 + 4 * 15.999
     public static let sulfateMolarMass = 32.06 + 4 * 15.999
+    /// Cl (IUPAC conventional 35.45).
+    public static let chlorideMolarMass = 35.45
 }

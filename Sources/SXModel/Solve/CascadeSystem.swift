@@ -65,6 +65,10 @@ public struct CascadeSystem: NewtonSystem {
     var work: StageEquilibrium
     /// The extractant stoichiometry of an acid-exchange cascade (zeros otherwise).
     let stoichiometry: AcidExchangeStoichiometry
+    /// Scratch for the start's extractant root (`StartingPoint.freeExtractant`): the distinct
+    /// exponents of the organic species in [(HA)₂] and the HA they bind, one per element at most.
+    var rootExponents: [Double]
+    var rootAmounts: [Double]
 
     public init(network: CascadeNetwork) {
         self.network = network
@@ -106,6 +110,8 @@ public struct CascadeSystem: NewtonSystem {
         dLogYdLogXStar = Array(repeating: 0, count: n * ne * ne)
         dLogYdLocal = Array(repeating: 0, count: n * (ne + 1) * b)
         work = StageEquilibrium(elementCount: ne)
+        rootExponents = Array(repeating: 0, count: ne)
+        rootAmounts = Array(repeating: 0, count: ne)
         stoichiometry = network.stageChemistry.stoichiometry
             ?? AcidExchangeStoichiometry(perFreeExtractant: 0, perMetal: Array(repeating: 0, count: ne), perCation: 0)
     }

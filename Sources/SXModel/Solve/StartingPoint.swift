@@ -88,13 +88,17 @@ enum StartingPoint {
             probe(&system, stage: i, logX: logX, logAcidity: logH, logFreeExtractant: t, logCation: logCation,
                   organicLoading: nil, derivatives: true)
             // Organic species at e = exp(t): amounts a_k (mol/L of HA bound) and exponents s_k.
-            // Species sharing one exponent are summed, so the fitted balance costs O(1) per
-            // Newton step when all rare earths share it (mass action).
-            let s0 = system.work.logOrganicByLogFreeExtractant.first ?? 0
-            var shared = 0.0, sharedExponent = true
+            // Species sharing an exponent are summed into one group (at most one per element;
+            // mass action has one, PrOMMiS's fit six for twelve metals), so a Newton step of the
+            // fitted balance costs O(groups), not O(elements).
+            var groups = 0
             for j in 0..<ne {
-                shared += nu.perMetal[j] * exp(system.work.logOrganic[j])
-                if system.work.logOrganicByLogFreeExtractant[j] != s0 { sharedExponent = false }
+                let sj = system.work.logOrganicByLogFreeExtractant[j]
+                let amount = nu.perMetal[j] * exp(system.work.logOrganic[j])
+                var g = 0
+                while g < groups && system.rootExponents[g] != sj { g += 1 }
+                if g == groups { system.rootExponents[g] = sj; system.rootAmounts[g] = 0; groups += 1 }
+                system.rootAmounts[g] += amount
             }
             let cationAmount = logCation > -.infinity ? nu.perCation * exp(system.work.logOrganicCation) : 0
             let cationExponent = system.work.logOrganicCationByLogFreeExtractant
@@ -104,16 +108,11 @@ enum StartingPoint {
                 let shift = tau - anchor
                 let ratio = exp(shift), e = anchorDimer * ratio
                 var f = nu.perFreeExtractant * e - c, slope = nu.perFreeExtractant * e
-                if sharedExponent {
-                    // (e/e₀)^s, by multiplication for the stoichiometric cube of RE³⁺.
-                    let y = shared * (s0 == 3 ? ratio * ratio * ratio : exp(s0 * shift))
-                    f += y; slope += s0 * y
-                } else {
-                    for j in 0..<ne {
-                        let sj = system.work.logOrganicByLogFreeExtractant[j]
-                        let y = nu.perMetal[j] * exp(system.work.logOrganic[j] + sj * shift)
-                        f += y; slope += sj * y
-                    }
+                for g in 0..<groups {
+                    // (e/e₀)^s: by multiplication for the stoichiometric cube of RE³⁺, 1 for s = 0.
+                    let s = system.rootExponents[g]
+                    let y = system.rootAmounts[g] * (s == 3 ? ratio * ratio * ratio : s == 0 ? 1 : exp(s * shift))
+                    f += y; slope += s * y
                 }
                 if cationAmount > 0 {
                     let ca = cationAmount * (cationExponent == 0.5 ? ratio.squareRoot() : exp(cationExponent * shift))

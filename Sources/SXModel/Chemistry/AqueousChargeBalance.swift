@@ -26,7 +26,7 @@ public enum AqueousChargeBalance {
     public static let rareEarthCharge = 3.0
 
     /// Second dissociation constant of sulfuric acid, HSO₄⁻ ⇌ H⁺ + SO₄²⁻, on the mol/L
-    /// concentration scale at 25 °C: 10^−1.99 mol/L (docs/references.md: the value PrOMMiS
+    /// concentration scale at 25 °C: 10^−1.99 mol/L (docs/references.md [PROMMIS]: the value PrOMMiS
     /// uses in its sulfate leach-solution property packages).
     public static let bisulfateDissociationConstant = pow(10, -1.99)
 

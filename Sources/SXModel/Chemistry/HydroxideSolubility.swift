@@ -9,7 +9,7 @@ import Foundation
 /// others (`hydroxide-solubility:`), which then carry the user's responsibility.
 public enum HydroxideSolubility {
     /// log *K at 25 °C with its source. Nd: 14.96 in 0.1 M NaCl (Rao et al., Radiochim. Acta
-    /// 72 (1996) 151; docs/references.md). No other element's value has been verified here.
+    /// 72 (1996) 151; docs/references.md [RAO]). No other element's value has been verified here.
     public static let builtIn: [Element: Double] = [.Nd: 14.96]
 
     /// pH above which an aqueous holding `concentration` mol/L of the element precipitates

@@ -43,7 +43,7 @@ public struct MassActionModel: EquilibriumModel, Equatable {
     /// How the saponified extractant is written. The literature writes NaA·HA (two HA per Na)
     /// below about 50 % saponification in much of its work and NaA in other work; the choice
     /// changes the free dimer, and D with its cube, by up to an order of magnitude in
-    /// saponified stages (docs/references.md). Default `.monomer` (NaA), the form SXSim has
+    /// saponified stages (docs/engine.md §3). Default `.monomer` (NaA), the form SXSim has
     /// always used, so that existing flowsheets keep their results.
     public enum Soap: String, Sendable, Equatable {
         /// C⁺ + ½ (HA)₂ ⇌ CA + H⁺: one HA per cation, [CA] ∝ [(HA)₂]^½.

@@ -126,8 +126,12 @@ struct CascadePlots {
     /// extractant where the model has them, mol/L.
     var organicPhase: LinePlot {
         var series = [Series(name: "RE loading Σy", x: stageNumbers, y: result.organicLoading, stroke: Stroke(colour: Palette.colour(0)))]
+        // The free-extractant unknown is the dimer (HA)₂ for mass action, the monomer for an
+        // empirical fit (whose dosage d, in vol %, the text and JSON profiles give).
+        let monomer = result.dosage != nil
         if let free = result.freeDimer {
-            series.append(Series(name: "free (HA)₂", x: stageNumbers, y: free, stroke: Stroke(colour: Palette.colour(1), dash: .dashed)))
+            series.append(Series(name: monomer ? "free extractant" : "free (HA)₂", x: stageNumbers, y: free,
+                                 stroke: Stroke(colour: Palette.colour(1), dash: .dashed)))
         }
         if let cation = result.organicCation {
             series.append(Series(name: "saponified (Na/NH₄)A", x: stageNumbers, y: cation, stroke: Stroke(colour: Palette.colour(2), dash: .dotted)))
@@ -136,7 +140,8 @@ struct CascadePlots {
         return LinePlot(
             id: "\(idPrefix)-organic", title: "\(cascade.name): organic loading" + (result.freeDimer == nil ? "" : " and free extractant"),
             description: "Total rare-earth loading of each stage's organic outlet in mol/L"
-                + (result.freeDimer == nil ? "" : ", the free extractant dimer (HA)2 in mol/L")
+                + (result.freeDimer == nil ? "" : monomer ? ", the free extractant (monomer) in mol/L, whose vol % is the fit's dosage"
+                                                   : ", the free extractant dimer (HA)2 in mol/L")
                 + (result.organicCation == nil ? "" : " and the saponified extractant in mol/L") + " against stage.",
             xAxis: stageAxis, yAxis: yAxis, series: series, annotations: stageAnnotations)
     }

@@ -6,12 +6,12 @@ import SXNumerics
 public enum SolveOutcome: Sendable, Equatable {
     case converged
     /// No attempt converged; `iterations` counts every Newton and pseudo-transient step of
-    /// every phase (as `CascadeResult.iterations` does). `likelyCause` names a condition of
-    /// the specification under which the solver is known to fail, when one holds.
-    case notConverged(iterations: Int, likelyCause: String? = nil)
+    /// every phase (as `CascadeResult.iterations` does). (Specifications known to have no
+    /// steady state are refused before solving instead: `Feasibility`, outcome `.infeasible`.)
+    case notConverged(iterations: Int)
     /// The last attempt found no step that reduced the residual: usually a specification with
-    /// no steady state. `iterations` counts all phases; `likelyCause` as for `notConverged`.
-    case stalled(iterations: Int, likelyCause: String? = nil)
+    /// no steady state. `iterations` counts all phases.
+    case stalled(iterations: Int)
     /// The Jacobian was exactly singular; `stage` is 1-based, `variable` names the unknown.
     case singular(stage: Int, variable: String)
     /// Every trial step left the physical domain.
@@ -44,13 +44,9 @@ public enum SolveOutcome: Sendable, Equatable {
         switch self {
         case .converged:
             return "converged"
-        case .notConverged(let k, let cause?):
-            return "not converged after \(k) iterations; the results are not a steady state. Likely cause: \(cause)"
-        case .stalled(let k, let cause?):
-            return "stalled after \(k) iterations: no step reduced the balance errors. Likely cause: \(cause)"
-        case .notConverged(let k, nil):
+        case .notConverged(let k):
             return "not converged after \(k) iterations (damped Newton, pseudo-transient steps and continuation); the results are not a steady state. Check that flows and equilibrium data are realistic; if they are, compare with the solver's known limits in docs/engine.md §6 (a nearby flow may converge)"
-        case .stalled(let k, nil):
+        case .stalled(let k):
             return "stalled after \(k) iterations: no step reduced the balance errors. Either the specification has no steady state (under Xu's model, e.g. more organic capacity than the feed can fill, or acid too weak to strip), or the solver could not reach it (known limits: docs/engine.md §6)"
         case .singular(let stage, let variable):
             return "singular Jacobian at stage \(stage) (\(variable)): that stage's equations do not determine it. Check that the stage has flows of both phases and non-degenerate equilibrium data"

@@ -34,6 +34,12 @@ public struct NewtonOptions: Sendable, Equatable {
     public var maximumStep: Double = 2.0
     /// Smallest line-search fraction tried before the solve is declared stalled.
     public var minimumDamping: Double = 1e-10
+    /// When the line search along a clipped step accepts less than this fraction of it, the
+    /// uniformly scaled Newton step is tried as well and the better point kept.
+    public var clippedDampingFloor: Double = 0.1
+    /// Also accept a trial step that passes the natural monotonicity test
+    /// (`naturalLevelDecreased`), not only one that lowers ½‖F‖².
+    public var naturalMonotonicity = true
     /// Extra full Newton steps after convergence, kept while they lower ‖F‖∞
     /// (they drive the residual to round-off at almost no cost).
     public var polishIterations: Int = 2
@@ -73,8 +79,9 @@ public struct NewtonReport: Sendable {
 /// Each step solves J·δ = −F. Components of δ larger than `maximumStep` are clipped one by one
 /// (so that a far-off trace unknown cannot shrink everyone else's step), then the step is
 /// backtracked (halving, then quadratic interpolation of the merit ½‖F‖₂²) until the Armijo
-/// condition holds. Should the clipped direction fail, the uniformly scaled Newton step, a
-/// guaranteed descent direction, is tried. A residual that throws `DomainViolation` counts as
+/// condition or Deuflhard's natural monotonicity test holds. Should the clipped direction fail
+/// or need a damping below `clippedDampingFloor`, the uniformly scaled Newton step, a
+/// guaranteed descent direction, is tried as well and the better point kept. A residual that throws `DomainViolation` counts as
 /// a failed trial and shortens the step. All buffers are allocated once in `init`; the
 /// iteration itself allocates only when it appends to the history.
 public struct NewtonSolver {
@@ -92,6 +99,8 @@ public struct NewtonSolver {
     private var dense: [Double] = []
     private var densePivots: [Int32] = []
     private var limits: [Double]
+    private var keptTrial: [Double]
+    private var correction: [Double]
 
     public init<System: NewtonSystem>(for system: System, options: NewtonOptions = NewtonOptions()) {
         self.options = options
@@ -102,6 +111,8 @@ public struct NewtonSolver {
         trialResidual = residual
         trial = residual
         step = residual
+        keptTrial = residual
+        correction = residual
         limits = Array(repeating: options.maximumStep, count: n)
         if options.linearSolver == .dense {
             dense = Array(repeating: 0, count: n * n)
@@ -174,6 +185,23 @@ public struct NewtonSolver {
         }
     }
 
+    /// Deuflhard's restricted monotonicity test for the trial x + λ·Δx (Δx = `scale`·`step`,
+    /// λ = `damping`): the simplified Newton correction there, J(x)⁻¹F(x + λΔx) with the
+    /// current factors, is at most (1 − λ/4)‖Δx‖₂. Unlike ½‖F‖² it does not depend on how the
+    /// equations are scaled, so it accepts full steps along which a badly scaled merit rises
+    /// at first (a composition front moving along a long Xu-model scrub).
+    private mutating func naturalLevelDecreased(damping: Double, scale: Double) -> Bool {
+        guard options.linearSolver == .band else { return false }
+        for i in 0..<trialResidual.count { correction[i] = -trialResidual[i] }
+        guard (try? lu.solve(jacobian, &correction)) != nil else { return false }
+        var corrected = 0.0, full = 0.0
+        for i in 0..<correction.count {
+            corrected += correction[i] * correction[i]
+            full += step[i] * step[i]
+        }
+        return corrected.isFinite && corrected.squareRoot() <= (1 - damping / 4) * scale * full.squareRoot()
+    }
+
     /// Backtracks along `scale`·`step` from `unknowns`; on success `trial` holds the new point.
     private mutating func lineSearch<System: NewtonSystem>(_ system: inout System, from unknowns: [Double], scale: Double,
                                                           currentMerit: Double, violation: inout DomainViolation?,
@@ -192,6 +220,9 @@ public struct NewtonSolver {
             sawAdmissibleTrial = true
             let trialMerit = Self.merit(trialResidual)
             if trialMerit.isFinite && trialMerit <= (1 - 2e-4 * factor) * currentMerit {
+                return damping
+            }
+            if options.naturalMonotonicity && trialMerit.isFinite && naturalLevelDecreased(damping: damping, scale: scale) {
                 return damping
             }
             // Quadratic model of the merit along the step; its slope at 0 is −2·scale·merit.
@@ -265,11 +296,21 @@ public struct NewtonSolver {
                 var sawAdmissibleTrial = false
                 var damping = lineSearch(&system, from: unknowns, scale: 1, currentMerit: currentMerit,
                                          violation: &violation, sawAdmissibleTrial: &sawAdmissibleTrial)
-                if damping == nil && clipped {
+                if clipped && (damping ?? 0) < options.clippedDampingFloor {
+                    // The clipped direction is poor (clipping turned it away from the Newton
+                    // direction): try the uniformly scaled Newton step, a descent direction,
+                    // and keep whichever point has the smaller balance errors.
+                    let clippedMerit = damping == nil ? Double.infinity : Self.merit(trialResidual)
+                    if damping != nil { swap(&trial, &keptTrial) }
                     do { try resolveStep() } catch { return finish(.linearAlgebraFailure(error), norm) }
-                    damping = lineSearch(&system, from: unknowns, scale: min(1, options.maximumStep / stepNorm),
-                                         currentMerit: currentMerit, violation: &violation,
-                                         sawAdmissibleTrial: &sawAdmissibleTrial)
+                    let uniform = lineSearch(&system, from: unknowns, scale: min(1, options.maximumStep / stepNorm),
+                                             currentMerit: currentMerit, violation: &violation,
+                                             sawAdmissibleTrial: &sawAdmissibleTrial)
+                    if let uniform, Self.merit(trialResidual) < clippedMerit {
+                        damping = uniform
+                    } else if damping != nil {
+                        swap(&trial, &keptTrial)
+                    }
                 }
                 history.append(NewtonIterationRecord(iteration: iterations, residualNorm: norm, damping: damping ?? 0))
                 observer?(history[history.count - 1])

@@ -157,11 +157,31 @@ public enum CascadeSolver {
         }
         // Report the work of all phases, not of the last one (the explanation quotes it).
         switch outcome {
-        case .notConverged: outcome = .notConverged(iterations: totalIterations)
-        case .stalled: outcome = .stalled(iterations: totalIterations)
+        case .notConverged: outcome = .notConverged(iterations: totalIterations, worst: worstBalance(at: unknowns, system: &system))
+        case .stalled: outcome = .stalled(iterations: totalIterations, worst: worstBalance(at: unknowns, system: &system))
         default: break
         }
         return finish(unknowns, outcome)
+    }
+
+    /// The stage balance with the largest error at `unknowns` (nil when it cannot be evaluated).
+    static func worstBalance(at unknowns: [Double], system: inout CascadeSystem) -> UnclosedBalance? {
+        var r = [Double](repeating: 0, count: system.unknownCount)
+        guard (try? system.residual(at: unknowns, into: &r)) != nil,
+              let index = r.indices.max(by: { abs(r[$0]) < abs(r[$1]) }) else { return nil }
+        let network = system.network
+        let stage = index / network.blockSize + 1
+        let sectionIndex = network.cascade.sectionIndex(ofStage: stage) ?? 0
+        let range = network.cascade.sectionStageRanges[sectionIndex]
+        return UnclosedBalance(stage: stage, section: network.cascade.sections[sectionIndex].name,
+                               stageInSection: stage - range.lowerBound + 1,
+                               balance: componentName(index % network.blockSize, network: network), logError: r[index])
+    }
+
+    /// What unknown (and balance) `component` of a stage block is.
+    static func componentName(_ component: Int, network: CascadeNetwork) -> String {
+        if component < network.elementCount { return network.cascade.elements[component].symbol }
+        return component == network.elementCount ? "extractant" : "saponifying cation"
     }
 
     /// Maps a numerics-level reason to the cascade's terms.
@@ -174,11 +194,9 @@ public enum CascadeSolver {
             let b = network.blockSize
             let stage = unknown / b + 1
             let c = unknown % b
-            let name: String
-            if c < network.elementCount { name = network.cascade.elements[c].symbol + " (aqueous)" }
-            else if c == network.elementCount { name = "free extractant [(HA)2]" }
-            else { name = "saponifying cation" }
-            return .singular(stage: stage, variable: name)
+            let name = componentName(c, network: network)
+            return .singular(stage: stage, variable: c < network.elementCount ? name + " (aqueous)"
+                             : c == network.elementCount ? "free extractant [(HA)2]" : name)
         case .leftDomain(let v): return .leftDomain(reason: v.reason)
         case .invalidStart(let v): return .leftDomain(reason: "the starting point: " + v.reason)
         case .nonFinite: return .nonFinite

@@ -8,10 +8,10 @@ public enum SolveOutcome: Sendable, Equatable {
     /// No attempt converged; `iterations` counts every Newton and pseudo-transient step of
     /// every phase (as `CascadeResult.iterations` does). (Specifications known to have no
     /// steady state are refused before solving instead: `Feasibility`, outcome `.infeasible`.)
-    case notConverged(iterations: Int)
+    case notConverged(iterations: Int, worst: UnclosedBalance? = nil)
     /// The last attempt found no step that reduced the residual: usually a specification with
     /// no steady state. `iterations` counts all phases.
-    case stalled(iterations: Int)
+    case stalled(iterations: Int, worst: UnclosedBalance? = nil)
     /// The Jacobian was exactly singular; `stage` is 1-based, `variable` names the unknown.
     case singular(stage: Int, variable: String)
     /// Every trial step left the physical domain.
@@ -44,10 +44,10 @@ public enum SolveOutcome: Sendable, Equatable {
         switch self {
         case .converged:
             return "converged"
-        case .notConverged(let k):
-            return "not converged after \(k) iterations (damped Newton, pseudo-transient steps and continuation); the results are not a steady state. Check that flows and equilibrium data are realistic; if they are, compare with the solver's known limits in docs/engine.md §6 (a nearby flow may converge)"
-        case .stalled(let k):
-            return "stalled after \(k) iterations: no step reduced the balance errors. Either the specification has no steady state (under Xu's model, e.g. more organic capacity than the feed can fill, or acid too weak to strip), or the solver could not reach it (known limits: docs/engine.md §6)"
+        case .notConverged(let k, let worst):
+            return "not converged after \(k) iterations\(worst.map { "; " + $0.description } ?? "") (damped Newton, pseudo-transient steps and continuation); the results are not a steady state. Check that flows and equilibrium data are realistic; if they are, compare with the solver's known limits in docs/engine.md §6 (a nearby flow may converge)"
+        case .stalled(let k, let worst):
+            return "stalled after \(k) iterations\(worst.map { " (" + $0.description + ")" } ?? ""): no step reduced the balance errors. Either the specification has no steady state (under Xu's model, e.g. more organic capacity than the feed can fill, or acid too weak to strip), or the solver could not reach it (known limits: docs/engine.md §6)"
         case .singular(let stage, let variable):
             return "singular Jacobian at stage \(stage) (\(variable)): that stage's equations do not determine it. Check that the stage has flows of both phases and non-degenerate equilibrium data"
         case .leftDomain(let reason):
@@ -59,5 +59,31 @@ public enum SolveOutcome: Sendable, Equatable {
         case .internalError(let what):
             return "internal error in the linear algebra (\(what)); please report it with the input file"
         }
+    }
+}
+
+/// The balance furthest from closing at a failed solve's last iterate: where to look first.
+public struct UnclosedBalance: Sendable, Equatable {
+    /// 1-based stage number in the cascade.
+    public var stage: Int
+    /// The section holding it, and the stage's 1-based number within that section.
+    public var section: String
+    public var stageInSection: Int
+    /// What the balance is of: an element symbol, "extractant" or "saponifying cation".
+    public var balance: String
+    /// ln(inflow) − ln(outflow) of that balance (dimensionless; about the relative error).
+    public var logError: Double
+
+    public init(stage: Int, section: String, stageInSection: Int, balance: String, logError: Double) {
+        self.stage = stage
+        self.section = section
+        self.stageInSection = stageInSection
+        self.balance = balance
+        self.logError = logError
+    }
+
+    public var description: String {
+        let relative = String(format: "%.1e", logError.magnitude)
+        return "largest balance error: \(balance) at stage \(stage) (\(section) stage \(stageInSection)), in and out differ by \(relative) relative"
     }
 }

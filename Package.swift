@@ -40,7 +40,8 @@ let package = Package(
         // Flowsheet text -> model, with located diagnostics. Reads no files.
         .target(name: "SXFlowsheet", dependencies: ["SXModel", .product(name: "Yams", package: "Yams")]),
         // Results -> text / JSON / CSV through an output stream.
-        .target(name: "SXReport", dependencies: ["SXModel", "SXFlowsheet"]),
+        // (SXDesign for the design report's JSON form.)
+        .target(name: "SXReport", dependencies: ["SXModel", "SXFlowsheet", "SXDesign"]),
         // Xu / Fenske design formulas and the exact minimum-stage search.
         .target(name: "SXDesign", dependencies: ["SXModel", "SXFlowsheet"]),
 

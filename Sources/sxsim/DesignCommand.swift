@@ -39,6 +39,10 @@ struct Design: ParsableCommand {
     var html: String?
     @Flag(help: "Overwrite the output flowsheet (and the --html file) if it exists.") var force = false
     @Flag(name: .customLong("no-flowsheet"), help: "Print the design only.") var noFlowsheet = false
+    @Option(name: [.short, .long], help: "Report format on standard output: text (default) or json.") var format: DesignFormat = .text
+    @Flag(name: .shortAndLong, help: "Show no progress, even on a terminal.") var quiet = false
+
+    enum DesignFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     func run() throws {
         var options: [(key: String, value: String)] = []
@@ -59,29 +63,35 @@ struct Design: ParsableCommand {
             FileIO.writeError("sxsim design: the design input has problems:\n" + error.problems.map { "  " + $0 }.joined(separator: "\n") + "\n")
             throw ExitCode(2)
         }
+        let path = noFlowsheet ? nil
+            : output ?? (file.map { URL(fileURLWithPath: $0).deletingPathExtension().path + ".flowsheet.yaml" } ?? "design.flowsheet.yaml")
+        // Refuse an output that cannot be written before the search, not after it (exit 73).
+        if let path { _ = try FileIO.target(path, force: force) }
+        if let html { _ = try FileIO.target(html, force: force) }
+        let display = DesignProgress(live: !quiet && FileIO.standardErrorIsTerminal)
         let report: DesignReport
-        do { report = try Designer.design(spec) } catch {
+        do { report = try Designer.design(spec, progress: display.live ? display.solved : nil) } catch {
+            display.finish()
             FileIO.writeError("sxsim design: " + error.problems.joined(separator: "\n") + "\n")
             throw ExitCode(2)
         }
-        try FileIO.writeOutput(report.text)
+        display.finish()
+        try FileIO.writeOutput(format == .json ? report.json().rendered() + "\n" : report.text)
         if let html { try FileIO.write(Design.page(report, title: file ?? "design").rendered(), to: html, force: force) }
-        // Exit 1 when the targets are out of reach, with or without a flowsheet to write.
-        guard !noFlowsheet else {
-            if report.cascade == nil {
-                FileIO.writeError("sxsim design: the targets are not reached (see above)\n")
-                throw ExitCode(1)
+        if let path {
+            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent.replacingOccurrences(of: ".flowsheet", with: "")
+            if let flowsheet = report.flowsheetText(name: name.isEmpty ? "design" : name) {
+                try FileIO.write(flowsheet, to: path, force: force)
+                let note = report.targetsReached ? "flowsheet written to \(path); run it with: sxsim run \(path)"
+                    : "flowsheet of the best split tried written to \(path), marked TARGETS NOT REACHED, for inspection"
+                if format == .json { FileIO.writeError(note + "\n") } else { try FileIO.writeOutput("\n" + note + "\n") }
             }
-            return
         }
-        let path = output ?? (file.map { URL(fileURLWithPath: $0).deletingPathExtension().path + ".flowsheet.yaml" } ?? "design.flowsheet.yaml")
-        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent.replacingOccurrences(of: ".flowsheet", with: "")
-        guard let flowsheet = report.flowsheetText(name: name.isEmpty ? "design" : name) else {
-            FileIO.writeError("sxsim design: no flowsheet written: the targets are not reached (see above)\n")
+        // Exit 1 when the targets are out of reach, whether or not a flowsheet is written.
+        if !report.targetsReached {
+            FileIO.writeError("sxsim design: the targets are not reached (see the design's section 5)\n")
             throw ExitCode(1)
         }
-        try FileIO.write(flowsheet, to: path, force: force)
-        try FileIO.writeOutput("\nflowsheet written to \(path); run it with: sxsim run \(path)\n")
     }
 
     static func page(_ report: DesignReport, title: String) -> DesignPage {
@@ -90,5 +100,32 @@ struct Design: ParsableCommand {
         return DesignPage(title: "SXSim design: \(title)", text: report.text,
                           points: report.search.evaluated.map { DesignPage.Point(n: $0.n, m: $0.m, margin: $0.margin) },
                           minimalTotal: minimal, fenskeStages: report.fenskeStages, result: report.result)
+    }
+}
+
+/// `sxsim design`'s progress on a terminal: after a second, the number of rigorous solves of
+/// the stage search and the split last solved, redrawn at most ten times a second.
+final class DesignProgress: @unchecked Sendable {
+    let live: Bool
+    private let lock = NSLock()
+    private let started = Date()
+    private var lastDrawn = Date.distantPast
+    private var drawn = false
+
+    init(live: Bool) { self.live = live }
+
+    @Sendable func solved(_ solves: Int, _ n: Int, _ m: Int) {
+        lock.lock(); defer { lock.unlock() }
+        let now = Date()
+        guard now.timeIntervalSince(started) >= SolveDisplay.delay,
+              now.timeIntervalSince(lastDrawn) >= SolveDisplay.redrawInterval else { return }
+        lastDrawn = now
+        drawn = true
+        FileIO.writeError("\rdesign: \(solves) splits solved, last n = \(n) extraction + m = \(m) scrub\u{1B}[K")
+    }
+
+    func finish() {
+        lock.lock(); defer { lock.unlock() }
+        if drawn { FileIO.writeError("\r\u{1B}[K") }
     }
 }

@@ -61,14 +61,14 @@ struct DesignTests {
             let r = try CascadeSolver.solve(Designer.cascade(spec, s: 4.094033, w: 3.342764, n: p.n, m: p.m))
             #expect(r.outcome == .converged)
             #expect(r.worstClosure <= 1e-10, "closure \(r.worstClosure)")
-            let org = r.outlet(named: "organic out")!, raf = r.outlet(named: "raffinate")!
+            let org = r.outlet(named: Designer.productName)!, raf = r.outlet(named: "raffinate")!
             #expect(org.molePurity[1] >= 0.995 && raf.molePurity[0] >= 0.99)
         }
         // One stage fewer, no split reaches the targets.
         for n in 1..<36 {
             let r = try CascadeSolver.solve(Designer.cascade(spec, s: 4.094033, w: 3.342764, n: n, m: 36 - n))
             #expect(r.worstClosure <= 1e-10)
-            let org = r.outlet(named: "organic out")!, raf = r.outlet(named: "raffinate")!
+            let org = r.outlet(named: Designer.productName)!, raf = r.outlet(named: "raffinate")!
             #expect(!(org.molePurity[1] >= 0.995 && raf.molePurity[0] >= 0.99), "36 stages reach the targets at n = \(n)")
         }
     }

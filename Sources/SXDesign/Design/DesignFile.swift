@@ -10,7 +10,8 @@ public enum DesignFile {
     public static let keys = ["elements", "feed-concentrations", "feed-flow", "separation-factors", "extraction-constants",
                               "split", "organic-purity", "raffinate-purity", "organic-recovery", "raffinate-recovery",
                               "purity-basis", "operating", "extractant", "saponification", "base", "organic-loading",
-                              "scrub-acid", "strip-acid", "strip-acid-excess", "max-stages"]
+                              "scrub-acid", "strip-acid", "strip-acid-excess", "strip-stages", "strip-distribution-ratio",
+                              "efficiency", "stage-margin", "max-stages"]
 
     /// Parses `text` (may be empty) and then `options` (key, value) in order; later values win.
     /// Every problem is reported together, with the 1-based line for file entries.
@@ -143,6 +144,20 @@ public enum DesignFile {
         if let v = quantity("scrub-acid", .concentration) { spec.scrubAcid = v }
         if let v = quantity("strip-acid", .concentration) { spec.stripAcid = v }
         if let v = quantity("strip-acid-excess", .fraction) { spec.stripAcidExcess = v }
+        if let v = quantity("efficiency", .fraction) {
+            if v > 0 && v <= 1 { spec.efficiency = v } else { fail("efficiency", "a Murphree efficiency lies in (0, 1] (got \(v)); e.g. 90 %") }
+        }
+        if let v = quantity("stage-margin", .fraction) {
+            if v >= 0 && v <= 1 { spec.stageMargin = v } else { fail("stage-margin", "give a fraction of the stages from 0 to 100 % (got \(v)); e.g. 10 %") }
+        }
+        if let v = number("strip-stages") {
+            if v == v.rounded(), v >= 1, v <= Double(DesignSpecification.stageLimit) { spec.stripStages = Int(v) }
+            else { fail("strip-stages", "'\(value("strip-stages")!)' must be a whole number from 1 to \(DesignSpecification.stageLimit)") }
+        }
+        if let v = number("strip-distribution-ratio") {
+            if v > 0 && v < 1 { spec.stripDistributionRatio = v }
+            else { fail("strip-distribution-ratio", "a strip needs 0 < D < 1 (got \(v)); strong HCl on P507 gives about 0.01–0.05") }
+        }
         if let v = number("max-stages") {
             // Checked before converting: Int(_:) traps on nan, inf and values beyond Int's range.
             if v == v.rounded(), v >= 2, v <= Double(DesignSpecification.stageLimit) { spec.maximumStages = Int(v) }

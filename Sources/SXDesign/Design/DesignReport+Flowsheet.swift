@@ -2,15 +2,18 @@ import Foundation
 import SXModel
 
 extension DesignReport {
-    /// A ready-to-run flowsheet (docs/flowsheet-format.md, version 1) for the recommended
-    /// design: one cascade with the extraction and scrub sections under the separation-factor
-    /// model, the feed, scrub acid and saponified organic streams, and the targets that can be
-    /// written per element (a side of the split made of one element). nil when no stage count
-    /// reaches the targets.
+    /// A ready-to-run flowsheet (docs/flowsheet-format.md, version 1) for the designed cascade:
+    /// extraction and scrub under the separation-factor model (with the Murphree efficiency),
+    /// the strip at the strip's D with its liquor drawn whole from the first strip stage as the
+    /// organic product, the feed, scrub acid, strip acid and saponified organic streams, and
+    /// the targets (per element, or per group for a side of several elements). When no stage
+    /// count reaches the targets it is the best split tried, marked so in its header and name.
+    /// nil only when there is no cascade at all.
     public func flowsheetText(name: String = "design") -> String? {
-        guard let c = cascade, let rec = recommended else { return nil }
+        guard let c = cascade else { return nil }
         let spec = specification
         let fl = flows
+        let stages = designedStages
         func num(_ x: Double) -> String {
             let s = String(format: "%.10g", x)
             return s
@@ -19,17 +22,26 @@ extension DesignReport {
             "{" + zip(spec.elements, values).map { "\($0.symbol): \(num($1))\(unit)" }.joined(separator: ", ") + "}"
         }
         let light = spec.lighterKey.symbol.lowercased(), heavy = spec.heavierKey.symbol.lowercased()
-        let organicOut = "\(heavy)-loaded-organic", raffinate = "\(light)-raffinate"
+        let productOutlet = "\(heavy)-strip-liquor", raffinate = "\(light)-raffinate"
         var lines: [String] = []
+        if !targetsReached {
+            lines.append("# TARGETS NOT REACHED: the best split tried, written for inspection (see the design's section 5).")
+        }
         lines.append("# Written by `sxsim design` (SXDesign): \(spec.lighterKey.symbol)|\(spec.heavierKey.symbol) split,")
-        lines.append("# minimal total n + m = \(rec.total) at S = \(num(s)), W = \(num(w)) (normalised to the feed RE flux),")
+        if let rec = recommended {
+            lines.append("# minimal total n + m = \(rec.total) at S = \(num(s)), W = \(num(w)) (normalised to the feed RE flux),")
+        } else {
+            lines.append("# best split tried n + m = \(stages.total) at S = \(num(s)), W = \(num(w)) (normalised to the feed RE flux),")
+        }
         lines.append("# found with the rigorous separation-factor model. See docs/design.md.")
-        lines.append("# Model: Xu's constant separation factors with a fully loaded organic; the strip section is not")
-        lines.append(String(format: "# simulated (strip acid: %.4g L/h of %.4g mol/L HCl; saponification base: %.4g mol/h %@).",
-                            fl.stripAcidFlow, fl.stripAcid, fl.baseFlow, fl.base.rawValue))
+        if spec.stageMargin > 0 {
+            lines.append("# Stage margin \(Designer.formatPercent(spec.stageMargin)) included: \(stages.n) extraction + \(stages.m) scrub stages.")
+        }
+        lines.append("# Model: Xu's constant separation factors with a fully loaded organic; the strip at a constant D")
+        lines.append(String(format: "# (saponification base: %.4g mol/h %@, not a stream of the flowsheet).", fl.baseFlow, fl.base.rawValue))
         lines.append("version: 1")
         lines.append("name: \(name)")
-        lines.append("description: \"\(spec.lighterKey.symbol)|\(spec.heavierKey.symbol) split designed by sxsim design: n = \(rec.n) extraction, m = \(rec.m) scrub stages\"")
+        lines.append("description: \"\(spec.lighterKey.symbol)|\(spec.heavierKey.symbol) split designed by sxsim design: n = \(stages.n) extraction, m = \(stages.m) scrub, \(stripStages) strip stages\(targetsReached ? "" : " (targets not reached)")\"")
         lines.append("elements: [\(spec.elements.map(\.symbol).joined(separator: ", "))]")
         lines.append("equilibria:")
         lines.append("  design-beta:")
@@ -37,24 +49,35 @@ extension DesignReport {
         lines.append("    separation-factors: \(map(spec.separationFactors))")
         lines.append("    organic-loading: \(num(fl.organicLoading)) mol/L")
         lines.append("    provenance: {source: \"design input of sxsim design\", status: unverified}")
+        lines.append("  design-strip:")
+        lines.append("    model: constant-D")
+        lines.append("    distribution-ratios: \(map(Array(repeating: spec.stripDistributionRatio, count: spec.elements.count)))")
+        lines.append(spec.stripDistributionRatio == DesignSpecification.illustrativeStripDistributionRatio
+                     ? "    provenance: {source: \"illustrative default of sxsim design: strong HCl strips P507 almost completely\", status: illustrative}"
+                     : "    provenance: {source: \"design input of sxsim design\", status: unverified}")
         lines.append("streams:")
-        let feed = c.aqueousFeeds[0], scrub = c.aqueousFeeds[1], organic = c.organicFeeds[0]
+        let feed = c.aqueousFeeds[0], scrub = c.aqueousFeeds[1], strip = c.aqueousFeeds[2], organic = c.organicFeeds[0]
         lines.append("  feed: {phase: aqueous, flow: \(num(feed.flow)) L/h, concentrations: \(map(feed.concentrations, unit: " mol/L"))}")
         lines.append("  scrub-acid: {phase: aqueous, flow: \(num(scrub.flow)) L/h, acidity: \(num(scrub.acidity)) mol/L}")
+        lines.append("  strip-acid: {phase: aqueous, flow: \(num(strip.flow)) L/h, acidity: \(num(strip.acidity)) mol/L}")
         lines.append("  organic: {phase: organic, flow: \(num(organic.flow)) L/h, extractant: \(num(organic.extractant)) mol/L, saponification: \(num(organic.saponification))}")
+        let efficiency = spec.efficiency < 1 ? ", efficiency: \(num(spec.efficiency))" : ""
         lines.append("cascades:")
         lines.append("  \(light)\(heavy):")
         lines.append("    sections:")
-        lines.append("      extraction: {stages: \(rec.n), equilibrium: design-beta}")
-        lines.append("      scrub: {stages: \(rec.m), equilibrium: design-beta}")
-        lines.append("    feeds: {feed: extraction.last, scrub-acid: scrub.last, organic: 1}")
+        lines.append("      extraction: {stages: \(stages.n), equilibrium: design-beta\(efficiency)}")
+        lines.append("      scrub: {stages: \(stages.m), equilibrium: design-beta\(efficiency)}")
+        lines.append("      strip: {stages: \(stripStages), equilibrium: design-strip}")
+        lines.append("    feeds: {feed: extraction.last, scrub-acid: scrub.last, strip-acid: strip.last, organic: 1}")
         lines.append("    raffinate: \(raffinate)")
-        lines.append("    organic-outlet: \(organicOut)")
+        lines.append("    organic-outlet: stripped-organic")
+        lines.append("    draws:")
+        lines.append("      \(productOutlet): {stage: strip.first, phase: aqueous, fraction: 100 %}")
         // Targets per side: `element` for a side of one element, `elements` (a group target) for
         // several. A mole-basis purity of a group has no exact oxide equivalent and is left to the comment.
         var targets: [String] = []
         var omitted = false
-        for (product, side, outlet) in [(DesignProduct.organic, split.organicSide, organicOut), (.raffinate, split.raffinateSide, raffinate)] {
+        for (product, side, outlet) in [(DesignProduct.organic, split.organicSide, productOutlet), (.raffinate, split.raffinateSide, raffinate)] {
             let symbols = side.map { spec.elements[$0].symbol }
             var fields = ["product: \(outlet)", symbols.count == 1 ? "element: \(symbols[0])" : "elements: [\(symbols.joined(separator: ", "))]"]
             for t in spec.targets where t.product == product {

@@ -61,6 +61,12 @@ extension DesignReport {
         line("   organic         \(f(fl.organicFlow, 3)) L/h at \(f(fl.organicLoading, 4)) mol/L RE loading (extractant \(g(fl.extractant)) mol/L, saponified \(pct(fl.saponification)))")
         line("   scrub acid      \(f(fl.scrubAcidFlow, 3)) L/h of \(g(fl.scrubAcid)) mol/L HCl at stage n + m")
         line("   strip acid      \(f(fl.stripAcidFlow, 3)) L/h of \(g(fl.stripAcid)) mol/L HCl (\(pct(spec.stripAcidExcess)) excess; strip liquor \(f(fl.stripLiquorRareEarth, 3)) mol/L RE)")
+        let stripFactor = spec.stripDistributionRatio * fl.organicFlow / fl.stripAcidFlow
+        if fl.stripAcidFlow > fl.stoichiometricStripAcidFlow * (1 + 1e-12) {
+            line("   strip acid raised from \(f(fl.stoichiometricStripAcidFlow, 3)) L/h (3 H⁺ per RE + excess) so that D·O/A ≤ \(g(DesignSpecification.maximumStrippingFactor)): at D = \(g(spec.stripDistributionRatio)) less aqueous cannot strip the organic")
+        }
+        line("   strip           \(stripStages) stages at D = \(g(spec.stripDistributionRatio)) (illustrative unless given: strip-distribution-ratio), stripping factor D·O/A = \(f(stripFactor, 4)); Kremser leaves \(g(Designer.unstrippedFraction(stripFactor, stages: stripStages))) of the loaded RE on the organic")
+        if spec.efficiency < 1 { line("   efficiency      Murphree \(pct(spec.efficiency)) in every extraction and scrub stage (the search used it)") }
         line("   base            \(f(fl.baseFlow, 4)) mol/h \(fl.base.rawValue) (\(f(fl.baseMass, 4)) kg/h) for saponification")
         if fl.acidReleased > 0 { line("   acid released   \(f(fl.acidReleased, 4)) mol/h H⁺ into the raffinate by unsaponified extraction") }
         line("   O/A             extraction \(f(fl.organicToAqueousExtraction, 3)), scrub \(f(fl.organicToAqueousScrub, 3))")

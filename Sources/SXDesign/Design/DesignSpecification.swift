@@ -92,6 +92,26 @@ public struct DesignSpecification: Sendable, Equatable {
     public var stripAcidExcess: Double = 0.1
     /// Largest n + m the exact search tries (2…`stageLimit`).
     public var maximumStages: Int = 1000
+    /// Murphree efficiency (aqueous) of every extraction and scrub stage, in (0, 1]: the exact
+    /// search and the written flowsheet use it, so the stage counts are real stages.
+    public var efficiency: Double = 1
+    /// Stages added to each of the extraction and scrub sections beyond the minimum the search
+    /// found, as a fraction of that section's stages (rounded up; 0.1 = 10 % more).
+    public var stageMargin: Double = 0
+    /// Strip stages; nil: the fewest (at most `stripStageLimit`) that leave at most
+    /// `unstrippedTarget` of the loaded rare earth on the stripped organic (Kremser).
+    public var stripStages: Int? = nil
+    /// Distribution ratio D = y/x of every element in the strip (strong HCl on a loaded
+    /// organophosphorus extractant). *Illustrative*: no verified source; give the plant's value.
+    public var stripDistributionRatio: Double = DesignSpecification.illustrativeStripDistributionRatio
+    /// The default strip D (*illustrative*, as in `Flowsheets/prnd-split.yaml`).
+    public static let illustrativeStripDistributionRatio = 0.02
+    /// Largest stripping factor D·O/A the design's strip acid flow allows (`OperatingFlows`).
+    public static let maximumStrippingFactor = 0.75
+    /// Fraction of the loaded rare earth the automatic strip stage count may leave on the organic.
+    public static let unstrippedTarget = 1e-6
+    /// Most strip stages chosen automatically.
+    public static let stripStageLimit = 50
     /// Smallest 1 − target accepted: the solver's relative accuracy (its default Newton tolerance).
     public static let closestToOne = 1e-12
     /// Largest `maximumStages` accepted (the flowsheet format's limit of stages per section).

@@ -80,10 +80,18 @@ public struct DesignReport: Sendable {
     public var performance: SplitPerformance?
     public var distribution: [ElementDistribution]
     public var flows: OperatingFlows
-    /// The designed cascade (nil when no stage count reaches the targets).
+    /// The designed cascade: the minimal split plus the stage margin, or, when no stage count
+    /// reaches the targets, the best split tried (`targetsReached` false).
     public var cascade: Cascade?
+    /// Extraction and scrub stages of `cascade` (the search's split plus the stage margin).
+    public var designedStages: StageSearch.Point
+    /// Strip stages of `cascade`.
+    public var stripStages: Int
     /// Remarks for the engineer (operating below the minimum fluxes, etc.).
     public var notes: [String]
+
+    /// True when the exact search found a split meeting every target.
+    public var targetsReached: Bool { recommended != nil }
 
     public var isBelowMinimum: Bool { s < minimumS * (1 - 1e-12) || w < minimumW * (1 - 1e-12) }
 }
@@ -92,8 +100,12 @@ public struct DesignReport: Sendable {
 public enum Designer {
     /// Solves the design. Throws when the specification is inconsistent; a design whose targets
     /// cannot be reached is returned with `search.outcome` saying why.
+    ///
+    /// `progress`, when given, is called after each rigorous solve of the stage search with the
+    /// number of solves so far and the (n, m) just solved (from worker threads when `concurrent`).
     public static func design(_ spec: DesignSpecification, options: SolveOptions = SolveOptions(),
-                              concurrent: Bool = true) throws(DesignSpecificationError) -> DesignReport
+                              concurrent: Bool = true,
+                              progress: (@Sendable (_ solves: Int, _ n: Int, _ m: Int) -> Void)? = nil) throws(DesignSpecificationError) -> DesignReport
     {
         let split = try keySplit(spec)
         let (pA, pB) = try moleTargets(spec, split)
@@ -123,6 +135,13 @@ public enum Designer {
             throw DesignSpecificationError(problems: ["the operating flows overflow double precision (feed-flow \(spec.feedFlow) L/h, feed-concentrations, acids, loading); give realistic values"])
         }
         let ratios = XuTheory.extractionRatios(s: s, w: w)
+        // Under a fully loaded organic, stage 1 moves the fraction E_M = S/(1 + W) of its
+        // aqueous rare earth into the fresh organic; with Murphree efficiency E the equilibrium
+        // aqueous x* = x_in − (x_in − x)/E is negative unless E > E_M.
+        if spec.efficiency < 1 && spec.efficiency <= ratios.extraction {
+            throw DesignSpecificationError(problems: [String(format: "a Murphree efficiency of %@ cannot be represented under Xu's fully loaded model at these fluxes: stage 1 must move E_M = S/(1 + W) = %.4g of its aqueous rare earth into fresh organic, more than a stage of efficiency %@ can; give efficiency above %.4g, or keep efficiency 1 and add stages with stage-margin",
+                                                         formatPercent(spec.efficiency), ratios.extraction, formatPercent(spec.efficiency), ratios.extraction)])
+        }
         let approx = XuTheory.approximateStages(beta: beta, feedFractionA: fA, purityA: pA, purityB: pB, s: s, w: w)
         var notes: [String] = []
         if abs((s - w) - cut) > 1e-6 {
@@ -133,6 +152,7 @@ public enum Designer {
             notes.append(String(format: "the operating fluxes are below the minimum (S = %.6f < S_min = %.6f or W = %.6f < W_min = %.6f): by Xu's theory the purity plateaus below the target however many stages are added",
                                 s, minimum.s, w, minimum.w))
         }
+        notes += rangeWarnings(spec)
         if spec.elements.count > 2 {
             notes.append("multi-element feed: the closed forms treat each side of the split as one component with the key pair's β; the exact search solves every element")
         }
@@ -144,6 +164,7 @@ public enum Designer {
         // the same cascade with the feed a stage away), when that one converged.
         let solutions = SplitSolutions()
         let evaluate: StageSearch.WarmEvaluate = { n, m, neighbour in
+            defer { if let progress { progress(solutions.countSolve(), n, m) } }
             let previous = neighbour.flatMap { solutions.result(n: $0.n, m: $0.m) }
             guard let r = try? CascadeSolver.solve(cascade(spec, s: fixedS, w: fixedW, n: n, m: m), options: options,
                                                    startingFrom: previous),
@@ -177,41 +198,117 @@ public enum Designer {
             shown = best
             notes.append("the targets were not reached within \(spec.maximumStages) stages")
         }
-        let c = cascade(spec, s: s, w: w, n: shown.n, m: shown.m)
+        // The stage margin goes on top of the minimum found (or of the best split tried).
+        let withMargin = StageSearch.Point(n: shown.n + marginStages(shown.n, spec.stageMargin),
+                                           m: shown.m + marginStages(shown.m, spec.stageMargin), margin: shown.margin)
+        if spec.stageMargin > 0 {
+            notes.append("stage margin \(formatPercent(spec.stageMargin)): n = \(shown.n) + \(withMargin.n - shown.n), m = \(shown.m) + \(withMargin.m - shown.m) stages; the flowsheet, profiles and performance below are for \(withMargin.n) + \(withMargin.m)")
+        }
+        let c = cascade(spec, s: s, w: w, n: withMargin.n, m: withMargin.m)
         // Purities, recoveries and where each element goes come only from a steady state.
         if let r = try? CascadeSolver.solve(c, options: options) {
             result = r
             if r.outcome.isConverged { perf = performance(r, split) }
         }
-        if recommended != nil { designed = c }
+        designed = c
+        if recommended == nil {
+            notes.append("the flowsheet written is the best split tried (n = \(withMargin.n), m = \(withMargin.m)), marked as not meeting the targets, for inspection")
+        }
         let steady = result.flatMap { $0.outcome.isConverged ? $0 : nil }
         let distribution = steady.map { distributionOf($0, split, spec) } ?? []
-        let productOxide = steady.flatMap { r in r.outlet(named: "organic out").map { $0.flow * $0.oxideConcentration(elements: spec.elements) / 1000 } }
+        let productOxide = steady.flatMap { r in r.outlet(named: productName).map { $0.flow * $0.oxideConcentration(elements: spec.elements) / 1000 } }
         let flows = OperatingFlows(spec: spec, s: s, w: w, productOxide: productOxide)
+        let stripFactor = spec.stripDistributionRatio * flows.organicFlow / flows.stripAcidFlow
+        let stripStages = stripStageCount(spec, flows: flows)
+        let unstripped = stripFactor < 1 ? unstrippedFraction(stripFactor, stages: stripStages) : 1
+        if unstripped > DesignSpecification.unstrippedTarget {
+            notes.append(String(format: "the strip leaves %.3g of the loaded rare earth on the organic (%d stages, stripping factor D·O/A = %.3g at O/A = %.3g): a strip this lean in acid needs a lower D (stronger acid) or more strip acid (strip-acid-excess, strip-acid); the loss is counted in the recoveries above",
+                                unstripped, stripStages, stripFactor, flows.organicFlow / flows.stripAcidFlow))
+        }
         return DesignReport(specification: spec, split: split, purityA: pA, purityB: pB, cut: cut,
                             recoveryA: recoveries.a, recoveryB: recoveries.b, minimumS: minimum.s, minimumW: minimum.w,
                             fenskeStages: fenske, optimum: optimum, s: s, w: w,
                             extractionRatio: ratios.extraction, scrubRatio: ratios.scrub,
                             approximateN: approx.n, approximateM: approx.m, search: search, recommended: recommended,
                             result: result, performance: perf, distribution: distribution, flows: flows,
-                            cascade: designed, notes: notes)
+                            cascade: designed, designedStages: withMargin, stripStages: stripStages,
+                            notes: notes)
+    }
+
+    /// Name of the organic product in the design cascade: the strip liquor, drawn whole from
+    /// the first strip stage.
+    public static let productName = "strip liquor"
+
+    /// ⌈margin·stages⌉, the stages a fractional margin adds to a section.
+    static func marginStages(_ stages: Int, _ margin: Double) -> Int {
+        margin > 0 ? Int((Double(stages) * margin - 1e-9).rounded(.up)) : 0
+    }
+
+    static func formatPercent(_ f: Double) -> String {
+        let p = f * 100
+        return (p == p.rounded() ? String(Int(p)) : String(format: "%.3g", p)) + " %"
+    }
+
+    /// Strip stages: the specification's, or the fewest that leave at most
+    /// `DesignSpecification.unstrippedTarget` of the loaded RE on the organic. Kremser for a
+    /// strip with stripping factor E = D·O/A < 1 per stage: the unstripped fraction after k
+    /// ideal stages is (1 − E)/(1 − E^(k+1)) · E^k (docs/references.md [KREMSER]).
+    public static func stripStageCount(_ spec: DesignSpecification, flows: OperatingFlows) -> Int {
+        if let k = spec.stripStages { return k }
+        let e = spec.stripDistributionRatio * flows.organicFlow / max(flows.stripAcidFlow, .leastNormalMagnitude)
+        guard e.isFinite, e < 1 else { return DesignSpecification.stripStageLimit }
+        for k in 1...DesignSpecification.stripStageLimit where unstrippedFraction(e, stages: k) <= DesignSpecification.unstrippedTarget {
+            return k
+        }
+        return DesignSpecification.stripStageLimit
+    }
+
+    /// Fraction of the loaded RE left on the organic after `stages` ideal strip stages at
+    /// extraction factor `e` = D·O/A (Kremser).
+    public static func unstrippedFraction(_ e: Double, stages k: Int) -> Double {
+        abs(1 - e) < 1e-12 ? 1 / Double(k + 1) : (1 - e) * pow(e, Double(k)) / (1 - pow(e, Double(k + 1)))
     }
 
     /// The designed cascade in engineering units: n extraction and m scrub stages under model (b)
-    /// with the specification's loading; feed at stage n; scrub acid at stage n + m carrying
-    /// 3·W·F_RE mol/h H⁺; stripped, saponified organic (S·F_RE/Y L/h) at stage 1.
+    /// with the specification's loading and Murphree efficiency; feed at stage n; scrub acid at
+    /// stage n + m carrying 3·W·F_RE mol/h H⁺; stripped, saponified organic (S·F_RE/Y L/h) at
+    /// stage 1; then the strip (`stripStageCount` stages at the strip's D, strip acid at its
+    /// last stage), whose liquor is drawn whole from its first stage as `productName`, the
+    /// organic product, so that design and `sxsim run` of the written flowsheet count the same
+    /// reagents and the same product.
     public static func cascade(_ spec: DesignSpecification, s: Double, w: Double, n: Int, m: Int) -> Cascade {
         let flows = OperatingFlows(spec: spec, s: s, w: w, productOxide: nil)
         let eq = SeparationFactorModel(separationFactors: spec.separationFactors, organicLoading: flows.organicLoading)
         let zeros = [Double](repeating: 0, count: spec.elements.count)
+        let k = stripStageCount(spec, flows: flows)
+        let strip = ConstantDistributionModel(distributionRatios: Array(repeating: spec.stripDistributionRatio, count: spec.elements.count))
         return Cascade(name: "design", elements: spec.elements,
-                       sections: [Section(name: "extraction", stageCount: n, equilibrium: eq),
-                                  Section(name: "scrub", stageCount: m, equilibrium: eq)],
+                       sections: [Section(name: "extraction", stageCount: n, equilibrium: eq, murphreeEfficiency: spec.efficiency),
+                                  Section(name: "scrub", stageCount: m, equilibrium: eq, murphreeEfficiency: spec.efficiency),
+                                  Section(name: "strip", stageCount: k, equilibrium: strip)],
                        aqueousFeeds: [AqueousFeed(name: "feed", stage: n, flow: spec.feedFlow, concentrations: spec.feedConcentrations),
                                       AqueousFeed(name: "scrub acid", stage: n + m, flow: flows.scrubAcidFlow,
-                                                  concentrations: zeros, acidity: spec.scrubAcid)],
+                                                  concentrations: zeros, acidity: spec.scrubAcid),
+                                      AqueousFeed(name: "strip acid", stage: n + m + k, flow: flows.stripAcidFlow,
+                                                  concentrations: zeros, acidity: spec.stripAcid)],
                        organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: flows.organicFlow, extractant: spec.extractant,
-                                                  saponification: spec.saponification, concentrations: zeros)])
+                                                  saponification: spec.saponification, concentrations: zeros)],
+                       splits: [OutletSplit(stage: n + m + 1, phase: .aqueous, fraction: 1, destination: .product(productName))],
+                       organicOutletName: "stripped organic")
+    }
+
+    /// Values inside their limits that an engineer should still look at twice (design notes).
+    static func rangeWarnings(_ spec: DesignSpecification) -> [String] {
+        var notes: [String] = []
+        if spec.saponification > 0.5 {
+            notes.append("saponification \(formatPercent(spec.saponification)) is above about 50 %, where saponified P507 forms microemulsions and settles badly (docs/references.md [ME2013]); plants run 30–40 %")
+        }
+        let capacity = spec.saponification > 0 ? spec.saponification * spec.extractant / 3 : spec.extractant / 6
+        if let y = spec.organicLoading, y > capacity * (1 + 1e-12) {
+            notes.append(String(format: "organic-loading %.4g mol/L is above what %.4g mol/L extractant at %@ saponification carries (%.4g mol/L: s·C/3, or C/6 unsaponified; docs/references.md [LOAD]); the organic flow and base scale with the loading, so check it",
+                                y, spec.extractant, formatPercent(spec.saponification), capacity))
+        }
+        return notes
     }
 
     /// Values that are not finite, outside physical limits, or whose products overflow
@@ -225,6 +322,9 @@ public enum Designer {
         for case let (name, v?) in scalars where !v.isFinite { problems.append("\(name) must be a finite number (got \(v))") }
         if spec.feedConcentrations.contains(where: { !$0.isFinite }) { problems.append("feed concentrations must be finite numbers") }
         if spec.separationFactors.contains(where: { !$0.isFinite }) { problems.append("separation factors must be finite numbers") }
+        if !(spec.saponification >= 0 && spec.saponification < 1) {
+            problems.append("saponification is the saponified fraction of the extractant and lies in [0, 1) (got \(spec.saponification)); typical 30–40 %")
+        }
         if !(spec.stripAcidExcess >= 0) { problems.append("strip-acid-excess is a fraction above 3 H⁺ per RE and must be ≥ 0 (got \(spec.stripAcidExcess))") }
         if !(spec.extractant <= DesignSpecification.extractantLimit) {
             problems.append("extractant \(spec.extractant) mol/L is more than a neat extractant holds (P507 about 3.1 mol/L); give at most \(DesignSpecification.extractantLimit) mol/L")
@@ -339,9 +439,10 @@ public enum Designer {
         return (pA, pB)
     }
 
-    /// Group purities and recoveries of a solved design cascade ("organic out" and "raffinate").
+    /// Group purities and recoveries of a solved design cascade (the strip liquor, `productName`,
+    /// and the raffinate).
     public static func performance(_ r: CascadeResult, _ split: KeySplit) -> SplitPerformance {
-        let org = r.outlet(named: r.cascade.organicOutletName)!, raf = r.outlet(named: r.cascade.raffinateName)!
+        let org = r.outlet(named: productName)!, raf = r.outlet(named: r.cascade.raffinateName)!
         let e = r.cascade.elements
         func sum(_ v: [Double], _ g: [Int]) -> Double { g.reduce(0) { $0 + v[$1] } }
         let oMole = org.concentrations, rMole = raf.concentrations
@@ -355,7 +456,7 @@ public enum Designer {
     }
 
     static func distributionOf(_ r: CascadeResult, _ split: KeySplit, _ spec: DesignSpecification) -> [ElementDistribution] {
-        let org = r.outlet(named: r.cascade.organicOutletName)!, raf = r.outlet(named: r.cascade.raffinateName)!
+        let org = r.outlet(named: productName)!, raf = r.outlet(named: r.cascade.raffinateName)!
         let po = org.oxidePurity(elements: spec.elements), pr = raf.oxidePurity(elements: spec.elements)
         return spec.elements.indices.map { j in
             ElementDistribution(element: spec.elements[j], side: split.organicSide.contains(j) ? .organic : .raffinate,
@@ -373,6 +474,12 @@ private final class SplitSolutions: @unchecked Sendable {
     private let lock = NSLock()
     private var total = -1
     private var results: [Int: CascadeResult] = [:]   // by n, at `total`
+    private var solves = 0
+
+    /// Counts one more solve; returns the count.
+    func countSolve() -> Int {
+        lock.withLock { solves += 1; return solves }
+    }
 
     func result(n: Int, m: Int) -> CascadeResult? {
         lock.withLock { n + m == total ? results[n] : nil }

@@ -10,7 +10,8 @@ public enum ReagentMolarMass {
 ///
 /// - organic flow O = S·F_RE / Y, Y the organic loading (mol/L);
 /// - scrub acid carries 3·W·F_RE mol/h H⁺ (3 H⁺ strip one RE³⁺): flow 3·W·F_RE / c_scrub;
-/// - strip acid carries 3·(S − W)·F_RE·(1 + excess) mol/h H⁺: flow that / c_strip;
+/// - strip acid carries 3·(S − W)·F_RE·(1 + excess) mol/h H⁺: flow that / c_strip, raised to
+///   D_strip·O/0.75 when smaller (a strip needs D·O/A < 1 to strip at all);
 /// - saponification base: s·C_HA·O mol/h (NaOH or NH₃), i.e. 3 per RE extracted at full
 ///   loading when Y = s·C_HA/3.
 public struct OperatingFlows: Sendable, Equatable {
@@ -24,6 +25,9 @@ public struct OperatingFlows: Sendable, Equatable {
     public var scrubAcidFlow: Double           // L/h
     public var scrubAcid: Double               // mol/L
     public var stripAcidFlow: Double           // L/h
+    /// Strip acid for 3 H⁺ per RE stripped plus the excess, L/h; `stripAcidFlow` is larger when
+    /// the strip's D needs more aqueous (D·O/A ≤ `DesignSpecification.maximumStrippingFactor`).
+    public var stoichiometricStripAcidFlow: Double
     public var stripAcid: Double               // mol/L
     public var stripLiquorRareEarth: Double    // mol/L in the strip liquor
     public var base: Base
@@ -70,7 +74,12 @@ public struct OperatingFlows: Sendable, Equatable {
         scrubAcidFlow = 3 * w * feedRareEarth / spec.scrubAcid
         stripAcid = spec.stripAcid
         let stripped = (s - w) * feedRareEarth
-        stripAcidFlow = 3 * stripped * (1 + spec.stripAcidExcess) / spec.stripAcid
+        stoichiometricStripAcidFlow = 3 * stripped * (1 + spec.stripAcidExcess) / spec.stripAcid
+        // A strip strips only while D·O/A < 1; below `maximumStrippingFactor` a few tens of
+        // stages leave less than 1e-6 on the organic. More acid than the stoichiometry asks
+        // is then the price of the strip's D (a more dilute strip liquor).
+        stripAcidFlow = max(stoichiometricStripAcidFlow,
+                            spec.stripDistributionRatio * organicFlow / DesignSpecification.maximumStrippingFactor)
         stripLiquorRareEarth = stripped / stripAcidFlow
         base = spec.base
         baseFlow = spec.saponification * spec.extractant * organicFlow

@@ -19,7 +19,7 @@ struct Sweep: ParsableCommand {
                    --vary streams.scrub-acid.flow=10:20:5 -o sweep.csv
         """)
 
-    @Argument(help: "Flowsheet file.") var file: String?
+    @Argument(help: "Flowsheet file.", completion: .file(extensions: ["yaml", "yml"])) var file: String?
     @Option(name: .customLong("vary"), help: "KEY=FROM:TO:COUNT (unit after COUNT allowed) or KEY=a,b,c (repeatable).")
     var vary: [String] = []
     @Option(help: "Run part I of N (1-based), e.g. 3/10.") var shard: String?
@@ -28,7 +28,8 @@ struct Sweep: ParsableCommand {
     @Option(help: ArgumentHelp("Also write an HTML page with plots of the sweep: purity and recovery against one varied value, heat maps over two.", valueName: "file"))
     var html: String?
     @Flag(help: "Overwrite the output file if it exists.") var force = false
-    @Option(parsing: .upToNextOption, help: "Merge shard CSVs into the CSV of the whole sweep; with the flowsheet and --vary of the study, parts of another study are refused.")
+    @Option(parsing: .upToNextOption, help: "Merge shard CSVs into the CSV of the whole sweep; with the flowsheet and --vary of the study, parts of another study are refused.",
+            completion: .file(extensions: ["csv"]))
     var merge: [String] = []
     @Option(help: ArgumentHelp("With --merge, the flowsheet and --vary: the parts are the N shards of a job array, and each must be given exactly once.", valueName: "N"))
     var shards: Int?

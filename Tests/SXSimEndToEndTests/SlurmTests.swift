@@ -164,6 +164,11 @@ struct SlurmTests {
         #expect(try s.shardable().inputFiles == [example])
         let bare = try Self.parse(["--shards", "4", "sweep", example, "--vary", "k=1"])
         #expect(bare.distributed.first == "sweep")
+        // The study is checked when the script is written, not in every task: a key the
+        // flowsheet has not is exit 2 with its diagnostic, standard input is refused.
+        try s.shardable().validateStudy()
+        #expect(throws: ExitCode(2)) { try bare.shardable().validateStudy() }
+        #expect(throws: ValidationError.self) { try Self.parse(["--shards", "4", "sweep", "-", "--vary", "k=1"]).shardable().validateStudy() }
     }
 
     @Test func commandRefusesWhatCannotBeDistributed() throws {

@@ -12,6 +12,9 @@ protocol ShardableCommand: ParsableCommand {
     var optionsSetByDistribution: [String] { get }
     /// The files the study reads, checked unchanged (SHA-256) by every task and by the merge.
     var inputFiles: [String] { get }
+    /// Reads the study's inputs and checks what can be checked without running it (the same
+    /// messages and exit codes as the command), so that a mistake fails now, not in every task.
+    func validateStudy() throws
 }
 
 extension Sweep: ShardableCommand {
@@ -22,6 +25,11 @@ extension Sweep: ShardableCommand {
             .compactMap { $0 }
     }
     var inputFiles: [String] { file.map { $0 == "-" ? [] : [$0] } ?? [] }
+    func validateStudy() throws {
+        guard let file else { throw ValidationError("give the sweep's flowsheet file") }
+        if file == "-" { throw ValidationError("a distributed sweep reads its flowsheet from a file, not standard input") }
+        _ = try study(file)
+    }
 }
 
 /// `sxsim slurm`: writes the sbatch script that runs a study as a Slurm job array and merges it.
@@ -110,8 +118,8 @@ struct Slurm: ParsableCommand {
         let command = try shardable()
         // The script is checked before anything else, as `sweep` checks its output.
         if let output { _ = try FileIO.target(output, force: force) }
-        // An input that cannot be read now would fail every task: say so now.
-        for input in command.inputFiles { _ = try FileIO.read(input) }
+        // A study that cannot run would fail every task: say so now.
+        try command.validateStudy()
         let base = output.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
             .map { String($0.map { SlurmScript.validName.contains($0) ? $0 : "-" }) }
         let jobName = name ?? (base.flatMap { $0.isEmpty ? nil : $0 } ?? "sxsim-\(distributed[0])")

@@ -304,11 +304,15 @@ def run_one(sxsim, index, seed, inputs, timeout, keep):
             p = subprocess.Popen([sxsim] + argv, cwd=work, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                                  stdout=out, stderr=err, start_new_session=True)
             if stdin is not None:
+                # sxsim may exit (a usage error) before reading: a broken pipe is its answer, not ours.
                 try:
                     p.stdin.write(stdin.encode("utf-8", "surrogatepass"))
+                    p.stdin.close()
                 except BrokenPipeError:
-                    pass
-                p.stdin.close()
+                    try:
+                        p.stdin.close()
+                    except BrokenPipeError:
+                        pass
             timed_out, status, usage = False, None, None
             while True:
                 pid, status, usage = os.wait4(p.pid, os.WNOHANG)

@@ -104,6 +104,7 @@ struct SlurmTests {
     // MARK: The script
 
     static let script = SlurmScript(name: "prnd", command: ["sweep", "my flows/prnd.yaml", "--vary", "streams.feed.flow=1:2:3 L/h"],
+                                    mergeCommand: ["sweep", "my flows/prnd.yaml", "--vary", "streams.feed.flow=1:2:3 L/h"],
                                     inputs: ["my flows/prnd.yaml"], shards: 16, executable: "/opt/sxsim/bin/sxsim",
                                     workingDirectory: "/home/me/study", partsDirectory: "prnd.parts", result: "prnd.csv",
                                     sbatchOptions: ["--partition=short", "--time=00:30:00"], version: "0.1.0")
@@ -114,7 +115,9 @@ struct SlurmTests {
                      "#SBATCH --time=00:30:00", "shards=16",
                      "command=(sweep 'my flows/prnd.yaml' --vary 'streams.feed.flow=1:2:3 L/h')",
                      #"exec "$sxsim" "${command[@]}" --shard "$i/$shards" -o "$parts/part-$i.csv" --force"#,
-                     #""$sxsim" "${command[@]}" --merge "${list[@]}" --shards "$shards" -o "$result" --force"#,
+                     "merge_command=(sweep 'my flows/prnd.yaml' --vary 'streams.feed.flow=1:2:3 L/h' --merge)",
+                     "shards_option=(--shards 16)",
+                     #""$sxsim" "${merge_command[@]}" "${list[@]}" "${shards_option[@]}" -o "$result" --force"#,
                      "--dependency=afterok:\"$array\" --kill-on-invalid-dep=yes"] {
             #expect(text.contains(line), "missing: \(line)")
         }
@@ -124,6 +127,16 @@ struct SlurmTests {
         let lastDirective = lines.lastIndex { $0.hasPrefix("#SBATCH") }!
         let firstCommand = lines.firstIndex { !$0.hasPrefix("#") }!
         #expect(lastDirective < firstCommand)
+    }
+
+    /// A command whose merge takes the parts alone (no study, no --shards) gets that merge.
+    @Test func mergeOfPartsAloneIsWrittenAsSuch() {
+        var script = Self.script
+        script.mergeCommand = ["uncertainty"]
+        script.mergeChecksShards = false
+        let text = script.rendered()
+        #expect(text.contains("merge_command=(uncertainty --merge)\n"))
+        #expect(text.contains("shards_option=()\n"))
     }
 
     @Test func shellQuotingSurvivesBash() throws {

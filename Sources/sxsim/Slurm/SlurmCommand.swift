@@ -2,10 +2,13 @@ import ArgumentParser
 import Foundation
 
 /// A subcommand that `sxsim slurm` can spread over a job array. Its conventions, which the
-/// script relies on: `--shard I/N -o PART` runs the I-th of N contiguous parts of the study and
-/// writes it (`--force` replaces a part left by an earlier attempt); the same study arguments
-/// with `--merge PART... --shards N -o RESULT --force` join the parts and refuse a missing,
-/// repeated or foreign one. `sweep` follows them; `uncertainty` is to (issue 14).
+/// script relies on: `--shard I/N -o PART --force` runs the I-th of N contiguous parts of the
+/// study and writes it (`--force` replaces a part left by an earlier attempt);
+/// `mergeArguments(...) --merge PART... [--shards N] -o RESULT --force` joins the parts. By
+/// default the merge is given the study's own arguments and `--shards N`, so that it refuses a
+/// missing, repeated or foreign part (as `sweep` does); a command whose merge takes the parts
+/// alone says so with `mergeArguments` and `mergeChecksShards`. `sweep` conforms; `uncertainty`
+/// (issue 14) is to.
 protocol ShardableCommand: ParsableCommand {
     /// The options given on this command that the script sets itself (as the user typed them,
     /// e.g. "--shard", "-o/--output"); a command to distribute must leave them out.
@@ -15,6 +18,16 @@ protocol ShardableCommand: ParsableCommand {
     /// Reads the study's inputs and checks what can be checked without running it (the same
     /// messages and exit codes as the command), so that a mistake fails now, not in every task.
     func validateStudy() throws
+    /// The words before `--merge` in the merge's command line, given the distributed command
+    /// (its subcommand first): by default all of it, so that the merge knows the study.
+    func mergeArguments(_ distributed: [String]) -> [String]
+    /// Whether the merge takes `--shards N` and checks that every shard is there exactly once.
+    var mergeChecksShards: Bool { get }
+}
+
+extension ShardableCommand {
+    func mergeArguments(_ distributed: [String]) -> [String] { distributed }
+    var mergeChecksShards: Bool { true }
 }
 
 extension Sweep: ShardableCommand {
@@ -128,7 +141,8 @@ struct Slurm: ParsableCommand {
         if let time { options.append("--time=\(time)") }
         if let cpusPerTask { options.append("--cpus-per-task=\(cpusPerTask)") }
         options += sbatch
-        let script = SlurmScript(name: jobName, command: distributed, inputs: command.inputFiles, shards: shards,
+        let script = SlurmScript(name: jobName, command: distributed, mergeCommand: command.mergeArguments(distributed),
+                                 mergeChecksShards: command.mergeChecksShards, inputs: command.inputFiles, shards: shards,
                                  executable: try sxsim.map(FileIO.absolutePath) ?? FileIO.executablePath(),
                                  workingDirectory: try FileIO.currentDirectory(),
                                  partsDirectory: parts ?? "\(jobName).parts", result: result ?? "\(jobName).csv",

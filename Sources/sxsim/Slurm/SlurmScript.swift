@@ -8,8 +8,9 @@
 ///   `sxsim COMMAND --shard I/N -o PARTS/part-I.csv`;
 /// - `submit` (`bash SCRIPT submit`): records a checksum of the input files, submits the array
 ///   and a merge job that starts only when every task succeeded (`afterok`), prints both ids;
-/// - `merge` (the merge job, or by hand): `sxsim COMMAND --merge PARTS/part-1.csv … --shards N -o RESULT`,
-///   which refuses a missing, repeated or foreign part.
+/// - `merge` (the merge job, or by hand): `sxsim MERGE-COMMAND --merge PARTS/part-1.csv … --shards N -o RESULT`
+///   (MERGE-COMMAND is by default the command itself, so the merge refuses a missing, repeated
+///   or foreign part; see `ShardableCommand`).
 ///
 /// Pure text: `SlurmCommand` resolves the paths and writes the file.
 struct SlurmScript: Equatable {
@@ -17,6 +18,10 @@ struct SlurmScript: Equatable {
     var name: String
     /// The distributed command's arguments after `sxsim` (e.g. `["sweep", "f.yaml", "--vary", "k=1:2:3"]`).
     var command: [String]
+    /// The words before `--merge` in the merge's command line (by default `command`).
+    var mergeCommand: [String]
+    /// Whether the merge is given `--shards N`.
+    var mergeChecksShards: Bool = true
     /// Input files the command reads, checked unchanged (SHA-256) by every task and the merge.
     var inputs: [String]
     /// Number of array tasks (shards), ≥ 1.
@@ -80,6 +85,8 @@ struct SlurmScript: Equatable {
         parts=\(q(partsDirectory))
         result=\(q(result))
         command=\(Self.array(command))
+        merge_command=\(Self.array(mergeCommand + ["--merge"]))
+        shards_option=\(Self.array(mergeChecksShards ? ["--shards", String(shards)] : []))
         inputs=\(Self.array(inputs))
         sbatch_options=\(Self.array(sbatchOptions))
 
@@ -119,7 +126,7 @@ struct SlurmScript: Equatable {
                "run them again with: sbatch --array=$(IFS=,; echo "${missing[*]}") $0, then merge" >&2
             exit 66
           fi
-          "$sxsim" "${command[@]}" --merge "${list[@]}" --shards "$shards" -o "$result" --force
+          "$sxsim" "${merge_command[@]}" "${list[@]}" "${shards_option[@]}" -o "$result" --force
           echo "merged \(shards) part\(shards == 1 ? "" : "s") into $workdir/$result"
           ;;
         "")

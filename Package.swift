@@ -21,6 +21,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // Documentation only: `swift package generate-documentation` (Sources/*/Documentation.docc).
+        // A command plugin: nothing of it is built by `swift build` or `swift test`.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
+        // Tests only: property checks with shrinking (Tests/SXSimEndToEndTests/ShardPropertyTests.swift).
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
     ],
     targets: [
         // MARK: - Implementation details
@@ -67,7 +72,8 @@ let package = Package(
             name: "SXSimEndToEndTests",
             // sxsim itself (@testable) for its file and stream handling, tested in-process.
             dependencies: ["SXFlowsheet", "SXModel", "SXReport", "SXDesign", "SXTestSupport", "sxsim",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "PropertyBased", package: "swift-property-based")],
             resources: []
         ),
     ]

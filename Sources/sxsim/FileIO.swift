@@ -163,6 +163,31 @@ enum FileIO {
         _ = writeAll(2, text)
     }
 
+    /// The absolute path of the running executable (/proc/self/exe), for scripts that run it again.
+    static func executablePath() throws -> String {
+        guard let real = realpath("/proc/self/exe", nil) else {
+            writeError("sxsim: cannot find its own executable: \(reason(errno)); give its path\n")
+            throw noInput
+        }
+        defer { free(real) }
+        return String(cString: real)
+    }
+
+    /// The current directory, absolute.
+    static func currentDirectory() throws -> String {
+        guard let cwd = getcwd(nil, 0) else {
+            writeError("sxsim: cannot read the current directory: \(reason(errno))\n")
+            throw noInput
+        }
+        defer { free(cwd) }
+        return String(cString: cwd)
+    }
+
+    /// `path` made absolute against the current directory (not resolved: links stay links).
+    static func absolutePath(_ path: String) throws -> String {
+        path.hasPrefix("/") ? path : try currentDirectory() + "/" + path
+    }
+
     /// True when standard error is a terminal (progress is shown only then).
     static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
 

@@ -3,7 +3,8 @@ import SXFlowsheet
 
 /// The flowsheet argument and overrides shared by run and check.
 struct FlowsheetOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("The flowsheet file (YAML, see docs/flowsheet-format.md); '-' reads standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The flowsheet file (YAML, see docs/flowsheet-format.md); '-' reads standard input.", valueName: "file"),
+              completion: .file(extensions: ["yaml", "yml"]))
     var file: String
 
     @Option(name: .customLong("set"), parsing: .singleValue,

@@ -19,7 +19,7 @@ struct Sweep: ParsableCommand {
                    --vary streams.scrub-acid.flow=10:20:5 -o sweep.csv
         """)
 
-    @Argument(help: "Flowsheet file.") var file: String?
+    @Argument(help: "Flowsheet file.", completion: .file(extensions: ["yaml", "yml"])) var file: String?
     @Option(name: .customLong("vary"), help: "KEY=FROM:TO:COUNT (unit after COUNT allowed) or KEY=a,b,c (repeatable).")
     var vary: [String] = []
     @Option(help: "Run part I of N (1-based), e.g. 3/10.") var shard: String?
@@ -28,23 +28,41 @@ struct Sweep: ParsableCommand {
     @Option(help: ArgumentHelp("Also write an HTML page with plots of the sweep: purity and recovery against one varied value, heat maps over two.", valueName: "file"))
     var html: String?
     @Flag(help: "Overwrite the output file if it exists.") var force = false
-    @Option(parsing: .upToNextOption, help: "Merge shard CSVs into the CSV of the whole sweep.") var merge: [String] = []
+    @Option(parsing: .upToNextOption, help: "Merge shard CSVs into the CSV of the whole sweep; with the flowsheet and --vary of the study, parts of another study are refused.",
+            completion: .file(extensions: ["csv"]))
+    var merge: [String] = []
+    @Option(help: ArgumentHelp("With --merge, the flowsheet and --vary: the parts are the N shards of a job array, and each must be given exactly once.", valueName: "N"))
+    var shards: Int?
     @Flag(name: .customLong("no-progress"), help: "No progress bar even on a terminal.") var noProgress = false
     @Flag(help: "Solve every case from scratch instead of from the solution of the case before it (docs/sweep.md).")
     var cold = false
     var warm: Bool { !cold }
 
-    func run() throws {
-        if !merge.isEmpty { return try runMerge() }
-        guard let file else { throw ValidationError("give a flowsheet file (or --merge PARTS)") }
-        // The output is checked before the grid is solved, not after.
-        if let output { _ = try FileIO.target(output, force: force) }
+    func validate() throws {
+        if shards != nil && (merge.isEmpty || file == nil) {
+            throw ValidationError("--shards N goes with --merge and the study's flowsheet and --vary (sxsim sweep FILE --vary ... --merge PARTS --shards N)")
+        }
+        if !merge.isEmpty && shard != nil { throw ValidationError("--merge joins parts; it takes no --shard") }
+    }
+
+    /// The study a sweep command names: its flowsheet, grid and CSV columns (without solving).
+    struct Study {
+        var text: String
+        var file: String
+        var grid: SweepGrid
+        var sheet: Flowsheet
+        var products: [String]
+        var limitKeys: [String]
+        var columns: [String]
+    }
+
+    /// Reads the flowsheet and builds the grid and columns; exit 2 with diagnostics when the
+    /// flowsheet or a varied key is invalid, exit 64 when a --vary is malformed.
+    func study(_ file: String) throws -> Study {
         let text = try FileIO.read(file)
         let grid: SweepGrid
-        let cases: ClosedRange<Int>?
         do {
             grid = try SweepGrid(vary.map { s throws(SweepError) in try SweepParameter.parse(s) })
-            cases = grid.cases(shard: try shard.map { s throws(SweepError) in try SweepShard.parse(s) })
         } catch { throw ValidationError(error.message) }
 
         // The base flowsheet fixes the columns (its elements and product outlets).
@@ -67,6 +85,20 @@ struct Sweep: ParsableCommand {
         // Every target limit of the base flowsheet (the run report's checks, by key): value, margin, pass.
         let limitKeys = RunReport.LimitCheck.keys(of: sheet)
         let columns = SweepColumns.header(outlets: products, elements: sheet.elements) + SweepColumns.limitHeader(limitKeys) + ["targets-met"]
+        return Study(text: text, file: file, grid: grid, sheet: sheet, products: products, limitKeys: limitKeys, columns: columns)
+    }
+
+    func run() throws {
+        if !merge.isEmpty { return try runMerge() }
+        guard let file else { throw ValidationError("give a flowsheet file (or --merge PARTS)") }
+        // The output is checked before the grid is solved, not after.
+        if let output { _ = try FileIO.target(output, force: force) }
+        let study = try study(file)
+        let cases: ClosedRange<Int>?
+        do {
+            cases = study.grid.cases(shard: try shard.map { s throws(SweepError) in try SweepShard.parse(s) })
+        } catch { throw ValidationError(error.message) }
+        let (text, grid, sheet, products, limitKeys, columns) = (study.text, study.grid, study.sheet, study.products, study.limitKeys, study.columns)
         let elements = sheet.elements
         // Each case starts from the last converged solution of its warm-start chain
         // (SweepRunner: chains fixed by the grid, so rows do not depend on threads or shards).
@@ -96,12 +128,7 @@ struct Sweep: ParsableCommand {
         if progress != nil { FileIO.writeError("\n") }
         let csv = SweepCSV.document(grid: grid, resultColumns: columns, rows: rows)
         try emit(csv)
-        // The page plots the per-element purity columns: a group target has none (its values are the limit.* columns).
-        let focus = sheet.targets.filter { $0.elements.count == 1 }.map { t in
-            SweepPage.Focus(product: t.product, element: t.element.symbol, oxide: t.element.oxideFormula,
-                            minimumPurity: t.minimumPurity, minimumRecovery: t.minimumRecovery)
-        }
-        try emitHTML(SweepPage(title: "SXSim sweep: \(sheet.name)", csv: csv, focus: focus))
+        try emitHTML(SweepPage(title: "SXSim sweep: \(sheet.name)", csv: csv, focus: Self.focus(sheet)))
     }
 
     func emitHTML(_ page: SweepPage) throws {
@@ -138,15 +165,35 @@ struct Sweep: ParsableCommand {
         FileIO.writeError("\r[\(bar)] \(done)/\(total)")
     }
 
+    /// Joins shard parts. Given the study (flowsheet and --vary), parts of another study are
+    /// refused and the whole grid must be there; with --shards N, every shard exactly once.
     func runMerge() throws {
+        if let output { _ = try FileIO.target(output, force: force) }
+        let study = try file.map(study)
         var parts: [(name: String, text: String)] = []
         for path in merge {
             parts.append((path, try FileIO.read(path)))
         }
         let csv: String
-        do { csv = try SweepCSV.merge(parts) } catch let e as SweepError { throw ValidationError(e.message) }
+        do {
+            csv = try SweepCSV.merge(parts, study: study.map { SweepStudy(grid: $0.grid, resultColumns: $0.columns, shards: shards) })
+        } catch {
+            FileIO.writeError("sxsim sweep --merge: \(error.message)\n")
+            throw ExitCode(2)
+        }
         try emit(csv)
-        try emitHTML(SweepPage(title: "SXSim sweep: " + merge.joined(separator: ", "), csv: csv))
+        guard let study else {
+            return try emitHTML(SweepPage(title: "SXSim sweep: " + merge.joined(separator: ", "), csv: csv))
+        }
+        try emitHTML(SweepPage(title: "SXSim sweep: \(study.sheet.name)", csv: csv, focus: Self.focus(study.sheet)))
+    }
+
+    /// The page plots the per-element purity columns: a group target has none (its values are the limit.* columns).
+    static func focus(_ sheet: Flowsheet) -> [SweepPage.Focus] {
+        sheet.targets.filter { $0.elements.count == 1 }.map { t in
+            SweepPage.Focus(product: t.product, element: t.element.symbol, oxide: t.element.oxideFormula,
+                            minimumPurity: t.minimumPurity, minimumRecovery: t.minimumRecovery)
+        }
     }
 
     func emit(_ csv: String) throws {

@@ -125,37 +125,91 @@ public enum SweepCSV {
         }.joined(separator: ",")
     }
 
+    /// Cells of one CSV line as `line` writes it: commas inside double quotes belong to the
+    /// cell, and a doubled quote inside quotes is one quote.
+    static func fields(_ line: Substring) -> [String] {
+        var cells: [String] = [], cell = "", quoted = false, previousQuote = false
+        for ch in line {
+            if ch == "\"" {
+                if quoted { quoted = false; previousQuote = true; continue }
+                if previousQuote { cell.append("\"") }
+                quoted = true
+            } else if ch == ",", !quoted {
+                cells.append(cell); cell = ""
+            } else {
+                cell.append(ch)
+            }
+            previousQuote = false
+        }
+        return cells + [cell]
+    }
+
     /// Merges the CSVs of a sweep's shards (any order) into the CSV of the whole sweep: checks
     /// that every part has the same header, that no case appears twice and that the cases run
     /// 1…K without a gap (`expectedCases`, when given, must equal K). The result is byte for
     /// byte the CSV of the unsharded run.
-    public static func merge(_ parts: [(name: String, text: String)], expectedCases: Int? = nil) throws(SweepError) -> String {
+    ///
+    /// With the `study` the parts came from (the same flowsheet and `--vary` values), it also
+    /// refuses parts of another study: a header other than the study's (the first differing
+    /// column is named), a case beyond the study's grid, a row whose varied values are not its
+    /// case's. With the study's shard count it checks that every shard is present exactly once
+    /// (`ShardCoverage`), so a missing last shard is caught too.
+    public static func merge(_ parts: [(name: String, text: String)], expectedCases: Int? = nil,
+                             study: SweepStudy? = nil) throws(SweepError) -> String {
         guard !parts.isEmpty else { throw SweepError("no parts to merge") }
-        var header: String? = nil
+        var header: String? = study?.header
         var rows: [Int: (line: String, part: String)] = [:]
+        var coverage: [ShardCoverage.Part] = []
+        let limit = study?.grid.caseCount ?? SweepGrid.maximumCases
         for part in parts {
             var lines = part.text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).map(String.init)
             guard !lines.isEmpty else { throw SweepError("\(part.name): empty (not a sweep CSV)") }
             let h = lines.removeFirst()
             guard h.hasPrefix("case,") else { throw SweepError("\(part.name): the first line is not a sweep header (case,...)") }
             if let header, header != h {
-                throw SweepError("\(part.name): its header differs from the first part's; the parts come from different sweeps")
+                guard study != nil else {
+                    throw SweepError("\(part.name): its header differs from the first part's; the parts come from different sweeps")
+                }
+                let mine = fields(h[...]), theirs = fields(header[...])
+                let k = zip(mine, theirs).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(mine.count, theirs.count)
+                let what = k < min(mine.count, theirs.count)
+                    ? "column \(k + 1) is '\(mine[k])' where this study has '\(theirs[k])'"
+                    : "it has \(mine.count) columns where this study has \(theirs.count)"
+                throw SweepError("\(part.name): not a part of this study: \(what) (another flowsheet or other --vary keys?)")
             }
             header = h
             let columns = cellCount(h)
+            var numbers: [Int] = []
+            numbers.reserveCapacity(lines.count)
             for (k, l) in lines.enumerated() {
                 guard let comma = l.firstIndex(of: ","), let n = Int(l[..<comma]), n >= 1 else {
                     throw SweepError("\(part.name):\(k + 2): a row must start with its case number")
                 }
-                guard n <= SweepGrid.maximumCases else {
-                    throw SweepError("\(part.name):\(k + 2): case \(n) is beyond any sweep (at most \(SweepGrid.maximumCases) cases)")
+                guard n <= limit else {
+                    throw SweepError(study == nil ? "\(part.name):\(k + 2): case \(n) is beyond any sweep (at most \(SweepGrid.maximumCases) cases)"
+                                     : "\(part.name):\(k + 2): case \(n) is beyond this study's \(limit) cases; the part comes from another study")
                 }
                 guard cellCount(l) == columns else {
                     throw SweepError("\(part.name):\(k + 2): \(cellCount(l)) cells where the header has \(columns); is the part truncated?")
                 }
-                if let other = rows[n] { throw SweepError("case \(n) is in both \(other.part) and \(part.name)") }
+                if let grid = study?.grid {
+                    let expected = grid.case(n)
+                    if !l.hasPrefix(line([String(n)] + expected.assignments.map(\.value)) + ",") {
+                        let cells = fields(l[...]).dropFirst()
+                        let (key, value) = zip(expected.assignments, cells).first { $0.value != $1 }.map { ($0.0.key, $0.1) } ?? ("?", "?")
+                        let wanted = expected.assignments.first { $0.key == key }?.value ?? "?"
+                        throw SweepError("\(part.name):\(k + 2): case \(n) has \(key)=\(value) where this study has \(key)=\(wanted); "
+                                         + "the part comes from another study (other --vary values)")
+                    }
+                }
+                numbers.append(n)
+                if study?.shards == nil, let other = rows[n] { throw SweepError("case \(n) is in both \(other.part) and \(part.name)") }
                 rows[n] = (l, part.name)
             }
+            coverage.append(ShardCoverage.Part(name: part.name, cases: numbers))
+        }
+        if let study, let shards = study.shards {
+            try ShardCoverage.check(coverage, total: study.grid.caseCount, shards: shards)
         }
         let numbers = rows.keys.sorted()
         let count = numbers.last ?? 0
@@ -171,9 +225,24 @@ public enum SweepCSV {
             let shown = missing.prefix(5).map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound)" }
             throw SweepError("\(total) case(s) missing: \(shown.joined(separator: ", "))\(missing.count > 5 ? ", …" : ""); is a shard missing or incomplete?")
         }
-        if let expectedCases, expectedCases != count {
-            throw SweepError("the parts hold cases 1…\(count) but the sweep has \(expectedCases); is the last shard missing?")
+        if let expected = expectedCases ?? study?.grid.caseCount, expected != count {
+            throw SweepError("the parts hold cases 1…\(count) but the sweep has \(expected); is the last shard missing?")
         }
         return ([header!] + numbers.map { rows[$0]!.line }).map { $0 + "\n" }.joined()
+    }
+}
+
+/// What a merge knows of the study its parts came from: its grid (case count and varied
+/// values), the header its parts must have, and, when the parts are a job array's, the number
+/// of shards it was cut into.
+public struct SweepStudy: Sendable {
+    public var grid: SweepGrid
+    public var header: String
+    public var shards: Int?
+
+    public init(grid: SweepGrid, resultColumns: [String], shards: Int? = nil) {
+        self.grid = grid
+        self.header = SweepCSV.header(grid: grid, resultColumns: resultColumns)
+        self.shards = shards
     }
 }

@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+import SXFlowsheet
+import SXReport
+
+/// Issue 9 item 2: the strip acid of Flowsheets/prnd-split.yaml matters.
+struct AcidEndToEndTests {
+    static func run(stripAcid: String) throws -> PipelineOutput {
+        Pipeline.run(text: try Repository.text("Flowsheets/prnd-split.yaml"), fileName: "Flowsheets/prnd-split.yaml",
+                     overrides: [Override(keyPath: "streams.strip-acid.acidity", value: stripAcid)], measureTime: false)
+    }
+
+    @Test("prnd-split with strip acid 0 mol/L is refused (SX409); at 5 mol/L it solves to a different Nd product than the design")
+    func stripAcidZeroAndFiveDiffer() throws {
+        let none = try Self.run(stripAcid: "0 mol/L")
+        #expect(none.status == .inputError)
+        #expect(none.diagnostics.contains { $0.id == .stripAcidShortfall && $0.severity == .error && $0.message.contains("mol/h short") })
+        let five = try Self.run(stripAcid: "5 mol/L")
+        let design = try Self.run(stripAcid: "4.8 mol/L")
+        let ndFive = try #require(five.report?.products.first { $0.name == "nd-product" })
+        let ndDesign = try #require(design.report?.products.first { $0.name == "nd-product" })
+        // The 51 mol/h more acid leaves the strip liquor more acid; refluxed, it strips Nd back
+        // into the scrub, so the product is leaner (1.28 against 1.50 mol/L Nd).
+        #expect(ndFive.concentrations[1] < ndDesign.concentrations[1] - 0.1, "\(ndFive.concentrations) vs \(ndDesign.concentrations)")
+        #expect((ndFive.acidity ?? 0) > (ndDesign.acidity ?? 0) + 0.5)
+    }
+}

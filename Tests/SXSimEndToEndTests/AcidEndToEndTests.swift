@@ -24,4 +24,22 @@ struct AcidEndToEndTests {
         #expect(ndFive.concentrations[1] < ndDesign.concentrations[1] - 0.1, "\(ndFive.concentrations) vs \(ndDesign.concentrations)")
         #expect((ndFive.acidity ?? 0) > (ndDesign.acidity ?? 0) + 0.5)
     }
+
+    @Test("A constant-D strip that takes off more RE than its acid balances is warning SX908 with the shortfall in mol/h")
+    func constantDStripWithoutEnoughAcid() throws {
+        let out = Pipeline.run(text: try Repository.text("Flowsheets/recycle-polish.yaml"), fileName: "Flowsheets/recycle-polish.yaml",
+                               overrides: [Override(keyPath: "streams.strip-b.acidity", value: "4 mol/L")], measureTime: false)
+        // Still an answer (constant D does not depend on acid), but not a silent one.
+        #expect(out.status == .ok)
+        let warning = try #require(out.report?.warnings.first { $0.id == .negativeFreeAcid }, "\(out.standardError)")
+        #expect(warning.severity == .warning && warning.message.contains("cascade 'polisher'") && warning.message.contains("acid shortfall"), "\(warning.message)")
+        // The Nd product: 25 L/h at free acid −1.92 mol/L is 48 mol/h H⁺ short.
+        #expect(warning.message.contains("'nd-product' 48.0"), "\(warning.message)")
+        let design = try Self.runExample("recycle-polish")
+        #expect(!(design.report?.warnings.contains { $0.id == .negativeFreeAcid } ?? true))
+    }
+
+    static func runExample(_ name: String) throws -> PipelineOutput {
+        Pipeline.run(text: try Repository.text("Flowsheets/\(name).yaml"), fileName: "Flowsheets/\(name).yaml", measureTime: false)
+    }
 }

@@ -210,7 +210,10 @@ public enum Designer {
                        aqueousFeeds: [AqueousFeed(name: "feed", stage: n, flow: spec.feedFlow, concentrations: spec.feedConcentrations),
                                       AqueousFeed(name: "scrub acid", stage: n + m, flow: flows.scrubAcidFlow,
                                                   concentrations: zeros, acidity: spec.scrubAcid)],
-                       organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: flows.organicFlow, extractant: spec.extractant,
+                       // A loading given outright (Xu's normalised unit loading, whatever the extractant)
+                       // is not checked against the extractant's capacity (Feasibility, SX410).
+                       organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: flows.organicFlow,
+                                                  extractant: spec.organicLoading == nil ? spec.extractant : 0,
                                                   saponification: spec.saponification, concentrations: zeros)])
     }
 

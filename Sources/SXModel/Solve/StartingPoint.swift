@@ -164,6 +164,7 @@ enum StartingPoint {
         var workspace = LinearStartWorkspace(net)
         let elementFeeds = (0..<ne).map { j in (0..<n).map { net.feedFlux[$0 * ne + j] } }
         var scaled = [Double](repeating: 0, count: n * ne)
+        var fixedLoadings = net.fullLoading
         for sweep in 0..<(needsSweeps ? maximumSweeps : 1) {
             for j in 0..<ne {
                 guard let lx = linearSpeciesLog(net, rightHandSide: elementFeeds[j], workspace: &workspace,
@@ -183,13 +184,14 @@ enum StartingPoint {
             // Aqueous RE totals from the total balance (organic totals fixed where fully loaded).
             var aqueousTotals: [Double] = []
             if hasFixedLoading {
-                guard let totals = aqueousTotalsFromBalance(net, models: models, logX: logX, logD: logD) else {
+                guard let (totals, loadings) = aqueousTotalsFromBalance(net, models: models, logX: logX, logD: logD) else {
                     return .failure(.singular(stage: 1, variable: "total rare earth (linear start)"))
                 }
                 if let bad = (0..<n).first(where: { models[$0].fixedOrganicLoading != nil && !(totals[$0] > 0) }) {
                     return .failure(.infeasible(reason: "at stage \(bad + 1) the fully loaded organic would take more rare earth than reaches it (the total RE balance leaves a non-positive aqueous concentration); lower the organic flow or loading, or raise the scrub"))
                 }
                 aqueousTotals = totals
+                fixedLoadings = loadings
             }
             // Refine D from the model, damped.
             var change = 0.0
@@ -224,7 +226,7 @@ enum StartingPoint {
                     } else {
                         for l in 0..<ne { scaled[i * ne + l] = logX[i * ne + l] }
                     }
-                    logDistribution(&system, stage: i, logX: scaled, into: &target)
+                    logDistribution(&system, stage: i, logX: scaled, organicLoading: fixedLoadings[i], into: &target)
                     for j in 0..<ne {
                         let step = clamp(options.loadedDamping * relax * (target[i * ne + j] - logD[i * ne + j]), options.maximumLogStep)
                         change = max(change, abs(step))
@@ -360,9 +362,15 @@ enum StartingPoint {
 
     /// Aqueous total RE per stage (mol/L) from the total RE balance, the organic totals being
     /// fixed (the full loading Y) at stages with a fixed loading and D̄·X elsewhere, D̄ the
-    /// composition-weighted distribution ratio of the current start iterate.
+    /// composition-weighted distribution ratio of the current start iterate; and the loading of
+    /// each fixed stage (mol/L).
+    ///
+    /// Acid routed into a fixed stage i from a stage k outside the fixed sections strips RE there
+    /// (`CascadeSystem`): O_i·Y_i = O_i·Y − Σ_k F_ki·(P_k − 3X_k)/3, P_k = Q_k − C_k, which is linear
+    /// in the totals, so the balance holds it exactly (as if every such stream carried acid;
+    /// the loading returned clamps the acid at 0, as the cascade does).
     static func aqueousTotalsFromBalance(_ net: CascadeNetwork, models: [any EquilibriumModel], logX: [Double],
-                                         logD: [Double]) -> [Double]? {
+                                         logD: [Double]) -> (totals: [Double], loadings: [Double])? {
         let n = net.stageCount, ne = net.elementCount
         let fixed = models.map { $0.fixedOrganicLoading != nil }
         var meanD = [Double](repeating: 0, count: n)
@@ -373,11 +381,21 @@ enum StartingPoint {
         }
         var m = BandMatrix(order: n, lowerBandwidth: max(net.stagesBelow, 1), upperBandwidth: max(net.stagesAbove, 1))
         var rhs = [Double](repeating: 0, count: n)
+        let z = AqueousChargeBalance.rareEarthCharge
+        // Routed acid into fixed stage i: Σ F_ki·P_k/3 (mol/h) and the links that carry it.
+        func acidLinks(_ i: Int) -> [CascadeNetwork.Link] {
+            net.aqueousSources[net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1]].filter { !fixed[$0.from] }
+        }
+        func capacity(_ k: Int) -> Double { net.anionConcentration[k] - net.cationAllAqueous[k] }
         for i in 0..<n {
             for j in 0..<ne { rhs[i] += net.feedFlux[i * ne + j] }
             if fixed[i] {
                 m.add(net.aqueousFlow[i], row: i, column: i)
                 rhs[i] -= net.organicFlow[i] * net.fullLoading[i]
+                for l in acidLinks(i) {
+                    rhs[i] += l.flow * capacity(l.from) / z
+                    m.add(l.flow, row: i, column: l.from)
+                }
             } else {
                 m.add(net.aqueousFlow[i] + net.organicFlow[i] * meanD[i], row: i, column: i)
             }
@@ -386,13 +404,24 @@ enum StartingPoint {
             }
             for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
                 let l = net.organicSources[s]
-                if fixed[l.from] { rhs[i] += l.flow * net.fullLoading[l.from] }
-                else { m.add(-l.flow * meanD[l.from], row: i, column: l.from) }
+                if fixed[l.from] {
+                    rhs[i] += l.flow * net.fullLoading[l.from]
+                    for a in acidLinks(l.from) {
+                        let share = l.flow / net.organicFlow[l.from]
+                        rhs[i] -= share * a.flow * capacity(a.from) / z
+                        m.add(-share * a.flow, row: i, column: a.from)
+                    }
+                } else { m.add(-l.flow * meanD[l.from], row: i, column: l.from) }
             }
         }
         var lu = BandLUWorkspace(order: n)
         do { try lu.factorize(&m); try lu.solve(m, &rhs) } catch { return nil }
-        return rhs
+        var loadings = net.fullLoading
+        for i in 0..<n where fixed[i] {
+            let routed = acidLinks(i).reduce(0.0) { $0 + $1.flow * max(capacity($1.from) - z * rhs[$1.from], 0) }
+            loadings[i] = max(net.fullLoading[i] - routed / (z * net.organicFlow[i]), 0.05 * net.fullLoading[i])
+        }
+        return (rhs, loadings)
     }
 
     /// ln x of one species' linear balances with y = D·x at ideal stages (D given as ln D per

@@ -213,7 +213,7 @@ struct SoapOptionTests {
 /// rest refluxed into the scrub (Tests/SXModelTests/AcidTests.swift solves the same cascade).
 struct LoadedOrganicDiagnosticTests {
     static func text(acid: String = "4.8 mol/L", extractant: String = "1.5 mol/L", saponification: String = "36 %",
-                     draw: String = "23.4 %", organicMark: String = "", stripMark: String = "") -> String {
+                     draw: String = "23.4 %", organicMark: String = "", stripMark: String = "", stripModel: String = "") -> String {
         """
         version: 1
         elements: [Pr, Nd]
@@ -225,7 +225,7 @@ struct LoadedOrganicDiagnosticTests {
             provenance: {source: "test", status: illustrative}
           strip:
             model: constant-D
-            distribution-ratios: {Pr: 0.02, Nd: 0.02}
+            distribution-ratios: {Pr: 0.02, Nd: 0.02}\(stripModel)
             provenance: {source: "test", status: illustrative}
         streams:
           feed: {phase: aqueous, flow: 100 L/h, concentrations: {Pr: 0.3 mol/L, Nd: 0.9 mol/L}, acidity: 0.05 mol/L}
@@ -260,5 +260,28 @@ struct LoadedOrganicDiagnosticTests {
         // Draw 99.9 %: the loaded organic exports 403 mol/h against 120 mol/h fed.
         Marked.check(Self.text(draw: "99.9 %", organicMark: "⟪SX411⟫"))
         #expect(DiagnosticID.stripAcidShortfall.isInfeasibleDesign && DiagnosticID.loadedOrganicExceedsFeed.isInfeasibleDesign)
+    }
+}
+
+/// The acid-dependent strip, D = D_ref·(h_ref/h)^n (`reference-acidity`, `acid-exponent` on a
+/// constant-D set; docs/flowsheet-format.md).
+struct AcidDependentStripOptionTests {
+    static func text(_ extra: String) -> String {
+        LoadedOrganicDiagnosticTests.text(stripModel: "\n    " + extra)
+    }
+
+    @Test("reference-acidity makes D acid-dependent (n = 3 unless acid-exponent says otherwise); bad exponents are located")
+    func referenceAcidityIsRead() throws {
+        let r = FlowsheetParser.parse(text: Self.text("reference-acidity: 4.8 mol/L"), fileName: "a.yaml")
+        #expect(r.diagnostics.isEmpty, "\(r.diagnostics.map(\.description).joined())")
+        let model = try #require(r.flowsheet?.train.cascades.first?.sections.last?.equilibrium as? AcidDependentDistributionModel)
+        #expect(model.referenceAcidity == 4.8 && model.acidExponent == 3 && model.referenceDistributionRatios == [0.02, 0.02])
+        let two = FlowsheetParser.parse(text: Self.text("reference-acidity: 4.8 mol/L\n    acid-exponent: 2.2"), fileName: "b.yaml")
+        #expect((two.flowsheet?.train.cascades.first?.sections.last?.equilibrium as? AcidDependentDistributionModel)?.acidExponent == 2.2)
+        Marked.check(Self.text("acid-exponent: ⟪SX111⟫3"))
+        Marked.check(Self.text("reference-acidity: 4.8 mol/L\n    acid-exponent: ⟪SX210⟫-1"))
+        // Without either key the set stays constant D.
+        let plain = FlowsheetParser.parse(text: Self.text(""), fileName: "c.yaml")
+        #expect(plain.flowsheet?.train.cascades.first?.sections.last?.equilibrium is ConstantDistributionModel)
     }
 }

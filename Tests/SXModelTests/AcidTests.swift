@@ -10,10 +10,14 @@ struct AcidTests {
     /// into the scrub: `extraction` + `scrub` + 4 strip stages, organic `organic` L/h loaded to
     /// 0.18 mol/L, 100 L/h of feed (0.3 Pr + 0.9 Nd mol/L, 0.05 mol/L acid), strip acid
     /// `stripAcid` mol/L at 256 L/h, a fraction `draw` of the strip liquor drawn as product.
+    /// `acidDependentStrip`: the strip's D = 0.002·(4.8 mol/L / h)³ instead of a constant 0.02.
     static func prNd(extraction: Int = 15, scrub: Int = 20, organic: Double = 2243, stripAcid: Double = 4.8,
-                     draw: Double = 0.234, saponification: Double = 0.36, extractant: Double = 1.5) -> Cascade {
+                     draw: Double = 0.234, saponification: Double = 0.36, extractant: Double = 1.5,
+                     acidDependentStrip: Bool = false) -> Cascade {
         let loaded = SeparationFactorModel(separationFactors: [1, 1.5], organicLoading: 0.18)
-        let strip = ConstantDistributionModel(distributionRatios: [0.02, 0.02])
+        let strip: any EquilibriumModel = acidDependentStrip
+            ? AcidDependentDistributionModel(referenceDistributionRatios: [0.002, 0.002], referenceAcidity: 4.8)
+            : ConstantDistributionModel(distributionRatios: [0.02, 0.02])
         let first = extraction + scrub + 1
         return Cascade(name: "prnd", elements: [.Pr, .Nd],
                        sections: [Section(name: "extraction", stageCount: extraction, equilibrium: loaded),
@@ -114,5 +118,22 @@ struct AcidTests {
         // Strip acid 8 mol/L with 76.6 % reflux: 0.766 × 2048 / 3 = 523 mol/h stripped back > 403.7 carried.
         let stripped = try #require(Feasibility.problems(try CascadeNetwork(Self.prNd(stripAcid: 8))).first)
         #expect(stripped.kind == .loadedOrganicExceedsFeed && stripped.export < 0)
+    }
+
+    @Test("An acid-dependent strip, D = D_ref·(h_ref/h)³: solved and checked against the formula; less strip acid strips less")
+    func acidDependentStrip() throws {
+        let design = try CascadeSolver.solve(Self.prNd(acidDependentStrip: true))
+        Check.solved(design)
+        // D at the strip-liquor end (stage 36) is (4.8/h)³ times D_ref, h the liquor's acid.
+        let h = try #require(design.acidity)[35]
+        let d = design.distributionRatios[35][1]
+        #expect(abs(d / (0.002 * pow(4.8 / h, 3)) - 1) < 1e-10, "D \(d) at h \(h)")
+        #expect(d > 10 * 0.002, "the liquor end strips far less than the fresh-acid end (D \(d), h \(h) mol/L)")
+        // 4.75 mol/L still covers 3 H⁺ per RE (1216 against 1211 mol/h) but leaves less residual
+        // acid, so the strip's acid end is weaker and more RE stays on the stripped organic.
+        let leaner = try CascadeSolver.solve(Self.prNd(stripAcid: 4.75, acidDependentStrip: true))
+        Check.solved(leaner)
+        let stripped = { (r: CascadeResult) in r.outlets.first { $0.phase == .organic }!.elementFlows.reduce(0, +) }
+        #expect(stripped(leaner) > stripped(design), "stripped organic \(stripped(leaner)) vs \(stripped(design)) mol/h")
     }
 }

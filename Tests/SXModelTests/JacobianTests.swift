@@ -28,12 +28,15 @@ struct JacobianTests {
         // Xu's model whose scrub-feed stage receives refluxed strip liquor with acid: the
         // loading there depends on the strip liquor's protons (AcidTests.prNd, 3 + 3 + 4 stages).
         Case(model: "separation-factors reflux acid", efficiency: 1, reflux: 0.766),
+        // The same with an acid-dependent strip, D = D_ref·(h_ref/h)³.
+        Case(model: "acid-dependent strip", efficiency: 1, reflux: 0.766),
     ]
 
     @Test("∂F/∂u matches central differences to 1e-6 relative", arguments: cases)
     func jacobianMatchesFiniteDifferences(_ c: Case) throws {
         let cascade = c.model == "empirical" ? PrOMMiSP1.cascade(stages: 4, efficiency: c.efficiency)
             : c.model == "separation-factors reflux acid" ? AcidTests.prNd(extraction: 3, scrub: 3, draw: 1 - c.reflux)
+            : c.model == "acid-dependent strip" ? AcidTests.prNd(extraction: 3, scrub: 3, draw: 1 - c.reflux, acidDependentStrip: true)
             : c.model == "mass-action NaA·HA"
             ? Build.withSolvatedSoap(Build.fractionalWithStrip(model: "mass-action", elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency))
             : Build.fractionalWithStrip(model: c.model, elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency)
@@ -42,7 +45,7 @@ struct JacobianTests {
         var startOptions = StartOptions()
         startOptions.maximumSweeps = 3
         guard case .success(var u) = StartingPoint.make(net, system: &system, options: startOptions) else { Issue.record("no start"); return }
-        if c.model == "separation-factors reflux acid" {
+        if c.model == "separation-factors reflux acid" || c.model == "acid-dependent strip" {
             // At the solution, where the strip liquor carries acid (the start ignores it).
             u = try #require(try CascadeSolver.solve(cascade).solverState).unknowns
         }

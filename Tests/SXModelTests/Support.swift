@@ -134,6 +134,14 @@ enum Check {
             case let model as ConstantDistributionModel:
                 let d = model.distributionRatios
                 for j in 0..<ne { expected[j] = d[j] * xStar[j] }
+            case let model as AcidDependentDistributionModel:
+                // D = D_ref (h_ref/h)^n, h the stage's free acid from the proton balance (chloride:
+                // Q − C − Σ z x, C every saponifying cation fed).
+                let charges = r.cascade.elements.map { Double($0.charge) }
+                let h = net.anionConcentration[i] - net.cationAllAqueous[i] - zip(charges, r.aqueous[i]).reduce(0) { $0 + $1.0 * $1.1 }
+                for j in 0..<ne {
+                    expected[j] = model.referenceDistributionRatios[j] * pow(model.referenceAcidity / h, model.acidExponent) * xStar[j]
+                }
             case let model as SeparationFactorModel:
                 let beta = model.separationFactors, loading = model.organicLoading
                 var acid = 0.0

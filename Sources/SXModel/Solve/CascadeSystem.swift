@@ -60,6 +60,9 @@ public struct CascadeSystem: NewtonSystem {
     var loading: [Double]
     /// True for the stages of fully loaded sections (`EquilibriumModel.fixedOrganicLoading`).
     let loadedStage: [Bool]
+    /// True for the stages of a concentration-only model that reads the acidity
+    /// (`EquilibriumModel.dependsOnAcidity`): their free acid must stay positive.
+    let acidDependent: [Bool]
     /// True when a loaded stage receives aqueous from a stage outside the loaded sections (its
     /// loading then depends on that stage's acid).
     let receivesRoutedAcid: [Bool]
@@ -118,6 +121,8 @@ public struct CascadeSystem: NewtonSystem {
         protons = Array(repeating: 0, count: n)
         loading = network.fullLoading
         let loadedStage = (0..<n).map { network.fullLoading[$0] > 0 }
+        let acidDependentSection = network.cascade.sections.map { !network.exchangesAcid && $0.equilibrium.dependsOnAcidity }
+        acidDependent = (0..<n).map { acidDependentSection[network.sectionOfStage[$0]] }
         self.loadedStage = loadedStage
         receivesRoutedAcid = (0..<n).map { i in
             loadedStage[i] && network.aqueousSources[network.aqueousSourceStart[i]..<network.aqueousSourceStart[i + 1]].contains { !loadedStage[$0.from] }
@@ -201,6 +206,12 @@ public struct CascadeSystem: NewtonSystem {
                                                      metalCharge: net.metalCharge(stage: i, concentrations: x))
                 protons[i] = t
                 acidity[i] = t > 0 ? AqueousChargeBalance.freeAcid(protons: t, sulfate: net.sulfateConcentration[i]) : t
+                if acidDependent[i] {
+                    if !(t > 1e-14 * net.anionConcentration[i]) {
+                        throw DomainViolation(index: i * b, reason: "stage \(i + 1): the aqueous would hold more rare earth than its acid balances (an acid-dependent strip needs free acid)")
+                    }
+                    acidSlope[i] = AqueousChargeBalance.freeAcidSlope(acidity: acidity[i], sulfate: net.sulfateConcentration[i])
+                }
             }
         }
         // Acid routed into a fully loaded stage from outside the loaded sections (e.g. refluxed
@@ -261,6 +272,8 @@ public struct CascadeSystem: NewtonSystem {
             work.logAcidity = log(acidity[i])
             work.logFreeExtractant = log(dimer[i])
             work.logCation = logCation[i]
+        } else if acidDependent[i] {
+            work.logAcidity = log(acidity[i])
         }
         if derivatives { work.clearDerivatives() } else { work.logOrganicCation = -.infinity }
         models[net.sectionOfStage[i]].evaluate(&work)
@@ -279,7 +292,7 @@ public struct CascadeSystem: NewtonSystem {
                 dLogYdLocal[row + l] += dLogYdLogXStar[(base + j) * ne + l] * murphreeGain[base + l]
             }
         }
-        guard net.exchangesAcid else { return }
+        guard net.exchangesAcid || acidDependent[i] else { return }
         // [H⁺] from the proton balance: ∂ln h/∂u_l = −z_l x_l h′/h, ∂ln h/∂ln C⁺ = −C⁺ h′/h,
         // h′ = dh/dT (1 without sulfate).
         let h = acidity[i]
@@ -291,6 +304,7 @@ public struct CascadeSystem: NewtonSystem {
             for l in 0..<ne {
                 dLogYdLocal[row + l] -= byAcidity * net.charges[l] * x[base + l] * slopeOverH
             }
+            guard net.exchangesAcid else { continue }   // acid-dependent D: the metals alone move [H⁺]
             dLogYdLocal[row + dimerIndex] += work.logOrganicByLogFreeExtractant[j]
             if net.hasCation { dLogYdLocal[row + cationIndex] += byAcidity * hByCation }
         }

@@ -284,4 +284,12 @@ struct AcidDependentStripOptionTests {
         let plain = FlowsheetParser.parse(text: Self.text(""), fileName: "c.yaml")
         #expect(plain.flowsheet?.train.cascades.first?.sections.last?.equilibrium is ConstantDistributionModel)
     }
+
+    @Test("max-acidity is accepted on an outlet of a Xu cascade whose streams state acid (its acid is tracked)")
+    func maxAcidityUnderXu() throws {
+        let text = LoadedOrganicDiagnosticTests.text() + "\ntargets:\n  - {product: nd, max-acidity: 0.5 mol/L}\n"
+        let r = FlowsheetParser.parse(text: text, fileName: "t.yaml")
+        #expect(r.diagnostics.isEmpty, "\(r.diagnostics.map(\.description).joined())")
+        #expect(r.flowsheet?.effluentTargets.first?.maximumAcidity == 0.5)
+    }
 }

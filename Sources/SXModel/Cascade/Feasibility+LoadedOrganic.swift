@@ -46,7 +46,8 @@ extension Feasibility {
                 problems.append(Problem(
                     kind: .loadingAboveCapacity, stream: feed.name, stage: feed.stage, loading: y, capacity: capacity,
                     description: "section '\(section)' loads the organic to \(Problem.format(y)) mol/L RE, but \(what) holds at most \(Problem.format(capacity)) mol/L (C/6 = \(Problem.format(unsaponified)) mol/L as M(A·HA)₃ unsaponified, s·C/3 = \(Problem.format(saponified)) mol/L as MA₃ saponified)",
-                    remedy: "lower the section's organic-loading to at most \(Problem.format(capacity)) mol/L, or raise the extractant to at least \(Problem.format(6 * y)) mol/L (or \(Problem.format(3 * y / max(s, 1e-300))) mol/L at this saponification)"))
+                    remedy: "lower the section's organic-loading to at most \(Problem.format(capacity)) mol/L, or raise the extractant to at least \(Problem.format(6 * y)) mol/L"
+                        + (s > 0 ? " (or \(Problem.format(3 * y / s)) mol/L at this saponification)" : "")))
             } else if s > 0 && y > saponified * (1 + 1e-9) {
                 let released = 3 * (y - saponified) * feed.flow
                 problems.append(Problem(

@@ -42,13 +42,13 @@ public enum FlowsheetTemplate {
         acidity: 0.05 mol/L
       organic:
         phase: organic
-        flow: 2133 L/h
+        flow: 2243 L/h
         extractant: 1.5 mol/L                          # monomer basis
         saponification: 36 %
       strip-acid:
         phase: aqueous
         flow: 256 L/h
-        acidity: 5 mol/L
+        acidity: 4.8 mol/L                             # 3 H+ per RE stripped + ~0.3 mol/L residual (docs/engine.md §6)
 
     cascades:
       prnd:

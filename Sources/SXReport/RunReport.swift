@@ -214,6 +214,7 @@ public struct RunReport: Sendable {
         self.results = result.results
         self.warnings = flowsheet.warnings + Self.validityWarnings(result, flowsheet: flowsheet, fileName: fileName)
             + Self.precipitationWarnings(result, flowsheet: flowsheet, fileName: fileName)
+            + Self.negativeAcidWarnings(result, flowsheet: flowsheet, fileName: fileName)
         self.train = result.train
         self.solverTolerance = flowsheet.solveOptions.newton.residualTolerance
         let fresh = elements.indices.map { result.freshFeed(element: $0, elements: elements) }
@@ -364,6 +365,31 @@ public struct RunReport: Sendable {
                                       "section '\(section)' of cascade '\(r.cascade.name)': \(problems.count) stage\(problems.count == 1 ? "" : "s") outside the fit's validity window (\(shown)\(problems.count > 5 ? "; …" : ""))",
                                       at: location, help: "the correlation is extrapolated there; check the results against data at these conditions"))
             }
+        }
+        return out
+    }
+
+    /// Aqueous outlets of a converged cascade whose model does not depend on acid (constant D,
+    /// Xu's model) and whose acid is tracked (a stream states an acidity) but which hold more
+    /// metal than their acid capacity balances: a strip that took off rare earth without the
+    /// 3 H⁺ per RE³⁺ it needs. One warning (SX908) per cascade, at it, with the shortfall of
+    /// each such outlet in mol/h H⁺ (flow × −free acid).
+    static func negativeAcidWarnings(_ result: TrainResult, flowsheet: Flowsheet, fileName: String) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for r in result.results where r.outcome.isConverged && !r.cascade.stageChemistry.exchangesAcid {
+            guard let acidity = r.acidity else { continue }
+            let scale = r.cascade.aqueousFeeds.map(\.acidity).max() ?? 0
+            let stages = acidity.indices.filter { acidity[$0] < -1e-9 * max(scale, 1) }
+            guard !stages.isEmpty else { continue }
+            let short = r.outlets.filter { $0.phase == .aqueous && ($0.acidity ?? 0) < -1e-9 * max(scale, 1) }
+            let total = short.reduce(0.0) { $0 + $1.flow * -($1.acidity ?? 0) }
+            let worst = stages.min { acidity[$0] < acidity[$1] }!
+            let outlets = short.map { String(format: "'%@' %.4g mol/h (free acid %.4g mol/L)", $0.name, $0.flow * -($0.acidity ?? 0), $0.acidity ?? 0) }
+            let location = flowsheet.cascadeLocations[r.cascade.name] ?? TextLocation(file: fileName, line: 1, column: 1)
+            out.append(Diagnostic(.negativeFreeAcid,
+                                  String(format: "cascade '%@': %d stage%@ more rare earth than %@ acid balances (stage %d: free acid %.4g mol/L): the model strips without the 3 H⁺ per RE³⁺ it needs", r.cascade.name, stages.count, stages.count == 1 ? " holds" : "s hold", stages.count == 1 ? "its" : "their", worst + 1, acidity[worst])
+                                    + (outlets.isEmpty ? "" : String(format: "; acid shortfall %.4g mol/h H⁺: ", total) + outlets.joined(separator: ", ")),
+                                  at: location, help: "feed the strip at least 3 H⁺ per RE³⁺ it takes off, plus the residual acidity its liquor should keep (typically 0.3–0.6 mol/L)"))
         }
         return out
     }

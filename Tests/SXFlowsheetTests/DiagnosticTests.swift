@@ -207,3 +207,89 @@ struct SoapOptionTests {
         Marked.check(base.replacingOccurrences(of: "    model: mass-action\n", with: "    model: mass-action\n    soap: ⟪SX310⟫NaX\n"))
     }
 }
+
+/// Checks of a fully loaded (Xu) cascade before solving (SX409, SX410, SX411, SX907), at the
+/// stream to change: a Pr|Nd split with a constant-D strip, 23.4 % of its liquor drawn and the
+/// rest refluxed into the scrub (Tests/SXModelTests/AcidTests.swift solves the same cascade).
+struct LoadedOrganicDiagnosticTests {
+    static func text(acid: String = "4.8 mol/L", extractant: String = "1.5 mol/L", saponification: String = "36 %",
+                     draw: String = "23.4 %", organicMark: String = "", stripMark: String = "", stripModel: String = "") -> String {
+        """
+        version: 1
+        elements: [Pr, Nd]
+        equilibria:
+          loaded:
+            model: separation-factors
+            separation-factors: {Pr: 1, Nd: 1.5}
+            organic-loading: 0.18 mol/L
+            provenance: {source: "test", status: illustrative}
+          strip:
+            model: constant-D
+            distribution-ratios: {Pr: 0.02, Nd: 0.02}\(stripModel)
+            provenance: {source: "test", status: illustrative}
+        streams:
+          feed: {phase: aqueous, flow: 100 L/h, concentrations: {Pr: 0.3 mol/L, Nd: 0.9 mol/L}, acidity: 0.05 mol/L}
+          \(organicMark)organic: {phase: organic, flow: 2243 L/h, extractant: \(extractant), saponification: \(saponification)}
+          \(stripMark)strip-acid: {phase: aqueous, flow: 256 L/h, acidity: \(acid)}
+        cascades:
+          c:
+            sections:
+              extraction: {stages: 15, equilibrium: loaded}
+              scrub: {stages: 20, equilibrium: loaded}
+              strip: {stages: 4, equilibrium: strip}
+            feeds: {organic: extraction.first, feed: extraction.last, strip-acid: strip.last}
+            draws:
+              nd: {stage: strip.first, phase: aqueous, fraction: \(draw)}
+        """
+    }
+
+    @Test("The design passes; strip acid 0 is SX409, 0.1 mol/L P507 at 0 % is SX410, 20 % saponification SX907, no reflux SX411")
+    func loadedOrganicChecksAreLocated() throws {
+        let ok = FlowsheetParser.parse(text: Self.text(), fileName: "ok.yaml")
+        #expect(ok.flowsheet != nil && ok.diagnostics.isEmpty, "\(ok.diagnostics.map(\.description).joined())")
+        // 403.7 mol/h RE needs 1211 mol/h H⁺; none fed.
+        Marked.check(Self.text(acid: "0 mol/L", stripMark: "⟪SX409⟫"))
+        let short = FlowsheetParser.parse(text: Self.text(acid: "0 mol/L"), fileName: "short.yaml").diagnostics
+        #expect(short.first?.message.contains("1211 mol/h short") == true, "\(short.map(\.description).joined())")
+        // C/6 = 0.0167 mol/L < 0.18.
+        Marked.check(Self.text(extractant: "0.1 mol/L", saponification: "0 %", organicMark: "⟪SX410⟫"))
+        // s·C/3 = 0.1 < 0.18 ≤ C/6 = 0.25: a warning; the flowsheet is still built.
+        Marked.check(Self.text(saponification: "20 %", organicMark: "⟪SX907⟫"))
+        let warned = FlowsheetParser.parse(text: Self.text(saponification: "20 %"), fileName: "w.yaml")
+        #expect(warned.flowsheet != nil && warned.diagnostics.allSatisfy { $0.severity == .warning })
+        // Draw 99.9 %: the loaded organic exports 403 mol/h against 120 mol/h fed.
+        Marked.check(Self.text(draw: "99.9 %", organicMark: "⟪SX411⟫"))
+        #expect(DiagnosticID.stripAcidShortfall.isInfeasibleDesign && DiagnosticID.loadedOrganicExceedsFeed.isInfeasibleDesign)
+    }
+}
+
+/// The acid-dependent strip, D = D_ref·(h_ref/h)^n (`reference-acidity`, `acid-exponent` on a
+/// constant-D set; docs/flowsheet-format.md).
+struct AcidDependentStripOptionTests {
+    static func text(_ extra: String) -> String {
+        LoadedOrganicDiagnosticTests.text(stripModel: "\n    " + extra)
+    }
+
+    @Test("reference-acidity makes D acid-dependent (n = 3 unless acid-exponent says otherwise); bad exponents are located")
+    func referenceAcidityIsRead() throws {
+        let r = FlowsheetParser.parse(text: Self.text("reference-acidity: 4.8 mol/L"), fileName: "a.yaml")
+        #expect(r.diagnostics.isEmpty, "\(r.diagnostics.map(\.description).joined())")
+        let model = try #require(r.flowsheet?.train.cascades.first?.sections.last?.equilibrium as? AcidDependentDistributionModel)
+        #expect(model.referenceAcidity == 4.8 && model.acidExponent == 3 && model.referenceDistributionRatios == [0.02, 0.02])
+        let two = FlowsheetParser.parse(text: Self.text("reference-acidity: 4.8 mol/L\n    acid-exponent: 2.2"), fileName: "b.yaml")
+        #expect((two.flowsheet?.train.cascades.first?.sections.last?.equilibrium as? AcidDependentDistributionModel)?.acidExponent == 2.2)
+        Marked.check(Self.text("acid-exponent: ⟪SX111⟫3"))
+        Marked.check(Self.text("reference-acidity: 4.8 mol/L\n    acid-exponent: ⟪SX210⟫-1"))
+        // Without either key the set stays constant D.
+        let plain = FlowsheetParser.parse(text: Self.text(""), fileName: "c.yaml")
+        #expect(plain.flowsheet?.train.cascades.first?.sections.last?.equilibrium is ConstantDistributionModel)
+    }
+
+    @Test("max-acidity is accepted on an outlet of a Xu cascade whose streams state acid (its acid is tracked)")
+    func maxAcidityUnderXu() throws {
+        let text = LoadedOrganicDiagnosticTests.text() + "\ntargets:\n  - {product: nd, max-acidity: 0.5 mol/L}\n"
+        let r = FlowsheetParser.parse(text: text, fileName: "t.yaml")
+        #expect(r.diagnostics.isEmpty, "\(r.diagnostics.map(\.description).joined())")
+        #expect(r.flowsheet?.effluentTargets.first?.maximumAcidity == 0.5)
+    }
+}

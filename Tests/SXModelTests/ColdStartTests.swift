@@ -30,7 +30,7 @@ struct HardColdStartTests {
         let cascade = Build.fractionalWithStrip(model: setup.model, elements: setup.elements,
                                                 n: setup.n, m: setup.m, k: setup.k, reflux: 0.2)
         let r = try CascadeSolver.solve(cascade)
-        print("\(setup.model) \(cascade.stageCount)x\(setup.elements): \(r.outcome.code) iterations \(r.iterations) continuation \(r.continuationSteps)")
+        print("\(setup.model) \(cascade.stageCount)x\(setup.elements): \(r.outcome.code) iterations \(r.iterations) continuation \(r.continuationSteps) residual \(r.residualNorm) closure \(r.massBalanceClosure)")
         Check.solved(r)
         #expect(r.continuationSteps == 0, "solved without falling back to continuation")
     }

@@ -134,10 +134,27 @@ enum Check {
             case let model as ConstantDistributionModel:
                 let d = model.distributionRatios
                 for j in 0..<ne { expected[j] = d[j] * xStar[j] }
+            case let model as AcidDependentDistributionModel:
+                // D = D_ref (h_ref/h)^n, h the stage's free acid from the proton balance (chloride:
+                // Q − C − Σ z x, C every saponifying cation fed).
+                let charges = r.cascade.elements.map { Double($0.charge) }
+                let h = net.anionConcentration[i] - net.cationAllAqueous[i] - zip(charges, r.aqueous[i]).reduce(0) { $0 + $1.0 * $1.1 }
+                for j in 0..<ne {
+                    expected[j] = model.referenceDistributionRatios[j] * pow(model.referenceAcidity / h, model.acidExponent) * xStar[j]
+                }
             case let model as SeparationFactorModel:
                 let beta = model.separationFactors, loading = model.organicLoading
                 var acid = 0.0
                 for f in r.cascade.aqueousFeeds where f.stage == i + 1 { acid += f.flow * f.acidity }
+                // Acid routed in from stages outside the loaded sections (refluxed strip liquor):
+                // its protons T = Q − C − Σ z x, where positive, are consumed here too.
+                for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
+                    let k = net.aqueousSources[s].from
+                    guard r.cascade.sections[net.sectionOfStage[k]].equilibrium.fixedOrganicLoading == nil else { continue }
+                    let charges = r.cascade.elements.map { Double($0.charge) }
+                    let protons = net.anionConcentration[k] - net.cationAllAqueous[k] - zip(charges, r.aqueous[k]).reduce(0) { $0 + $1.0 * $1.1 }
+                    acid += net.aqueousSources[s].flow * max(protons, 0)
+                }
                 let total = loading - acid / (3 * net.organicFlow[i])
                 let sum = zip(beta, xStar).reduce(0) { $0 + $1.0 * $1.1 }
                 for j in 0..<ne { expected[j] = total * beta[j] * xStar[j] / sum }

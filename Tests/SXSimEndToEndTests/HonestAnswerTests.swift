@@ -31,8 +31,8 @@ struct HonestAnswerTests {
             let d = try #require(out.diagnostics.first { $0.id == .outletUsedTwice })
             #expect(d.id.code == "SX313")
             #expect(d.location.file == "<override 1>" && d.location.column == 13, "\(d.location)")
-            // The note points at the first link, line 55 of the example ("prndsm-liquor: {from: ...}").
-            #expect(d.notes.first?.location?.file == Self.train && d.notes.first?.location?.line == 55)
+            // The note points at the first link, line 60 of the example ("prndsm-liquor: {from: ...}").
+            #expect(d.notes.first?.location?.file == Self.train && d.notes.first?.location?.line == 60)
             #expect(out.report == nil)
         }
     }
@@ -264,14 +264,14 @@ struct CheckMatchesRunTests {
 
     /// 20 mol/L of acid in the linked strip liquor: the second cascade's stage 40 would be
     /// stripped of more than its organic carries. `check` passed it and `run` printed an
-    /// unlocated message; both now give SX402 at the cascade (light-re-train.yaml line 73, "  pr-ndsm:").
+    /// unlocated message; both now give SX402 at the cascade (light-re-train.yaml line 78, "  pr-ndsm:").
     @Test func linkedAcidityIsCheckedWithTheLinkedFlow() throws {
         let acid = [Override(keyPath: "streams.prndsm-liquor", value: "{from: prndsm-strip-liquor, acidity: 20 mol/L}")]
         for out in try Self.both("Flowsheets/light-re-train.yaml", acid) {
             #expect(out.status == .inputError)
             let d = try #require(out.diagnostics.first { $0.id == .cascadeSpecification })
-            #expect(d.location.line == 73 && d.message.contains("stage 40"), "\(d)")
-            #expect(out.standardError.contains("light-re-train.yaml:73:3: error[SX402]"))
+            #expect(d.location.line == 78 && d.message.contains("stage 40"), "\(d)")
+            #expect(out.standardError.contains("light-re-train.yaml:78:3: error[SX402]"))
         }
     }
 

@@ -46,14 +46,14 @@ struct PlantSpecificationTests {
         let pr = try #require(report.products.first { $0.name == "pr-chloride" })
         #expect(abs(limit("pr-chloride.min-purity.Pr+Ce").value! - (pr.purity[2] + pr.purity[1])) < 1e-15)
         #expect(limit("nd-product.max-impurity.Pr").value == nd.purity[2])
-        // Pr6O11 is 42 ppm of the Nd product and the raffinate carries 54 g/L REO: both fail, so the run exits 1.
+        // Pr6O11 is 20 ppm of the Nd product and the raffinate carries 54 g/L REO: both fail, so the run exits 1.
         #expect(!limit("nd-product.max-impurity.Pr").passed && !limit("lace-chloride.max-reo").passed)
         #expect(limit("nd-product.max-impurity.Sm").passed && limit("pr-chloride.min-purity.Pr+Ce").passed)
         #expect(report.targetsMet == false && out.status == .targetsMissed)
         let text = out.standardOutput
-        #expect(text.contains("FAIL  nd-product: Pr6O11 42.25 ppm (max 10 ppm, margin -32.25 ppm) FAIL"), "\(text)")
-        #expect(text.contains("PASS  pr-chloride: Pr6O11+CeO2 purity 96.3604 % (min 95.0000 %, margin +1.3604 pp) PASS"))
-        #expect(text.contains("FAIL  lace-chloride: total 54.11 g/L REO (max 50 g/L REO, margin -4.112 g/L REO) FAIL"))
+        #expect(text.contains("FAIL  nd-product: Pr6O11 20.34 ppm (max 10 ppm, margin -10.34 ppm) FAIL"), "\(text)")
+        #expect(text.contains("PASS  pr-chloride: Pr6O11+CeO2 purity 96.5351 % (min 95.0000 %, margin +1.5351 pp) PASS"))
+        #expect(text.contains("FAIL  lace-chloride: total 54.11 g/L REO (max 50 g/L REO, margin -4.114 g/L REO) FAIL"))
     }
 
     @Test func jsonCSVAndSweepCarryEveryLimit() throws {

@@ -60,7 +60,9 @@ extension DesignReport {
         lines.append("  feed: {phase: aqueous, flow: \(num(feed.flow)) L/h, concentrations: \(map(feed.concentrations, unit: " mol/L"))}")
         lines.append("  scrub-acid: {phase: aqueous, flow: \(num(scrub.flow)) L/h, acidity: \(num(scrub.acidity)) mol/L}")
         lines.append("  strip-acid: {phase: aqueous, flow: \(num(strip.flow)) L/h, acidity: \(num(strip.acidity)) mol/L}")
-        lines.append("  organic: {phase: organic, flow: \(num(organic.flow)) L/h, extractant: \(num(organic.extractant)) mol/L, saponification: \(num(organic.saponification))}")
+        // The specification's extractant, also where the design cascade leaves it out (a loading
+        // given outright): the run then checks the loading against it (SX410), as the note warns.
+        lines.append("  organic: {phase: organic, flow: \(num(organic.flow)) L/h, extractant: \(num(spec.extractant)) mol/L, saponification: \(num(organic.saponification))}")
         let efficiency = spec.efficiency < 1 ? ", efficiency: \(num(spec.efficiency))" : ""
         lines.append("cascades:")
         lines.append("  \(light)\(heavy):")

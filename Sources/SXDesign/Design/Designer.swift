@@ -291,7 +291,11 @@ public enum Designer {
                                                   concentrations: zeros, acidity: spec.scrubAcid),
                                       AqueousFeed(name: "strip acid", stage: n + m + k, flow: flows.stripAcidFlow,
                                                   concentrations: zeros, acidity: spec.stripAcid)],
-                       organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: flows.organicFlow, extractant: spec.extractant,
+                       // A loading given outright (Xu's normalised unit loading, whatever the extractant)
+                       // is not checked against the extractant's capacity (Feasibility, SX410; the
+                       // design notes it instead, `rangeWarnings`).
+                       organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: flows.organicFlow,
+                                                  extractant: spec.organicLoading == nil ? spec.extractant : 0,
                                                   saponification: spec.saponification, concentrations: zeros)],
                        splits: [OutletSplit(stage: n + m + 1, phase: .aqueous, fraction: 1, destination: .product(productName))],
                        organicOutletName: "stripped organic")

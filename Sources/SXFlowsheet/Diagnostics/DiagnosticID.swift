@@ -37,6 +37,9 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case noRareEarthFed = "no-rare-earth-fed"
     case overSaponified = "over-saponified"
     case contradictoryTarget = "contradictory-target"
+    case stripAcidShortfall = "strip-acid-shortfall"
+    case loadingAboveCapacity = "loading-above-capacity"
+    case loadedOrganicExceedsFeed = "loaded-organic-exceeds-feed"
     // Overrides (SX5xx)
     case overridePath = "override-path"
     case overrideValue = "override-value"
@@ -46,6 +49,8 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case highSaponification = "high-saponification"
     case outsideValidity = "outside-validity"
     case hydroxidePrecipitation = "hydroxide-precipitation"
+    case loadingAboveSaponifiedCapacity = "loading-above-saponified-capacity"
+    case negativeFreeAcid = "negative-free-acid"
 
     /// `SX` and three digits, e.g. "SX110".
     public var code: String {
@@ -83,6 +88,9 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .noRareEarthFed: n = 406
         case .overSaponified: n = 407
         case .contradictoryTarget: n = 408
+        case .stripAcidShortfall: n = 409
+        case .loadingAboveCapacity: n = 410
+        case .loadedOrganicExceedsFeed: n = 411
         case .overridePath: n = 501
         case .overrideValue: n = 502
         case .unusedStream: n = 901
@@ -90,6 +98,8 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .highSaponification: n = 904
         case .outsideValidity: n = 905
         case .hydroxidePrecipitation: n = 906
+        case .loadingAboveSaponifiedCapacity: n = 907
+        case .negativeFreeAcid: n = 908
         }
         return "SX\(n)"
     }
@@ -97,11 +107,14 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     /// True for errors that say a well-formed design has no physical steady state (not that
     /// the input is malformed): a sweep records such a case as "infeasible" instead of
     /// refusing the whole grid.
-    public var isInfeasibleDesign: Bool { self == .overSaponified }
+    public var isInfeasibleDesign: Bool {
+        [.overSaponified, .stripAcidShortfall, .loadingAboveCapacity, .loadedOrganicExceedsFeed].contains(self)
+    }
 
     public var defaultSeverity: Severity {
         switch self {
-        case .unusedStream, .temperatureMismatch, .highSaponification, .outsideValidity, .hydroxidePrecipitation: .warning
+        case .unusedStream, .temperatureMismatch, .highSaponification, .outsideValidity, .hydroxidePrecipitation,
+             .loadingAboveSaponifiedCapacity, .negativeFreeAcid: .warning
         default: .error
         }
     }

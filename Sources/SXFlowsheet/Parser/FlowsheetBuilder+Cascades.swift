@@ -408,16 +408,17 @@ extension FlowsheetBuilder {
                     maximaNodes.append(e.value)
                 }
             }
-            // Effluent limits: free acid (mass-action aqueous outlets only) and rare earth in g/L REO.
+            // Effluent limits: free acid (aqueous outlets of cascades that track acid) and rare earth in g/L REO.
             var acidity: Double?, oxide: Double?
             var acidityNode: SourceNode?, oxideNode: SourceNode?
             if let v = reader.value(spec, "max-acidity"), let x = reader.positive(v, .concentration, what: "max-acidity", allowZero: true) {
                 if let outlet, outlet.phase != .aqueous {
                     reader.report(.wrongPhase, "max-acidity limits an aqueous outlet's free acid, but '\(product ?? "")' is an organic outlet", at: v)
-                } else if let outlet, outlet.cascade < cascades.count,
-                          let model = cascades[outlet.cascade].sections.first(where: { $0.equilibrium.modelName != "mass-action" })?.equilibrium.modelName {
-                    reader.report(.modelMismatch, "max-acidity needs the outlet's free acid, which only the mass-action model computes; cascade '\(cascades[outlet.cascade].name)' uses \(model)", at: v,
-                                  help: "limit the rare earth instead (max-reo), or model the cascade with mass-action")
+                } else if let outlet, outlet.cascade < cascades.count, !cascades[outlet.cascade].stageChemistry.exchangesAcid,
+                          !CascadeResult.statesAcid(cascades[outlet.cascade]) {
+                    // Acid is tracked under every model once a stream states it (docs/engine.md §3).
+                    reader.report(.modelMismatch, "max-acidity needs the outlet's free acid, which cascade '\(cascades[outlet.cascade].name)' tracks only when one of its streams states an acidity (or under an acid-exchange model)", at: v,
+                                  help: "give the feed, scrub or strip acid its acidity, or limit the rare earth instead (max-reo)")
                 } else { acidity = x; acidityNode = v }
             }
             if let v = reader.value(spec, "max-reo") {

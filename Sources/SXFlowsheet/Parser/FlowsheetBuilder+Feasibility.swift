@@ -11,19 +11,30 @@ extension FlowsheetBuilder {
     /// Cascades fed by another cascade's outlet are checked when the train is solved, once
     /// the linked streams carry their real values.
     mutating func checkFeasibility(cascades: [Cascade], links: [CascadeTrain.Link]) {
-        for (c, cascade) in cascades.enumerated() where cascade.stageChemistry.exchangesAcid {
-            for feed in cascade.organicFeeds where feed.saponification > Self.microemulsionSaponification {
-                guard let stream = streams[feed.name] else { continue }
-                reader.report(.highSaponification,
-                              String(format: "organic '%@' is %.0f %% saponified; above about 50 %% NaOH-saponified P507 forms a single-phase microemulsion (seen at 60–80 %%), where the two-phase model does not apply", feed.name, 100 * feed.saponification),
-                              at: stream.saponificationNode ?? stream.keyNode,
-                              help: "industry runs 30–50 %; check that your extractant system stays two-phase at this saponification")
+        for (c, cascade) in cascades.enumerated() {
+            if cascade.stageChemistry.exchangesAcid {
+                for feed in cascade.organicFeeds where feed.saponification > Self.microemulsionSaponification {
+                    guard let stream = streams[feed.name] else { continue }
+                    reader.report(.highSaponification,
+                                  String(format: "organic '%@' is %.0f %% saponified; above about 50 %% NaOH-saponified P507 forms a single-phase microemulsion (seen at 60–80 %%), where the two-phase model does not apply", feed.name, 100 * feed.saponification),
+                                  at: stream.saponificationNode ?? stream.keyNode,
+                                  help: "industry runs 30–50 %; check that your extractant system stays two-phase at this saponification")
+                }
             }
             guard !links.contains(where: { $0.cascade == c }), let network = try? CascadeNetwork(cascade) else { continue }
             for problem in Feasibility.problems(network) {
-                guard let stream = streams[problem.stream] else { continue }
-                reader.report(.overSaponified, problem.description, at: stream.saponificationNode ?? stream.keyNode,
-                              help: problem.remedy)
+                let id: DiagnosticID = switch problem.kind {
+                case .overSaponification: .overSaponified
+                case .stripAcidShortfall: .stripAcidShortfall
+                case .loadingAboveCapacity: .loadingAboveCapacity
+                case .loadingAboveSaponifiedCapacity: .loadingAboveSaponifiedCapacity
+                case .loadedOrganicExceedsFeed: .loadedOrganicExceedsFeed
+                }
+                let node = streams[problem.stream].map { problem.kind == .overSaponification ? ($0.saponificationNode ?? $0.keyNode) : $0.keyNode }
+                guard let location = node?.location ?? cascadeLocations[cascade.name] else { continue }
+                let message = problem.kind == .overSaponification ? problem.description : "cascade '\(cascade.name)': " + problem.description
+                reader.diagnostics.append(Diagnostic(id, message, at: location, length: node?.width ?? 1,
+                                                     severity: problem.isRefusal ? .error : .warning, help: problem.remedy))
             }
         }
     }

@@ -187,7 +187,7 @@ struct FlowsheetBuilder {
     // MARK: - Equilibria
 
     static let modelKeys: [String: [String]] = [
-        "constant-D": ["distribution-ratios"],
+        "constant-D": ["distribution-ratios", "reference-acidity", "acid-exponent"],
         "separation-factors": ["separation-factors", "organic-loading"],
         "mass-action": ["extraction-constants", "cation", "cation-exchange-constant", "soap"],
         "empirical": ["correlations", "distribution-ratios", "extractant-molar-mass", "extractant-density", "validity"],
@@ -237,7 +237,21 @@ struct FlowsheetBuilder {
             }
             switch model {
             case "constant-D":
-                if let d = perElement("distribution-ratios", example: "{Pr: 1.2, Nd: 1.8}") { equilibrium = .constantDistribution(distributionRatios: d) }
+                let d = perElement("distribution-ratios", example: "{Pr: 1.2, Nd: 1.8}")
+                // An acid-dependent strip: D = D_ref·(h_ref/h)^n, D_ref the distribution ratios at h_ref.
+                let referenceAcidity = reader.value(body, "reference-acidity").flatMap { reader.positive($0, .concentration, what: "reference-acidity") }
+                var exponent = 3.0
+                if let n = reader.value(body, "acid-exponent"), let x = reader.number(n, what: "acid-exponent") {
+                    if x >= 0 && x.isFinite { exponent = x } else { reader.report(.outOfRange, "acid-exponent must be a finite number ≥ 0, found \(n.scalarText ?? "")", at: n) }
+                    if referenceAcidity == nil && reader.value(body, "reference-acidity") == nil {
+                        reader.report(.missingKey, "acid-exponent needs reference-acidity, the free acid at which D equals the distribution ratios", at: n,
+                                      help: "add reference-acidity: 5 mol/L (for example)")
+                    }
+                }
+                if let d {
+                    equilibrium = referenceAcidity.map { AcidDependentDistributionModel(referenceDistributionRatios: d, referenceAcidity: $0, acidExponent: exponent) }
+                        ?? .constantDistribution(distributionRatios: d)
+                }
             case "separation-factors":
                 let b = perElement("separation-factors", example: "{Pr: 1, Nd: 1.5}")
                 let loading = reader.require(body, "organic-loading", in: e.keyNode, what: what, example: "0.18 mol/L")

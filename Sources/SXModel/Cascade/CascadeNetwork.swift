@@ -288,7 +288,8 @@ public struct CascadeNetwork: Sendable {
             for l in aqIn[i] { reach(i, l.from); if efficiency[i] < 1 { reach(i, l.from) } }
             for l in orgIn[i] {
                 reach(i, l.from)
-                if efficiency[l.from] < 1 { for q in aqIn[l.from] { reach(i, q.from) } }
+                // Through the Murphree inlet, or the acid routed into a loaded stage.
+                if efficiency[l.from] < 1 || fullLoading[l.from] > 0 { for q in aqIn[l.from] { reach(i, q.from) } }
             }
         }
         self.stagesBelow = below

@@ -360,7 +360,7 @@ public enum TrainSolver {
             change = streamChange(flow: f.flow, concentrations: f.concentrations, newFlow: outlet.flow, newConcentrations: concentrations)
             f.flow = outlet.flow
             f.concentrations = concentrations
-            f.acidity = link.acidity ?? outlet.acidity ?? 0
+            f.acidity = link.acidity ?? max(outlet.acidity ?? 0, 0)
             f.bisulfate = outlet.bisulfate
             f.sulfate = outlet.sulfate
             let stage = outlet.stage - 1

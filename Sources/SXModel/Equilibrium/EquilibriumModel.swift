@@ -33,8 +33,17 @@ public protocol EquilibriumModel: Sendable {
 
     /// The organic's total rare-earth concentration leaving every stage, when the model fixes
     /// it (Xu's fully loaded organic), mol/L; nil when it follows from the equilibrium. Acid
-    /// fed directly into a stage is then consumed by exchange (3 H⁺ strip one RE³⁺).
+    /// meeting the loaded organic (fed into the stage, or routed in from outside the loaded
+    /// sections) is then consumed by exchange (3 H⁺ strip one RE³⁺), and the model must write
+    /// y proportional to `StageEquilibrium.organicLoading` (the cascade's Jacobian relies on
+    /// ∂ln y/∂ln Y = 1).
     var fixedOrganicLoading: Double? { get }
+
+    /// True when a `.concentrationsOnly` model reads `StageEquilibrium.logAcidity` (the free
+    /// [H⁺] of the stage's aqueous outlet from the conserved acid capacity) and writes
+    /// ∂ln y/∂ln [H⁺]; the cascade then keeps that acid positive in the stage. Default false
+    /// (acid-exchange models always receive the acidity).
+    var dependsOnAcidity: Bool { get }
 
     /// Problems with the parameters, one sentence each, for the section named `section`
     /// (positivity, finiteness); empty when there are none.
@@ -70,6 +79,7 @@ extension EquilibriumModel {
     public var isLinear: Bool { false }
     public var organicIsPowerLawInFreeExtractant: Bool { false }
     public var fixedOrganicLoading: Double? { nil }
+    public var dependsOnAcidity: Bool { false }
     public var continuationPath: ContinuationPath { .none }
     public func atContinuationParameter(_ t: Double) -> any EquilibriumModel { self }
     public func fullyLoadedLimit(capacity: Double) -> (any EquilibriumModel)? { nil }

@@ -10,7 +10,10 @@ public struct OutletStream: Sendable, Equatable {
     public var flow: Double
     /// Rare-earth concentrations, mol/L, one per cascade element.
     public var concentrations: [Double]
-    /// Free acid [H⁺], mol/L (aqueous outlets of acid-exchange cascades; nil otherwise).
+    /// Free acid [H⁺], mol/L (aqueous outlets of cascades whose acid is tracked: every
+    /// acid-exchange cascade, and any other whose streams state an acidity; nil otherwise).
+    /// Negative when the aqueous holds more metal than its acid capacity balances (a strip
+    /// without enough acid under a model that does not depend on it).
     public var acidity: Double?
     /// HSO₄⁻ and SO₄²⁻ of an aqueous outlet of a sulfate liquor, mol/L (0 otherwise).
     public var bisulfate: Double = 0
@@ -36,8 +39,15 @@ public struct CascadeResult: Sendable {
     public let organic: [[Double]]
     /// Aqueous concentration in equilibrium with the organic outlet (x* = x for ideal stages), mol/L.
     public let equilibriumAqueous: [[Double]]
-    /// [H⁺] of each stage's aqueous outlet, mol/L (mass action only).
+    /// [H⁺] of each stage's aqueous outlet, mol/L: from the charge balance under acid exchange
+    /// (mass action, empirical); under the other models, the acid capacity left after the
+    /// metal and saponifying cation (`AqueousChargeBalance`), reported when a stream of the
+    /// cascade states an acidity (nil for a textbook cascade without acid). Negative where
+    /// the aqueous would need more acid than it has.
     public let acidity: [Double]?
+    /// Organic total RE leaving each stage of a fully loaded section after the acid reaching
+    /// it has stripped its share, mol/L (nil without such a section).
+    public let fullLoading: [Double]?
     /// Free [(HA)₂] of each stage's organic outlet, mol/L (mass action only).
     public let freeDimer: [Double]?
     /// Aqueous [C⁺] (Na⁺/NH₄⁺) and organic [CA] per stage, mol/L (mass action with saponification).
@@ -83,7 +93,8 @@ public struct CascadeResult: Sendable {
         aqueous = expand(system.aqueousConcentrations)
         organic = expand(system.organicConcentrations)
         equilibriumAqueous = expand(system.equilibriumAqueousConcentrations)
-        acidity = net.exchangesAcid ? system.acidityProfile : nil
+        acidity = net.exchangesAcid || Self.statesAcid(cascade) ? system.acidityProfile : nil
+        fullLoading = net.fullLoading.contains { $0 > 0 } ? system.loadingProfile : nil
         freeDimer = net.exchangesAcid ? system.freeDimerProfile : nil
         aqueousCation = net.hasCation ? system.cationProfile : nil
         organicCation = net.hasCation ? system.organicCationProfile : nil
@@ -97,7 +108,7 @@ public struct CascadeResult: Sendable {
             let s = net.sulfateConcentration[o.stage]
             if o.phase == .aqueous && s > 0 {
                 // Speciated at the stage's free acid (or, without acid exchange, all as SO₄²⁻).
-                out.bisulfate = h.map { AqueousChargeBalance.bisulfate(acidity: $0[o.stage], sulfate: s) } ?? 0
+                out.bisulfate = h.map { AqueousChargeBalance.bisulfate(acidity: max($0[o.stage], 0), sulfate: s) } ?? 0
                 out.sulfate = s - out.bisulfate
             }
             return out
@@ -132,7 +143,13 @@ public struct CascadeResult: Sendable {
     }
 
     /// pH = −log10 [H⁺] per stage (acid-exchange models: mass action, empirical).
-    public var pH: [Double]? { acidity?.map { -log10($0) } }
+    public var pH: [Double]? { cascade.stageChemistry.exchangesAcid ? acidity?.map { -log10($0) } : nil }
+
+    /// True when a stream of `cascade` states an acidity (free acid or bisulfate): its acid is
+    /// then tracked and reported under every model.
+    public static func statesAcid(_ cascade: Cascade) -> Bool {
+        cascade.aqueousFeeds.contains { $0.acidity > 0 || $0.bisulfate > 0 }
+    }
 
     /// Free extractant of each stage's organic as vol % of the pure extractant (the dosage d
     /// of an empirical fit), for cascades with an empirical section; nil otherwise.

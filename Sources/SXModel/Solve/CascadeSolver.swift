@@ -36,7 +36,7 @@ public enum CascadeSolver {
         let network = try CascadeNetwork(reduced)
         var system = CascadeSystem(network: network)
         // A specification without a physical steady state is answered before any Newton step.
-        if let problem = Feasibility.problems(network).first {
+        if let problem = Feasibility.refusals(network).first {
             return CascadeResult(cascade: cascade, fedElements: fed, system: system,
                                  outcome: .infeasible(reason: problem.description + ". Remedy: " + problem.remedy),
                                  iterations: 0, residualNorm: .infinity, continuationSteps: 0)

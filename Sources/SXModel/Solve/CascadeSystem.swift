@@ -50,6 +50,22 @@ public struct CascadeSystem: NewtonSystem {
     var acidity: [Double]
     /// d[H⁺]/dT of each stage (1 without sulfate; `AqueousChargeBalance.freeAcidSlope`).
     var acidSlope: [Double]
+    /// Protons T = Q − [C⁺] − Σ z x of each stage's aqueous outlet (mol/L) under models
+    /// without acid exchange, [C⁺] every saponifying cation fed (`CascadeNetwork.cationAllAqueous`);
+    /// negative where the aqueous holds more metal than its acid capacity balances.
+    var protons: [Double]
+    /// Organic total RE Y_i leaving each fully loaded stage after the acid reaching it has
+    /// stripped its share (mol/L; 0 at other stages): `network.fullLoading` less the H⁺ routed
+    /// in from stages outside the loaded sections over 3·O_i.
+    var loading: [Double]
+    /// True for the stages of fully loaded sections (`EquilibriumModel.fixedOrganicLoading`).
+    let loadedStage: [Bool]
+    /// True for the stages of a concentration-only model that reads the acidity
+    /// (`EquilibriumModel.dependsOnAcidity`): their free acid must stay positive.
+    let acidDependent: [Bool]
+    /// True when a loaded stage receives aqueous from a stage outside the loaded sections (its
+    /// loading then depends on that stage's acid).
+    let receivesRoutedAcid: [Bool]
     var dimer: [Double]
     var cation: [Double]
     var organicCation: [Double]
@@ -102,6 +118,15 @@ public struct CascadeSystem: NewtonSystem {
         logOutflow = x
         acidity = Array(repeating: 0, count: n)
         acidSlope = Array(repeating: 1, count: n)
+        protons = Array(repeating: 0, count: n)
+        loading = network.fullLoading
+        let loadedStage = (0..<n).map { network.fullLoading[$0] > 0 }
+        let acidDependentSection = network.cascade.sections.map { !network.exchangesAcid && $0.equilibrium.dependsOnAcidity }
+        acidDependent = (0..<n).map { acidDependentSection[network.sectionOfStage[$0]] }
+        self.loadedStage = loadedStage
+        receivesRoutedAcid = (0..<n).map { i in
+            loadedStage[i] && network.aqueousSources[network.aqueousSourceStart[i]..<network.aqueousSourceStart[i + 1]].contains { !loadedStage[$0.from] }
+        }
         dimer = acidity
         cation = acidity
         organicCation = acidity
@@ -176,6 +201,29 @@ public struct CascadeSystem: NewtonSystem {
                 let h = AqueousChargeBalance.freeAcid(protons: protons, sulfate: net.sulfateConcentration[i])
                 acidity[i] = h
                 acidSlope[i] = AqueousChargeBalance.freeAcidSlope(acidity: h, sulfate: net.sulfateConcentration[i])
+            } else {
+                let t = AqueousChargeBalance.protons(capacity: net.anionConcentration[i], cation: net.cationAllAqueous[i],
+                                                     metalCharge: net.metalCharge(stage: i, concentrations: x))
+                protons[i] = t
+                acidity[i] = t > 0 ? AqueousChargeBalance.freeAcid(protons: t, sulfate: net.sulfateConcentration[i]) : t
+                if acidDependent[i] {
+                    if !(t > 1e-14 * net.anionConcentration[i]) {
+                        throw DomainViolation(index: i * b, reason: "stage \(i + 1): the aqueous would hold more rare earth than its acid balances (an acid-dependent strip needs free acid)")
+                    }
+                    acidSlope[i] = AqueousChargeBalance.freeAcidSlope(acidity: acidity[i], sulfate: net.sulfateConcentration[i])
+                }
+            }
+        }
+        // Acid routed into a fully loaded stage from outside the loaded sections (e.g. refluxed
+        // strip liquor) strips rare earth there: 3 H⁺ per RE³⁺.
+        for i in 0..<n where receivesRoutedAcid[i] {
+            var routed = 0.0
+            for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] where !loadedStage[net.aqueousSources[k].from] {
+                routed += net.aqueousSources[k].flow * max(protons[net.aqueousSources[k].from], 0)
+            }
+            loading[i] = net.fullLoading[i] - routed / (AqueousChargeBalance.rareEarthCharge * net.organicFlow[i])
+            if !(loading[i] > 0) {
+                throw DomainViolation(index: i * b, reason: "stage \(i + 1): the acid routed in would strip more rare earth than the fully loaded organic carries")
             }
         }
         for i in 0..<n {
@@ -219,11 +267,13 @@ public struct CascadeSystem: NewtonSystem {
         work.stage = i + 1
         work.wantsDerivatives = derivatives
         for j in 0..<ne { work.logEquilibriumAqueous[j] = lxStar[base + j] }
-        work.organicLoading = net.fullLoading[i]
+        work.organicLoading = loading[i]
         if net.exchangesAcid {
             work.logAcidity = log(acidity[i])
             work.logFreeExtractant = log(dimer[i])
             work.logCation = logCation[i]
+        } else if acidDependent[i] {
+            work.logAcidity = log(acidity[i])
         }
         if derivatives { work.clearDerivatives() } else { work.logOrganicCation = -.infinity }
         models[net.sectionOfStage[i]].evaluate(&work)
@@ -242,7 +292,7 @@ public struct CascadeSystem: NewtonSystem {
                 dLogYdLocal[row + l] += dLogYdLogXStar[(base + j) * ne + l] * murphreeGain[base + l]
             }
         }
-        guard net.exchangesAcid else { return }
+        guard net.exchangesAcid || acidDependent[i] else { return }
         // [H⁺] from the proton balance: ∂ln h/∂u_l = −z_l x_l h′/h, ∂ln h/∂ln C⁺ = −C⁺ h′/h,
         // h′ = dh/dT (1 without sulfate).
         let h = acidity[i]
@@ -254,6 +304,7 @@ public struct CascadeSystem: NewtonSystem {
             for l in 0..<ne {
                 dLogYdLocal[row + l] -= byAcidity * net.charges[l] * x[base + l] * slopeOverH
             }
+            guard net.exchangesAcid else { continue }   // acid-dependent D: the metals alone move [H⁺]
             dLogYdLocal[row + dimerIndex] += work.logOrganicByLogFreeExtractant[j]
             if net.hasCation { dLogYdLocal[row + cationIndex] += byAcidity * hByCation }
         }
@@ -331,6 +382,17 @@ public struct CascadeSystem: NewtonSystem {
         for l in 0..<b {
             let d = dLogYdLocal[local + l]
             if d != 0 { jac.add(scale * d, row: row, column: k * b + l) }
+        }
+        if j < ne && receivesRoutedAcid[k] {
+            // y_k ∝ Y_k = Y − Σ_q F_qk·T_q/(3·O_k) over links q → k from outside the loaded
+            // sections with T_q > 0, T_q = Q_q − C_q − Σ_l z_l x_ql: ∂ln y_kj/∂ln x_ql = F_qk z_l x_ql/(3 O_k Y_k).
+            let perFlow = scale / (AqueousChargeBalance.rareEarthCharge * net.organicFlow[k] * loading[k])
+            for s in net.aqueousSourceStart[k]..<net.aqueousSourceStart[k + 1] {
+                let from = net.aqueousSources[s].from
+                guard !loadedStage[from], protons[from] > 0 else { continue }
+                let w = perFlow * net.aqueousSources[s].flow
+                for l in 0..<ne { jac.add(w * net.charges[l] * x[from * ne + l], row: row, column: from * b + l) }
+            }
         }
         let e = net.efficiency[k]
         if e < 1 && j < ne {
@@ -425,8 +487,12 @@ public struct CascadeSystem: NewtonSystem {
     public var logOrganicConcentrations: [Double] { ly }
     /// Equilibrium aqueous concentrations x* (equal to x for ideal stages), mol/L.
     public var equilibriumAqueousConcentrations: [Double] { lxStar.map { exp($0) } }
-    /// [H⁺] per stage (acid exchange), mol/L.
+    /// [H⁺] per stage, mol/L: from the charge balance under acid exchange; otherwise the
+    /// protons T = Q − [C⁺] − Σ z x left by the mixing of the acid capacity (negative where the
+    /// aqueous holds more metal than its acid balances, e.g. a constant-D strip without acid).
     public var acidityProfile: [Double] { acidity }
+    /// Organic total RE of each fully loaded stage after routed acid (mol/L; 0 elsewhere).
+    public var loadingProfile: [Double] { loading }
     /// Free [(HA)₂] per stage (acid exchange), mol/L.
     public var freeDimerProfile: [Double] { dimer }
     /// Aqueous [C⁺] per stage, mol/L.

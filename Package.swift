@@ -42,7 +42,7 @@ let package = Package(
         // Results -> text / JSON / CSV through an output stream.
         .target(name: "SXReport", dependencies: ["SXModel", "SXFlowsheet"]),
         // Xu / Fenske design formulas and the exact minimum-stage search.
-        .target(name: "SXDesign", dependencies: ["SXModel", "SXFlowsheet"]),
+        .target(name: "SXDesign", dependencies: ["SXNumerics", "SXModel", "SXFlowsheet"]),
 
         // MARK: - Executable
         .executableTarget(
@@ -54,8 +54,8 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        // Helpers shared by the test targets (a seeded random generator); not a product.
-        .target(name: "SXTestSupport", path: "Tests/SXTestSupport"),
+        // Helpers shared by the test targets (re-exports SXNumerics' seeded generator); not a product.
+        .target(name: "SXTestSupport", dependencies: ["SXNumerics"], path: "Tests/SXTestSupport"),
         .testTarget(name: "SXNumericsTests", dependencies: ["SXNumerics"]),
         .testTarget(name: "SXModelTests", dependencies: ["SXModel", "SXNumerics", "SXTestSupport"]),
         .testTarget(

@@ -37,9 +37,20 @@ public enum SweepRunner {
                                            evaluate: @escaping @Sendable (SweepCase, Seed?) -> (cells: [String], seed: Seed?),
                                            progress: (@Sendable (Int, Int) -> Void)? = nil) -> [(SweepCase, [String])]
     {
+        run(cases: cases, item: { grid.case($0) }, workers: workers, chainLength: chainLength, evaluate: evaluate, progress: progress)
+    }
+
+    /// The same for any numbered items (1-based; `item(n)` gives item n, e.g. a sweep case or
+    /// an uncertainty sample): rows in item order whatever the threads, chains fixed by
+    /// `chainLength` alone.
+    public static func run<Item: Sendable, Seed: Sendable>(cases: ClosedRange<Int>?, item: @escaping @Sendable (Int) -> Item, workers: Int,
+                                                           chainLength: Int,
+                                                           evaluate: @escaping @Sendable (Item, Seed?) -> (cells: [String], seed: Seed?),
+                                                           progress: (@Sendable (Int, Int) -> Void)? = nil) -> [(Item, [String])]
+    {
         guard let cases else { return [] }
         precondition(chainLength >= 1, "a chain holds at least one case")
-        let list = cases.map { grid.case($0) }
+        let list = cases.map(item)
         // The chains meeting `cases`, each as the range of grid cases to evaluate (from the
         // chain's start) and its first case inside `cases`.
         let firstChain = (cases.lowerBound - 1) / chainLength, lastChain = (cases.upperBound - 1) / chainLength
@@ -53,7 +64,7 @@ public enum SweepRunner {
             while let k = state.next() {
                 var seed: Seed? = nil
                 for number in chains[k] {
-                    let (cells, next) = evaluate(number >= cases.lowerBound ? list[number - cases.lowerBound] : grid.case(number), seed)
+                    let (cells, next) = evaluate(number >= cases.lowerBound ? list[number - cases.lowerBound] : item(number), seed)
                     seed = next
                     guard number >= cases.lowerBound else { continue }
                     slots.set(number - cases.lowerBound, cells)
@@ -129,31 +140,35 @@ public enum SweepCSV {
     /// that every part has the same header, that no case appears twice and that the cases run
     /// 1…K without a gap (`expectedCases`, when given, must equal K). The result is byte for
     /// byte the CSV of the unsharded run.
-    public static func merge(_ parts: [(name: String, text: String)], expectedCases: Int? = nil) throws(SweepError) -> String {
+    ///
+    /// `indexColumn` names the first column ("case" for a sweep, "sample" for an uncertainty
+    /// study, whose CSV follows the same conventions).
+    public static func merge(_ parts: [(name: String, text: String)], expectedCases: Int? = nil, indexColumn: String = "case") throws(SweepError) -> String {
+        let what = indexColumn == "case" ? "sweep" : "study"
         guard !parts.isEmpty else { throw SweepError("no parts to merge") }
         var header: String? = nil
         var rows: [Int: (line: String, part: String)] = [:]
         for part in parts {
             var lines = part.text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).map(String.init)
-            guard !lines.isEmpty else { throw SweepError("\(part.name): empty (not a sweep CSV)") }
+            guard !lines.isEmpty else { throw SweepError("\(part.name): empty (not a \(what) CSV)") }
             let h = lines.removeFirst()
-            guard h.hasPrefix("case,") else { throw SweepError("\(part.name): the first line is not a sweep header (case,...)") }
+            guard h.hasPrefix(indexColumn + ",") else { throw SweepError("\(part.name): the first line is not a \(what) header (\(indexColumn),...)") }
             if let header, header != h {
-                throw SweepError("\(part.name): its header differs from the first part's; the parts come from different sweeps")
+                throw SweepError("\(part.name): its header differs from the first part's; the parts come from different \(what)s")
             }
             header = h
             let columns = cellCount(h)
             for (k, l) in lines.enumerated() {
                 guard let comma = l.firstIndex(of: ","), let n = Int(l[..<comma]), n >= 1 else {
-                    throw SweepError("\(part.name):\(k + 2): a row must start with its case number")
+                    throw SweepError("\(part.name):\(k + 2): a row must start with its \(indexColumn) number")
                 }
                 guard n <= SweepGrid.maximumCases else {
-                    throw SweepError("\(part.name):\(k + 2): case \(n) is beyond any sweep (at most \(SweepGrid.maximumCases) cases)")
+                    throw SweepError("\(part.name):\(k + 2): \(indexColumn) \(n) is beyond any \(what) (at most \(SweepGrid.maximumCases) \(indexColumn)s)")
                 }
                 guard cellCount(l) == columns else {
                     throw SweepError("\(part.name):\(k + 2): \(cellCount(l)) cells where the header has \(columns); is the part truncated?")
                 }
-                if let other = rows[n] { throw SweepError("case \(n) is in both \(other.part) and \(part.name)") }
+                if let other = rows[n] { throw SweepError("\(indexColumn) \(n) is in both \(other.part) and \(part.name)") }
                 rows[n] = (l, part.name)
             }
         }
@@ -169,10 +184,10 @@ public enum SweepCSV {
             }
             let total = missing.reduce(0) { $0 + $1.count }
             let shown = missing.prefix(5).map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound)" }
-            throw SweepError("\(total) case(s) missing: \(shown.joined(separator: ", "))\(missing.count > 5 ? ", …" : ""); is a shard missing or incomplete?")
+            throw SweepError("\(total) \(indexColumn)(s) missing: \(shown.joined(separator: ", "))\(missing.count > 5 ? ", …" : ""); is a shard missing or incomplete?")
         }
         if let expectedCases, expectedCases != count {
-            throw SweepError("the parts hold cases 1…\(count) but the sweep has \(expectedCases); is the last shard missing?")
+            throw SweepError("the parts hold \(indexColumn)s 1…\(count) but the \(what) has \(expectedCases); is the last shard missing?")
         }
         return ([header!] + numbers.map { rows[$0]!.line }).map { $0 + "\n" }.joined()
     }

@@ -71,7 +71,7 @@ struct Sweep: ParsableCommand {
         // Each case starts from the last converged solution of its warm-start chain
         // (SweepRunner: chains fixed by the grid, so rows do not depend on threads or shards).
         let evaluate: @Sendable (SweepCase, TrainResult?) -> (cells: [String], seed: TrainResult?) = { [warm] c, previous in
-            let (cells, r) = Self.solve(c, text: text, file: file, startingFrom: warm ? previous : nil, products: products,
+            let (cells, r) = Self.solve(c, text: text, file: file, startingFrom: { _ in warm ? previous : nil }, products: products,
                                         elements: elements, limitKeys: limitKeys, columnCount: columns.count)
             return (cells, r?.outcome.isConverged == true ? r : previous)
         }
@@ -95,11 +95,12 @@ struct Sweep: ParsableCommand {
         try FileIO.write(page.rendered(), to: html, force: force)
     }
 
-    /// Parses the flowsheet with `c`'s assignments, solves it (from `start` when given) and
+    /// Parses the flowsheet with `c`'s assignments, solves it (warm from `start(flowsheet)` when
+    /// that gives a result) and
     /// returns its row's cells (`cells`) and the solution; a value the flowsheet refuses gives
     /// `input-error` (or `infeasible` for a design refused as such) with the diagnostic.
     /// Shared by `sweep` and `uncertainty`.
-    static func solve(_ c: SweepCase, text: String, file: String, startingFrom start: TrainResult?, products: [String],
+    static func solve(_ c: SweepCase, text: String, file: String, startingFrom start: (Flowsheet) -> TrainResult?, products: [String],
                       elements: [Element], limitKeys: [String], columnCount: Int) -> (cells: [String], result: TrainResult?) {
         let parsed = FlowsheetParser.parse(text: text, fileName: file, overrides: c.assignments.map { (keyPath: $0.key, value: $0.value) })
         guard let f = parsed.flowsheet else {
@@ -110,7 +111,7 @@ struct Sweep: ParsableCommand {
                                          code: infeasible ? "infeasible" : "input-error"), nil)
         }
         do throws(TrainSpecificationError) {
-            let r = try TrainSolver.solve(f.train, options: f.solveOptions, startingFrom: start)
+            let r = try TrainSolver.solve(f.train, options: f.solveOptions, startingFrom: start(f))
             return (cells(RunReport(flowsheet: f, fileName: file, result: r), products: products, elements: elements, limitKeys: limitKeys), r)
         } catch {
             return (SweepColumns.failure("cascade '\(error.cascade)': \(error.problems.first ?? "invalid specification")", columns: columnCount), nil)

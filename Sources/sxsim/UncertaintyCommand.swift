@@ -78,21 +78,24 @@ struct Uncertainty: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        // The nominal solution: every sample starts from it (never from another sample, so a
-        // row does not depend on threads or shards).
+        // The nominal solution: every sample starts from it or from its first-order prediction
+        // (never from another sample, so a row does not depend on threads or shards).
         let nominal: TrainResult?
         do { nominal = try TrainSolver.solve(sheet.train, options: sheet.solveOptions) } catch { nominal = nil }
         if nominal?.outcome.isConverged != true {
             FileIO.writeError("sxsim uncertainty: the nominal flowsheet has no steady state; every sample starts cold\n")
         }
         let seedResult = nominal?.outcome.isConverged == true ? nominal : nil
+        // One cascade: start each sample from the nominal state moved along the tangents of
+        // the varied values (TangentPredictor); otherwise from the nominal state itself.
+        let predictor = seedResult.flatMap { TangentPredictor(text: text, fileName: file, nominal: $0, keys: study.parameters.map(\.key)) }
         let products = sheet.train.cascades.indices.flatMap { c in sheet.train.productOutletNames(cascade: c) }
         let limitKeys = RunReport.LimitCheck.keys(of: sheet)
         let columns = SweepColumns.header(outlets: products, elements: sheet.elements) + SweepColumns.limitHeader(limitKeys) + ["targets-met"]
         let elements = sheet.elements
         let evaluate: @Sendable (SweepCase, TrainResult?) -> (cells: [String], seed: TrainResult?) = { sample, _ in
-            (Sweep.solve(sample, text: text, file: file, startingFrom: seedResult, products: products, elements: elements,
-                         limitKeys: limitKeys, columnCount: columns.count).cells, nil)
+            (Sweep.solve(sample, text: text, file: file, startingFrom: { f in predictor?.seed(for: sample, flowsheet: f) ?? seedResult },
+                         products: products, elements: elements, limitKeys: limitKeys, columnCount: columns.count).cells, nil)
         }
         let progress = !noProgress && isatty(2) != 0 ? Sweep.progressBar : nil
         let rows = SweepRunner.run(cases: range, item: { study.sample($0) }, workers: jobs ?? ProcessInfo.processInfo.activeProcessorCount,

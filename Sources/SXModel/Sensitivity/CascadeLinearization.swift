@@ -84,15 +84,29 @@ public struct CascadeLinearization: Sendable {
     /// The result at u + `offset` · `tangent` evaluated under `cascade` (the cascade at that
     /// offset of ln p): the first-order steady state there, reported as converged.
     public func linearizedResult(cascade: Cascade, offset: Double, tangent: [Double]) throws(SensitivityError) -> CascadeResult {
+        try predictedResult(cascade: cascade, moves: [(offset, tangent)], keepingState: false)
+    }
+
+    /// The first-order prediction of the steady state of `cascade` at another point of
+    /// several parameters: u + Σ offsets[k] · tangents[k] (offsets in ln p), with the solver
+    /// state kept, so that it can seed a warm start (`CascadeSolver.solve(startingFrom:)`):
+    /// Newton then starts from the prediction rather than from the nominal state. Marked
+    /// converged only so that the solver accepts it as a seed; it is not a steady state.
+    public func predictedStart(cascade: Cascade, moves: [(offset: Double, tangent: [Double])]) throws(SensitivityError) -> CascadeResult {
+        try predictedResult(cascade: cascade, moves: moves, keepingState: true)
+    }
+
+    func predictedResult(cascade: Cascade, moves: [(offset: Double, tangent: [Double])], keepingState: Bool) throws(SensitivityError) -> CascadeResult {
         var system = try self.system(for: cascade)
         var u = unknowns
-        for i in u.indices { u[i] += offset * tangent[i] }
+        for (offset, tangent) in moves { for i in u.indices { u[i] += offset * tangent[i] } }
         var r = [Double](repeating: 0, count: u.count)
         do { try system.residual(at: u, into: &r) } catch {
             throw SensitivityError("cascade '\(cascade.name)': \(error.reason) along the tangent")
         }
         return CascadeResult(cascade: cascade, fedElements: fedElements, system: system, outcome: .converged,
-                             iterations: 0, residualNorm: r.reduce(0) { max($0, abs($1)) }, continuationSteps: 0)
+                             iterations: 0, residualNorm: r.reduce(0) { max($0, abs($1)) }, continuationSteps: 0,
+                             unknowns: keepingState ? u : nil)
     }
 
     func system(for cascade: Cascade) throws(SensitivityError) -> CascadeSystem {

@@ -196,3 +196,60 @@ struct UncertaintyTests {
         }
     }
 }
+
+/// Samples without a steady state (issue 14: "never numbers from a non-steady state").
+@Suite("Uncertainty: failed samples")
+struct UncertaintyFailureTests {
+    @Test("A sample the flowsheet refuses (a negative flow drawn from a wide normal) keeps its outcome and reason, with empty numbers, and counts as a miss")
+    func refusedSamples() throws {
+        let dir = try UncertaintyTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csvURL = dir.appendingPathComponent("wide.csv")
+        // normal(100, 80): P(flow ≤ 0) = Φ(−1.25) ≈ 0.106, so about 6 of 60 samples are refused.
+        try UncertaintyTests.run([Repository.root.appendingPathComponent("Flowsheets/kremser.yaml").path, "--samples", "60", "--seed", "2",
+                                  "--vary", "streams.solvent.flow=normal(100 L/h, 80 %)", "-o", csvURL.path])
+        let csv = try UncertaintyTests.read(csvURL)
+        let records = SweepPage.records(csv)
+        let header = records[0]
+        let outcome = try #require(header.firstIndex(of: "outcome"))
+        let numeric = header.indices.filter { $0 > outcome + 1 }  // iterations onwards
+        let failed = records.dropFirst().filter { $0[outcome] != "converged" }
+        #expect(!failed.isEmpty, "the draw gave no negative flow; pick another seed")
+        for r in failed {
+            #expect(r[outcome] == "input-error" && !r[outcome + 1].isEmpty, "\(r.prefix(4))")
+            for c in numeric where header[c] != "iterations" { #expect(r[c].isEmpty, "\(header[c]) = '\(r[c])' in a failed sample") }
+            #expect((Double(r[1].split(separator: " ")[0]) ?? 1) <= 0, "only negative flows are refused: \(r[1])")
+        }
+        let summary = try UncertaintySummary(csv: csv)
+        #expect(summary.convergedCount == 60 - failed.count)
+        #expect(summary.failures.map(\.count).reduce(0, +) == failed.count)
+        let limit = try #require(summary.limits.first)
+        #expect(limit.value.count == 60 - failed.count)
+        #expect(limit.probability == Double(limit.passes) / 60)
+    }
+}
+
+/// `sxsim run --sensitivities` in its three formats.
+@Suite("Sensitivities: formats")
+struct SensitivityFormatTests {
+    @Test("Text section, JSON member and CSV table of the Kremser example")
+    func formats() throws {
+        let file = "Flowsheets/kremser.yaml", text = try Repository.text(file)
+        func run(_ format: ReportFormat) -> PipelineOutput {
+            Pipeline.run(text: text, fileName: file, format: format, options: ReportOptions(sensitivities: true), measureTime: false)
+        }
+        // d ln φ/d ln D = −3.5774 at E = 1.5, N = 5 (the closed form's derivative, SensitivityTests).
+        let t = run(.text).standardOutput
+        #expect(t.contains("Sensitivities: elasticity"))
+        #expect(t.contains("equilibria.constant.distribution-ratios.Nd                1.5  -3.5774"), "\(t)")
+        let json = try JSONValue.parse(run(.json).standardOutput)
+        guard case .object(let members) = json, let s = members.first(where: { $0.0 == "sensitivities" })?.1, case .object(let parts) = s else {
+            Issue.record("no sensitivities member"); return
+        }
+        #expect(parts.map(\.0) == ["stepInLogParameter", "parameters", "outputs"])
+        let csv = run(.csv).standardOutput.split(separator: "\n")
+        #expect(csv.first == "parameter,value,unit,product,element,quantity,nominal,elasticity")
+        // 5 parameters (D, two flows, the feed concentration, the efficiency) × 4 outputs.
+        #expect(csv.count == 1 + 5 * 4)
+    }
+}

@@ -111,20 +111,25 @@ struct UncertaintyTests {
 
     static func read(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
 
+    /// Runs a study of Flowsheets/NAME.yaml with `arguments` and returns its CSV, whole and as records.
+    static func study(_ name: String, _ arguments: [String]) throws -> (csv: String, records: [[String]]) {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csvURL = dir.appendingPathComponent("\(name).csv")
+        try run([Repository.root.appendingPathComponent("Flowsheets/\(name).yaml").path] + arguments + ["-o", csvURL.path])
+        let csv = try read(csvURL)
+        return (csv, SweepPage.records(csv))
+    }
+
     /// Kremser K1 (Flowsheets/kremser.yaml, docs/references.md [KREMSER]): φ = (E − 1)/(E^(N+1) − 1),
     /// E = D·O/A = D (O = A = 100 L/h), N = 5.
     static func kremser(_ d: Double) -> Double { (d - 1) / (pow(d, 6) - 1) }
 
     @Test("Kremser with lognormal D: each sample equals the closed form, and the quantiles lie within the closed form at D's strata")
     func kremserLognormal() throws {
-        let dir = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
         let n = 1000, median = 1.5, sigma = 0.1
-        let csvURL = dir.appendingPathComponent("k.csv")
-        try Self.run([Repository.root.appendingPathComponent("Flowsheets/kremser.yaml").path, "--samples", "\(n)", "--seed", "11",
-                      "--vary", "equilibria.constant.distribution-ratios.Nd=lognormal(\(median), 10 %)", "-o", csvURL.path])
-        let csv = try Self.read(csvURL)
-        let records = SweepPage.records(csv)
+        let (csv, records) = try Self.study("kremser", ["--samples", "\(n)", "--seed", "11",
+                                                         "--vary", "equilibria.constant.distribution-ratios.Nd=lognormal(\(median), 10 %)"])
         let header = records[0]
         let dColumn = 1, phiColumn = try #require(header.firstIndex(of: "raffinate.Nd.recovery"))
         #expect(records.count == n + 1)
@@ -202,14 +207,9 @@ struct UncertaintyTests {
 struct UncertaintyFailureTests {
     @Test("A sample the flowsheet refuses (a negative flow drawn from a wide normal) keeps its outcome and reason, with empty numbers, and counts as a miss")
     func refusedSamples() throws {
-        let dir = try UncertaintyTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let csvURL = dir.appendingPathComponent("wide.csv")
         // normal(100, 80): P(flow ≤ 0) = Φ(−1.25) ≈ 0.106, so about 6 of 60 samples are refused.
-        try UncertaintyTests.run([Repository.root.appendingPathComponent("Flowsheets/kremser.yaml").path, "--samples", "60", "--seed", "2",
-                                  "--vary", "streams.solvent.flow=normal(100 L/h, 80 %)", "-o", csvURL.path])
-        let csv = try UncertaintyTests.read(csvURL)
-        let records = SweepPage.records(csv)
+        let (csv, records) = try UncertaintyTests.study("kremser", ["--samples", "60", "--seed", "2",
+                                                                    "--vary", "streams.solvent.flow=normal(100 L/h, 80 %)"])
         let header = records[0]
         let outcome = try #require(header.firstIndex(of: "outcome"))
         let numeric = header.indices.filter { $0 > outcome + 1 }  // iterations onwards

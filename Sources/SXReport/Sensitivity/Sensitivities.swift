@@ -43,8 +43,12 @@ public enum Sensitivities {
     /// The sensitivities of `report` (a converged run of `text`), for the parameters at
     /// `keyPaths` (nil: every `FlowsheetParser.sensitivityParameters`). Flowsheets of one
     /// cascade only: the tangent of a train's linked streams is not formed (docs/uncertainty.md).
+    ///
+    /// ∂R/∂ln p is analytic for the equilibrium factors D, β, K and the Murphree efficiencies
+    /// (`AnalyticParameter`); with `analytic` false, or for other parameters, it is the
+    /// stencil's difference at the fixed state (docs/uncertainty.md §1).
     public static func compute(text: String, fileName: String, flowsheet: Flowsheet, report: RunReport,
-                               keyPaths: [String]? = nil, step: Double = defaultStep) throws(SensitivityError) -> SensitivityTable {
+                               keyPaths: [String]? = nil, step: Double = defaultStep, analytic: Bool = true) throws(SensitivityError) -> SensitivityTable {
         guard report.isSteadyState else { throw SensitivityError("the flowsheet did not reach a steady state: no sensitivities") }
         guard flowsheet.train.cascades.count == 1, flowsheet.train.links.isEmpty, report.results.count == 1 else {
             throw SensitivityError("sensitivities are computed for flowsheets of one cascade; this one has \(flowsheet.train.cascades.count) linked cascades (docs/uncertainty.md, limits)")
@@ -67,9 +71,11 @@ public enum Sensitivities {
         for p in parameters {
             // Central differences, or one-sided where the value cannot grow (an efficiency of 1).
             let derivative: [Double]
-            if let d = try derivatives(of: p, stencil: .central(step), text: text, fileName: fileName, linearization: linearization) {
+            var exact: [Double]? = nil
+            if analytic, let a = analyticParameter(p.keyPath, text: text, flowsheet: flowsheet) { exact = try linearization.analyticTangent(a) }
+            if let d = try derivatives(of: p, stencil: .central(step), text: text, fileName: fileName, linearization: linearization, tangent: exact) {
                 derivative = d
-            } else if let d = try derivatives(of: p, stencil: .backward(step), text: text, fileName: fileName, linearization: linearization) {
+            } else if let d = try derivatives(of: p, stencil: .backward(step), text: text, fileName: fileName, linearization: linearization, tangent: exact) {
                 derivative = d
             } else {
                 throw SensitivityError("'\(p.keyPath)': the flowsheet is not valid within ±\(step) relative of its value")
@@ -87,9 +93,30 @@ public enum Sensitivities {
         }
     }
 
+    /// The analytic form of the parameter at `keyPath` of a one-cascade flowsheet, when it has
+    /// one: `equilibria.NAME.{distribution-ratios|separation-factors|extraction-constants}.El`
+    /// of a constant-D, separation-factor or mass-action set (the sections whose `equilibrium`
+    /// names it), or `cascades.C.sections.S.efficiency`.
+    static func analyticParameter(_ keyPath: String, text: String, flowsheet: Flowsheet) -> AnalyticParameter? {
+        let parts = keyPath.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let cascade = flowsheet.train.cascades[0]
+        if parts.count == 5, parts[0] == "cascades", parts[1] == cascade.name, parts[2] == "sections", parts[4] == "efficiency" {
+            return cascade.sections.firstIndex { $0.name == parts[3] }.map { .murphreeEfficiency(section: $0) }
+        }
+        let kinds = ["distribution-ratios": "constant-D", "separation-factors": "separation-factors", "extraction-constants": "mass-action"]
+        guard parts.count == 4, parts[0] == "equilibria", let model = kinds[parts[2]],
+              flowsheet.equilibria.first(where: { $0.name == parts[1] })?.model == model,
+              let element = cascade.elements.firstIndex(where: { $0.symbol == parts[3] }) else { return nil }
+        let sections = cascade.sections.indices.filter {
+            FlowsheetParser.scalarText(at: "cascades.\(cascade.name).sections.\(cascade.sections[$0].name).equilibrium", in: text) == parts[1]
+        }
+        return sections.isEmpty ? nil : .elementFactor(element: element, sections: sections)
+    }
+
     /// d q/d ln p of every output by `stencil`, nil when a stencil point gives no valid flowsheet.
+    /// `tangent` is ∂u/∂ln p when it was formed analytically; else the stencil forms it.
     static func derivatives(of p: FlowsheetParser.NumericValue, stencil: Stencil, text: String, fileName: String,
-                            linearization: CascadeLinearization) throws(SensitivityError) -> [Double]? {
+                            linearization: CascadeLinearization, tangent exact: [Double]?) throws(SensitivityError) -> [Double]? {
         var sheets: [Flowsheet] = []
         for s in stencil.offsets {
             let parsed = FlowsheetParser.parse(text: text, fileName: fileName,
@@ -98,7 +125,8 @@ public enum Sensitivities {
             sheets.append(f)
         }
         let cascades = sheets.map { $0.train.cascades[0] }
-        let tangent = try linearization.tangent(stencil, cascades: cascades)
+        let tangent: [Double]
+        if let exact { tangent = exact } else { tangent = try linearization.tangent(stencil, cascades: cascades) }
         var values: [[Double]] = []
         for (k, f) in sheets.enumerated() {
             let r = try linearization.linearizedResult(cascade: cascades[k], offset: stencil.offsets[k], tangent: tangent)

@@ -48,7 +48,7 @@ let package = Package(
         // (SXDesign for the design report's JSON form.)
         .target(name: "SXReport", dependencies: ["SXModel", "SXFlowsheet", "SXDesign"]),
         // Xu / Fenske design formulas and the exact minimum-stage search.
-        .target(name: "SXDesign", dependencies: ["SXModel", "SXFlowsheet"]),
+        .target(name: "SXDesign", dependencies: ["SXNumerics", "SXModel", "SXFlowsheet"]),
 
         // MARK: - Executable
         .executableTarget(
@@ -60,8 +60,8 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        // Helpers shared by the test targets (a seeded random generator); not a product.
-        .target(name: "SXTestSupport", path: "Tests/SXTestSupport"),
+        // Helpers shared by the test targets (re-exports SXNumerics' seeded generator); not a product.
+        .target(name: "SXTestSupport", dependencies: ["SXNumerics"], path: "Tests/SXTestSupport"),
         .testTarget(name: "SXNumericsTests", dependencies: ["SXNumerics"]),
         .testTarget(name: "SXModelTests", dependencies: ["SXModel", "SXNumerics", "SXTestSupport"]),
         .testTarget(

@@ -29,6 +29,8 @@ public struct PipelineOutput: Sendable {
     public var diagnostics: [Diagnostic]
     /// The report when the flowsheet was solved.
     public var report: RunReport?
+    /// Why the asked-for sensitivities could not be formed (the report is still written).
+    public var sensitivityProblem: String? = nil
 }
 
 /// The `check` and `run` code paths shared by the CLI and the tests.
@@ -79,8 +81,38 @@ public enum Pipeline {
         if !report.isSteadyState {
             stderr += "\(fileName): \(report.outcome.isSolverFailure ? "solver did not converge" : "no valid result"): \(report.outcome.explanation)\n"
         }
-        return PipelineOutput(status: status, standardOutput: report.rendered(format, options: options), standardError: stderr,
-                              diagnostics: parsed.diagnostics, report: report)
+        var output = PipelineOutput(status: status, standardOutput: report.rendered(format, options: options), standardError: stderr,
+                                    diagnostics: parsed.diagnostics, report: report)
+        if options.sensitivities { addSensitivities(to: &output, text: text, fileName: fileName, flowsheet: flowsheet, format: format, options: options) }
+        return output
+    }
+
+    /// Adds the local sensitivities to a run's output in `format` (text: a section after the
+    /// report; JSON: a "sensitivities" member; CSV: their table instead of the products). A
+    /// run that is not a steady state gets none; a flowsheet they cannot be formed for gets
+    /// `sensitivityProblem`.
+    static func addSensitivities(to output: inout PipelineOutput, text: String, fileName: String, flowsheet: Flowsheet,
+                                 format: ReportFormat, options: ReportOptions) {
+        guard let report = output.report else { return }
+        guard report.isSteadyState else {
+            output.standardError += "\(fileName): no sensitivities: the solve did not reach a steady state\n"
+            return
+        }
+        let table: SensitivityTable
+        do { table = try Sensitivities.compute(text: text, fileName: fileName, flowsheet: flowsheet, report: report) } catch {
+            output.sensitivityProblem = error.message
+            output.standardError += "\(fileName): no sensitivities: \(error.message)\n"
+            return
+        }
+        switch format {
+        case .text: output.standardOutput += "\n" + table.text()
+        case .json:
+            if case .object(let members) = report.json(options: options) {
+                output.standardOutput = JSONValue.object(members + [("sensitivities", table.json())]).rendered() + "\n"
+            }
+        case .csv: output.standardOutput = table.csv()
+        case .html, .svg: output.sensitivityProblem = "--sensitivities is written as text, JSON or CSV, not \(format.rawValue)"
+        }
     }
 
     /// Most diagnostics printed in text (a mutated or hostile file can have thousands;

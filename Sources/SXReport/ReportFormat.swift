@@ -24,8 +24,13 @@ public struct ReportOptions: Sendable {
     /// CSV only: the table of target limits (one row per limit, with value, margin and verdict)
     /// instead of the products.
     public var targets = false
-    public init(profiles: Bool = false, lastIterate: Bool = false, plot: PlotKind = .profiles, cascade: String? = nil, targets: Bool = false) {
+    /// Add the local sensitivities (`SensitivityTable`): a section of the text, a
+    /// "sensitivities" member of the JSON, and, in CSV, their table instead of the products.
+    public var sensitivities = false
+    public init(profiles: Bool = false, lastIterate: Bool = false, plot: PlotKind = .profiles, cascade: String? = nil, targets: Bool = false,
+                sensitivities: Bool = false) {
         self.targets = targets
+        self.sensitivities = sensitivities
         self.profiles = profiles
         self.lastIterate = lastIterate
         self.plot = plot

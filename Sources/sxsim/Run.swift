@@ -41,6 +41,9 @@ struct Run: ParsableCommand {
     @Flag(help: "With --format csv: the table of target limits (value, limit, margin, pass) instead of the products.")
     var targets = false
 
+    @Flag(help: "Add the local sensitivities: the elasticity of every product's purity and recovery with respect to each equilibrium parameter, stream flow and concentration and section efficiency (docs/uncertainty.md). With --format csv, their table instead of the products.")
+    var sensitivities = false
+
     @Flag(name: .customLong("last-iterate"), help: "When the solve does not converge, show the last iterate's numbers (marked as not a steady state) instead of n/a.")
     var lastIterate = false
 
@@ -56,13 +59,20 @@ struct Run: ParsableCommand {
     func validate() throws {
         if targets && format != .csv { throw ValidationError("--targets selects a CSV table; use it with --format csv (text and JSON always show the targets)") }
         if targets && profiles { throw ValidationError("--targets and --profiles select different CSV tables; give one") }
+        if sensitivities && (targets || profiles) && format == .csv {
+            throw ValidationError("--sensitivities selects its own CSV table; give it without --targets and --profiles")
+        }
+        if sensitivities && (format == .html || format == .svg) {
+            throw ValidationError("--sensitivities is written as text, JSON or CSV (--format text|json|csv), not \(format.rawValue)")
+        }
     }
 
     func run() throws {
         let overrides = try flowsheet.parsedOverrides()
         if let output { _ = try FileIO.target(output, force: force) }  // before solving
         let text = try FileIO.read(flowsheet.file)
-        let options = ReportOptions(profiles: profiles, lastIterate: lastIterate, plot: plot, cascade: cascade, targets: targets)
+        let options = ReportOptions(profiles: profiles, lastIterate: lastIterate, plot: plot, cascade: cascade, targets: targets,
+                                    sensitivities: sensitivities)
         let display = SolveDisplay(live: !quiet && FileIO.standardErrorIsTerminal, trace: trace)
         let result = Pipeline.run(text: text, fileName: flowsheet.file == "-" ? "<stdin>" : flowsheet.file, overrides: overrides,
                                   format: format, options: options, measureTime: !noTiming,
@@ -77,6 +87,7 @@ struct Run: ParsableCommand {
         if !result.standardOutput.isEmpty {
             if let output { try FileIO.write(result.standardOutput, to: output, force: force) } else { try FileIO.writeOutput(result.standardOutput) }
         }
+        if result.sensitivityProblem != nil { throw ExitCode(64) }
         if result.status != .ok { throw ExitCode(result.status.exitCode) }
     }
 }

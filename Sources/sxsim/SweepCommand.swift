@@ -102,24 +102,10 @@ struct Sweep: ParsableCommand {
         let elements = sheet.elements
         // Each case starts from the last converged solution of its warm-start chain
         // (SweepRunner: chains fixed by the grid, so rows do not depend on threads or shards).
-        let evaluate: @Sendable (SweepCase, TrainResult?) -> (cells: [String], seed: TrainResult?) = { c, previous in
-            let parsed = FlowsheetParser.parse(text: text, fileName: file, overrides: c.assignments.map { (keyPath: $0.key, value: $0.value) })
-            guard let f = parsed.flowsheet else {
-                let errors = parsed.diagnostics.filter { $0.severity == .error }
-                let first = errors.first.map { String(describing: $0) } ?? "invalid flowsheet"
-                let infeasible = !errors.isEmpty && errors.allSatisfy(\.id.isInfeasibleDesign)
-                return (SweepColumns.failure(first.split(separator: "\n").first.map(String.init) ?? first, columns: columns.count,
-                                             code: infeasible ? "infeasible" : "input-error"), previous)
-            }
-            let r: TrainResult
-            do throws(TrainSpecificationError) {
-                r = try TrainSolver.solve(f.train, options: f.solveOptions, startingFrom: warm ? previous : nil)
-            } catch {
-                return (SweepColumns.failure("cascade '\(error.cascade)': \(error.problems.first ?? "invalid specification")", columns: columns.count),
-                        previous)
-            }
-            return (Self.cells(RunReport(flowsheet: f, fileName: file, result: r), products: products, elements: elements, limitKeys: limitKeys),
-                    r.outcome.isConverged ? r : previous)
+        let evaluate: @Sendable (SweepCase, TrainResult?) -> (cells: [String], seed: TrainResult?) = { [warm] c, previous in
+            let (cells, r) = Self.solve(c, text: text, file: file, startingFrom: { _ in warm ? previous : nil }, products: products,
+                                        elements: elements, limitKeys: limitKeys, columnCount: columns.count)
+            return (cells, r?.outcome.isConverged == true ? r : previous)
         }
         let progress = !noProgress && isatty(2) != 0 ? Self.progressBar : nil
         let rows = SweepRunner.run(grid: grid, cases: cases, workers: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
@@ -134,6 +120,29 @@ struct Sweep: ParsableCommand {
     func emitHTML(_ page: SweepPage) throws {
         guard let html else { return }
         try FileIO.write(page.rendered(), to: html, force: force)
+    }
+
+    /// Parses the flowsheet with `c`'s assignments, solves it (warm from `start(flowsheet)` when
+    /// that gives a result) and
+    /// returns its row's cells (`cells`) and the solution; a value the flowsheet refuses gives
+    /// `input-error` (or `infeasible` for a design refused as such) with the diagnostic.
+    /// Shared by `sweep` and `uncertainty`.
+    static func solve(_ c: SweepCase, text: String, file: String, startingFrom start: (Flowsheet) -> TrainResult?, products: [String],
+                      elements: [Element], limitKeys: [String], columnCount: Int) -> (cells: [String], result: TrainResult?) {
+        let parsed = FlowsheetParser.parse(text: text, fileName: file, overrides: c.assignments.map { (keyPath: $0.key, value: $0.value) })
+        guard let f = parsed.flowsheet else {
+            let errors = parsed.diagnostics.filter { $0.severity == .error }
+            let first = errors.first.map { String(describing: $0) } ?? "invalid flowsheet"
+            let infeasible = !errors.isEmpty && errors.allSatisfy(\.id.isInfeasibleDesign)
+            return (SweepColumns.failure(first.split(separator: "\n").first.map(String.init) ?? first, columns: columnCount,
+                                         code: infeasible ? "infeasible" : "input-error"), nil)
+        }
+        do throws(TrainSpecificationError) {
+            let r = try TrainSolver.solve(f.train, options: f.solveOptions, startingFrom: start(f))
+            return (cells(RunReport(flowsheet: f, fileName: file, result: r), products: products, elements: elements, limitKeys: limitKeys), r)
+        } catch {
+            return (SweepColumns.failure("cascade '\(error.cascade)': \(error.problems.first ?? "invalid specification")", columns: columnCount), nil)
+        }
     }
 
     /// Outcome, per product and element oxide purity and recovery from the fresh feeds, and

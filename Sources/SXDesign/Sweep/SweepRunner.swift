@@ -37,9 +37,20 @@ public enum SweepRunner {
                                            evaluate: @escaping @Sendable (SweepCase, Seed?) -> (cells: [String], seed: Seed?),
                                            progress: (@Sendable (Int, Int) -> Void)? = nil) -> [(SweepCase, [String])]
     {
+        run(cases: cases, item: { grid.case($0) }, workers: workers, chainLength: chainLength, evaluate: evaluate, progress: progress)
+    }
+
+    /// The same for any numbered items (1-based; `item(n)` gives item n, e.g. a sweep case or
+    /// an uncertainty sample): rows in item order whatever the threads, chains fixed by
+    /// `chainLength` alone.
+    public static func run<Item: Sendable, Seed: Sendable>(cases: ClosedRange<Int>?, item: @escaping @Sendable (Int) -> Item, workers: Int,
+                                                           chainLength: Int,
+                                                           evaluate: @escaping @Sendable (Item, Seed?) -> (cells: [String], seed: Seed?),
+                                                           progress: (@Sendable (Int, Int) -> Void)? = nil) -> [(Item, [String])]
+    {
         guard let cases else { return [] }
         precondition(chainLength >= 1, "a chain holds at least one case")
-        let list = cases.map { grid.case($0) }
+        let list = cases.map(item)
         // The chains meeting `cases`, each as the range of grid cases to evaluate (from the
         // chain's start) and its first case inside `cases`.
         let firstChain = (cases.lowerBound - 1) / chainLength, lastChain = (cases.upperBound - 1) / chainLength
@@ -53,7 +64,7 @@ public enum SweepRunner {
             while let k = state.next() {
                 var seed: Seed? = nil
                 for number in chains[k] {
-                    let (cells, next) = evaluate(number >= cases.lowerBound ? list[number - cases.lowerBound] : grid.case(number), seed)
+                    let (cells, next) = evaluate(number >= cases.lowerBound ? list[number - cases.lowerBound] : item(number), seed)
                     seed = next
                     guard number >= cases.lowerBound else { continue }
                     slots.set(number - cases.lowerBound, cells)
@@ -155,7 +166,10 @@ public enum SweepCSV {
     /// case's. With the study's shard count it checks that every shard is present exactly once
     /// (`ShardCoverage`), so a missing last shard is caught too.
     public static func merge(_ parts: [(name: String, text: String)], expectedCases: Int? = nil,
-                             study: SweepStudy? = nil) throws(SweepError) -> String {
+                             study: SweepStudy? = nil, indexColumn: String = "case") throws(SweepError) -> String {
+        // `indexColumn` names the first column ("case" for a sweep, "sample" for an uncertainty
+        // study, whose CSV follows the same conventions).
+        let what = indexColumn == "case" ? "sweep" : "study"
         guard !parts.isEmpty else { throw SweepError("no parts to merge") }
         var header: String? = study?.header
         var rows: [Int: (line: String, part: String)] = [:]
@@ -163,19 +177,19 @@ public enum SweepCSV {
         let limit = study?.grid.caseCount ?? SweepGrid.maximumCases
         for part in parts {
             var lines = part.text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).map(String.init)
-            guard !lines.isEmpty else { throw SweepError("\(part.name): empty (not a sweep CSV)") }
+            guard !lines.isEmpty else { throw SweepError("\(part.name): empty (not a \(what) CSV)") }
             let h = lines.removeFirst()
-            guard h.hasPrefix("case,") else { throw SweepError("\(part.name): the first line is not a sweep header (case,...)") }
+            guard h.hasPrefix(indexColumn + ",") else { throw SweepError("\(part.name): the first line is not a \(what) header (\(indexColumn),...)") }
             if let header, header != h {
                 guard study != nil else {
-                    throw SweepError("\(part.name): its header differs from the first part's; the parts come from different sweeps")
+                    throw SweepError("\(part.name): its header differs from the first part's; the parts come from different \(what)s")
                 }
                 let mine = fields(h[...]), theirs = fields(header[...])
                 let k = zip(mine, theirs).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(mine.count, theirs.count)
-                let what = k < min(mine.count, theirs.count)
+                let difference = k < min(mine.count, theirs.count)
                     ? "column \(k + 1) is '\(mine[k])' where this study has '\(theirs[k])'"
                     : "it has \(mine.count) columns where this study has \(theirs.count)"
-                throw SweepError("\(part.name): not a part of this study: \(what) (another flowsheet or other --vary keys?)")
+                throw SweepError("\(part.name): not a part of this study: \(difference) (another flowsheet or other --vary keys?)")
             }
             header = h
             let columns = cellCount(h)
@@ -183,10 +197,10 @@ public enum SweepCSV {
             numbers.reserveCapacity(lines.count)
             for (k, l) in lines.enumerated() {
                 guard let comma = l.firstIndex(of: ","), let n = Int(l[..<comma]), n >= 1 else {
-                    throw SweepError("\(part.name):\(k + 2): a row must start with its case number")
+                    throw SweepError("\(part.name):\(k + 2): a row must start with its \(indexColumn) number")
                 }
                 guard n <= limit else {
-                    throw SweepError(study == nil ? "\(part.name):\(k + 2): case \(n) is beyond any sweep (at most \(SweepGrid.maximumCases) cases)"
+                    throw SweepError(study == nil ? "\(part.name):\(k + 2): \(indexColumn) \(n) is beyond any \(what) (at most \(SweepGrid.maximumCases) \(indexColumn)s)"
                                      : "\(part.name):\(k + 2): case \(n) is beyond this study's \(limit) cases; the part comes from another study")
                 }
                 guard cellCount(l) == columns else {
@@ -203,7 +217,7 @@ public enum SweepCSV {
                     }
                 }
                 numbers.append(n)
-                if study?.shards == nil, let other = rows[n] { throw SweepError("case \(n) is in both \(other.part) and \(part.name)") }
+                if study?.shards == nil, let other = rows[n] { throw SweepError("\(indexColumn) \(n) is in both \(other.part) and \(part.name)") }
                 rows[n] = (l, part.name)
             }
             coverage.append(ShardCoverage.Part(name: part.name, cases: numbers))
@@ -223,10 +237,10 @@ public enum SweepCSV {
             }
             let total = missing.reduce(0) { $0 + $1.count }
             let shown = missing.prefix(5).map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound)" }
-            throw SweepError("\(total) case(s) missing: \(shown.joined(separator: ", "))\(missing.count > 5 ? ", …" : ""); is a shard missing or incomplete?")
+            throw SweepError("\(total) \(indexColumn)(s) missing: \(shown.joined(separator: ", "))\(missing.count > 5 ? ", …" : ""); is a shard missing or incomplete?")
         }
         if let expected = expectedCases ?? study?.grid.caseCount, expected != count {
-            throw SweepError("the parts hold cases 1…\(count) but the sweep has \(expected); is the last shard missing?")
+            throw SweepError("the parts hold \(indexColumn)s 1…\(count) but the \(what) has \(expected); is the last shard missing?")
         }
         return ([header!] + numbers.map { rows[$0]!.line }).map { $0 + "\n" }.joined()
     }

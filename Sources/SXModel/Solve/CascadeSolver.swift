@@ -23,11 +23,7 @@ public enum CascadeSolver {
     public static func solve(_ cascade: Cascade, options: SolveOptions = SolveOptions(),
                              startingFrom previous: CascadeResult? = nil,
                              observer: SolveObserver? = nil) throws(CascadeSpecificationError) -> CascadeResult {
-        // Elements that are never fed carry no flow anywhere: solve without them.
-        let fed = cascade.elements.indices.filter { j in
-            cascade.aqueousFeeds.contains { $0.concentrations.indices.contains(j) && $0.concentrations[j] > 0 }
-                || cascade.organicFeeds.contains { $0.concentrations.indices.contains(j) && $0.concentrations[j] > 0 }
-        }
+        let fed = fedElements(of: cascade)
         _ = try CascadeNetwork(cascade)  // validate the full specification first
         if fed.isEmpty {
             throw CascadeSpecificationError(problems: ["no rare earth is fed: every feed concentration is zero"])
@@ -182,6 +178,15 @@ public enum CascadeSolver {
     static func componentName(_ component: Int, network: CascadeNetwork) -> String {
         if component < network.elementCount { return network.cascade.elements[component].symbol }
         return component == network.elementCount ? "extractant" : "saponifying cation"
+    }
+
+    /// Indices of the elements some feed carries: elements that are never fed carry no flow
+    /// anywhere, so the solver works without them (`Cascade.keepingElements`).
+    static func fedElements(of cascade: Cascade) -> [Int] {
+        cascade.elements.indices.filter { j in
+            cascade.aqueousFeeds.contains { $0.concentrations.indices.contains(j) && $0.concentrations[j] > 0 }
+                || cascade.organicFeeds.contains { $0.concentrations.indices.contains(j) && $0.concentrations[j] > 0 }
+        }
     }
 
     /// Maps a numerics-level reason to the cascade's terms.

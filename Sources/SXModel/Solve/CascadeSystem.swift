@@ -163,13 +163,30 @@ public struct CascadeSystem: NewtonSystem {
         let net = network, ne = net.elementCount
         var s = LogSumExp()
         s.add(logFeedFlux[i * ne + j])
-        for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
-            s.add(logAqueousLinkFlow[k] + lx[net.aqueousSources[k].from * ne + j])
-        }
+        addAqueousLinkFluxes(&s, stage: i, element: j)
         for k in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
             s.add(logOrganicLinkFlow[k] + ly[net.organicSources[k].from * ne + j])
         }
         return s.value
+    }
+
+    /// ln of the aqueous flux of element j entering stage i (feeds and aqueous links, mol/h):
+    /// the mixed inlet x_in·A_i of the Murphree relation.
+    @inline(__always)
+    func logAqueousInflow(stage i: Int, element j: Int) -> Double {
+        var s = LogSumExp()
+        s.add(logAqueousFeedFlux[i * network.elementCount + j])
+        addAqueousLinkFluxes(&s, stage: i, element: j)
+        return s.value
+    }
+
+    /// Adds ln(F·x) of every aqueous link into stage i for element j.
+    @inline(__always)
+    func addAqueousLinkFluxes(_ s: inout LogSumExp, stage i: Int, element j: Int) {
+        let net = network, ne = net.elementCount
+        for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
+            s.add(logAqueousLinkFlow[k] + lx[net.aqueousSources[k].from * ne + j])
+        }
     }
 
     // MARK: - State
@@ -230,12 +247,7 @@ public struct CascadeSystem: NewtonSystem {
             let e = net.efficiency[i]
             if e < 1 {
                 for j in 0..<ne {
-                    var s = LogSumExp()
-                    s.add(logAqueousFeedFlux[i * ne + j])
-                    for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
-                        s.add(logAqueousLinkFlow[k] + lx[net.aqueousSources[k].from * ne + j])
-                    }
-                    let r = (1 - e) * exp(s.value - logAqueousFlow[i] - lx[i * ne + j])
+                    let r = (1 - e) * exp(logAqueousInflow(stage: i, element: j) - logAqueousFlow[i] - lx[i * ne + j])
                     if !(r < 1) {
                         throw DomainViolation(index: i * b + j, reason: "stage \(i + 1): the Murphree equilibrium concentration of \(net.cascade.elements[j].symbol) would be negative")
                     }

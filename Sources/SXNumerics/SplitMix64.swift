@@ -1,5 +1,6 @@
-/// A small, fast, seeded generator (SplitMix64, Steele, Lea & Flood 2014) so that property
-/// and mutation tests draw the same numbers on every run and every machine.
+/// A small, fast, seeded generator (SplitMix64, Steele, Lea & Flood 2014): the same numbers
+/// on every run and every machine, for the uncertainty study's sampling (SXDesign) and for
+/// the property and mutation tests (re-exported by SXTestSupport).
 public struct SplitMix64: RandomNumberGenerator {
     public var state: UInt64
 

@@ -41,8 +41,8 @@ struct Uncertainty: ParsableCommand {
 
     func validate() throws {
         if !merge.isEmpty {
-            if file != nil || !vary.isEmpty || samples != nil || shard != nil {
-                throw ValidationError("--merge takes only the parts (and -o, --format): the study is in their rows")
+            if file != nil || !vary.isEmpty || shard != nil {
+                throw ValidationError("--merge takes only the parts (and --samples, -o, --format): the study is in their rows")
             }
             return
         }
@@ -111,7 +111,8 @@ struct Uncertainty: ParsableCommand {
         var parts: [(name: String, text: String)] = []
         for path in merge { parts.append((path, try FileIO.read(path))) }
         let csv: String
-        do { csv = try SweepCSV.merge(parts, indexColumn: UncertaintyStudy.indexColumn) } catch let e as SweepError { throw ValidationError(e.message) }
+        // With --samples N the merge also checks that no part is missing at the end.
+        do { csv = try SweepCSV.merge(parts, expectedCases: samples, indexColumn: UncertaintyStudy.indexColumn) } catch let e as SweepError { throw ValidationError(e.message) }
         if let output { try FileIO.write(csv, to: output, force: force) }
         try emitSummary(csv)
     }

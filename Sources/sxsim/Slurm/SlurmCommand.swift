@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import SXDesign
+import SXFlowsheet
+import SXReport
 
 /// A subcommand that `sxsim slurm` can spread over a job array. Its conventions, which the
 /// script relies on: `--shard I/N -o PART --force` runs the I-th of N contiguous parts of the
@@ -45,10 +48,35 @@ extension Sweep: ShardableCommand {
     }
 }
 
+extension Uncertainty: ShardableCommand {
+    var optionsSetByDistribution: [String] {
+        [shard.map { _ in "--shard" }, output.map { _ in "-o/--output" }, merge.isEmpty ? nil : "--merge", force ? "--force" : nil]
+            .compactMap { $0 }
+    }
+    var inputFiles: [String] { file.map { $0 == "-" ? [] : [$0] } ?? [] }
+    func validateStudy() throws {
+        guard let file else { throw ValidationError("give the study's flowsheet file") }
+        if file == "-" { throw ValidationError("a distributed study reads its flowsheet from a file, not standard input") }
+        guard let samples else { throw ValidationError("give --samples N") }
+        do {
+            _ = try UncertaintyStudy(parameters: vary.map { s throws(SweepError) in try UncertainParameter.parse(s) }, samples: samples, seed: seed)
+        } catch { throw ValidationError(error.message) }
+        let text = try FileIO.read(file)
+        let parsed = FlowsheetParser.parse(text: text, fileName: file)
+        if parsed.flowsheet == nil {
+            FileIO.writeError(Pipeline.render(parsed.diagnostics))
+            throw ExitCode(2)
+        }
+    }
+    /// The merge reads the study from the parts' rows; `--samples` lets it see a missing last part.
+    func mergeArguments(_ distributed: [String]) -> [String] { ["uncertainty", "--samples", String(samples ?? 0)] }
+    var mergeChecksShards: Bool { false }
+}
+
 /// `sxsim slurm`: writes the sbatch script that runs a study as a Slurm job array and merges it.
 struct Slurm: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a Slurm job-array script that runs a sweep in N shards and merges them.",
+        abstract: "Write a Slurm job-array script that runs a sweep or an uncertainty study in N shards and merges them.",
         discussion: """
         Everything after the options is the sxsim command to distribute, without --shard, -o or \
         --merge (the script adds them). 'bash SCRIPT submit' submits the array and a merge job that \
@@ -118,7 +146,7 @@ struct Slurm: ParsableCommand {
             throw ValidationError("the command to distribute is not valid: \(SXSimCommand.message(for: error))")
         }
         guard let command = parsed as? any ShardableCommand, !(parsed is Slurm) else {
-            throw ValidationError("'\(sub)' cannot be run in shards; sxsim slurm distributes commands with --shard and --merge (sweep)")
+            throw ValidationError("'\(sub)' cannot be run in shards; sxsim slurm distributes commands with --shard and --merge (sweep, uncertainty)")
         }
         let conflicts = command.optionsSetByDistribution
         if !conflicts.isEmpty {

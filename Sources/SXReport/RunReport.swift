@@ -199,8 +199,12 @@ public struct RunReport: Sendable {
     /// Every limit of every target, in file order of the product targets, then the effluent ones.
     public var limits: [LimitCheck] { targets.flatMap(\.limits) + effluents.flatMap(\.limits) }
 
+    /// The solve this report reads (a warm start for re-solves, e.g. a train's sensitivities).
+    public var trainResult: TrainResult
+
     public init(flowsheet: Flowsheet, fileName: String, result: TrainResult, seconds: Double? = nil) {
         let elements = flowsheet.elements
+        self.trainResult = result
         self.flowsheetName = flowsheet.name
         self.fileName = fileName
         self.elements = elements

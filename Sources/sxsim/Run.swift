@@ -41,7 +41,7 @@ struct Run: ParsableCommand {
     @Flag(help: "With --format csv: the table of target limits (value, limit, margin, pass) instead of the products.")
     var targets = false
 
-    @Flag(help: "Add the local sensitivities: the elasticity of every product's purity and recovery with respect to each equilibrium parameter, stream flow and concentration and section efficiency (docs/uncertainty.md). With --format csv, their table instead of the products.")
+    @Flag(help: "Add the local sensitivities: the elasticity of every product's purity and recovery with respect to each equilibrium parameter, stream flow and concentration and section efficiency (docs/uncertainty.md; a train by re-solves). With --format csv, their table instead of the products.")
     var sensitivities = false
 
     @Flag(name: .customLong("last-iterate"), help: "When the solve does not converge, show the last iterate's numbers (marked as not a steady state) instead of n/a.")

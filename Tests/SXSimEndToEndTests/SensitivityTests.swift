@@ -77,9 +77,13 @@ struct SensitivityTests {
     }
 
     /// Flowsheets whose every parameter is checked against re-solves: Xu's separation-factor
-    /// model with a constant-D strip (102 stages, a pinched cut: the Nd left in the Pr product
-    /// has elasticities near −530), and mass action with saponification.
-    static let resolvedCases = ["prnd-split", "ndsm-mass-action"]
+    /// model (a pinched cut: the Nd left in the Pr raffinate has an elasticity of −689 to the
+    /// loading), and mass action with saponification. `prnd-split.yaml` was the first case;
+    /// since its acid-balanced redesign (issue 9, item 2) it sits on a knife edge (organic flow
+    /// ±0.3 % fails its targets; elasticities of the Nd left in the Pr product 2.2e4), where
+    /// re-solves at either step are no reference (measured: tangent and re-solves 0.78 % apart
+    /// for every output of the loading, organic flow and strip acid alike).
+    static let resolvedCases = ["xu-model", "ndsm-mass-action"]
 
     @Test("Nonlinear cascades: elasticities agree with central differences of full re-solves", arguments: resolvedCases)
     func againstResolves(_ name: String) throws {
@@ -128,7 +132,7 @@ struct SensitivityTests {
     }
 
     @Test("Analytic ∂R/∂ln p (D, β, K, Murphree E) agrees with the stencil's difference at the fixed state",
-          arguments: ["kremser", "prnd-split", "ndsm-mass-action"])
+          arguments: ["kremser", "xu-model", "ndsm-mass-action"])
     func analyticAgainstStencil(_ name: String) throws {
         let file = "Flowsheets/\(name).yaml"
         let text = try Repository.text(file)
@@ -154,11 +158,47 @@ struct SensitivityTests {
         print("\(name): worst |analytic − stencil| / max(1, |ε|) = \(worst) over \(analyticKeys.count) parameters")
     }
 
-    @Test("A train of linked cascades is refused with a precise reason")
-    func trainRefused() throws {
+    /// A train (`Flowsheets/recycle-polish.yaml`: two cascades and a recycle) is differentiated
+    /// by central differences of warm-started re-solves. Checked two ways: (1) each element's
+    /// recoveries over every product of the train sum to 1 whatever the parameter, so
+    /// Σ_k rec_k·∂ln rec_k/∂ln p = 0 (an identity the differences must keep, to their noise);
+    /// (2) against central differences with a 10× larger step (truncation h², so the two agree
+    /// to about 1e-6 relative where the elasticity is not tiny).
+    @Test("A train's sensitivities: recoveries of each element still sum to one, and a 10× larger step agrees")
+    func trainByResolves() throws {
+        let file = "Flowsheets/recycle-polish.yaml"
+        let text = try Repository.text(file)
+        let (sheet, report) = try Self.report(text, file)
+        let table = try Sensitivities.compute(text: text, fileName: file, flowsheet: sheet, report: report)
+        #expect(table.method == .resolvedTrain)
+        #expect(!table.parameters.isEmpty)
+        let products = Set(table.outputs.map(\.product))
+        #expect(products.count >= 2)
+        for (p, parameter) in table.parameters.enumerated() {
+            for element in sheet.elements {
+                var sum = 0.0, scale = 0.0
+                for (o, output) in table.outputs.enumerated() where output.element == element && output.quantity == .recovery {
+                    guard let e = table.elasticities[p][o] else { continue }
+                    sum += output.nominal * e
+                    scale += abs(output.nominal * e)
+                }
+                #expect(abs(sum) <= 1e-6 * max(scale, 1), "\(parameter.keyPath) \(element.symbol): Σ rec·elasticity = \(sum)")
+            }
+        }
+        let coarse = try #require(table.parameters.first)
+        let d = try #require(Sensitivities.trainDerivatives(of: coarse, step: 10 * Sensitivities.trainStep, text: text, fileName: file, nominal: report))
+        for (o, output) in table.outputs.enumerated() {
+            guard let fine = table.elasticities[0][o], output.nominal > 0, abs(fine) > 1e-3 else { continue }
+            let big = d[o] / output.nominal
+            #expect(abs(big - fine) <= 1e-5 * abs(fine) + 1e-9, "\(output.key) to \(coarse.keyPath): \(fine) vs \(big)")
+        }
+    }
+
+    @Test("A train's sensitivities go out through the run command with their method named")
+    func trainThroughPipeline() throws {
         let file = "Flowsheets/light-re-train.yaml"
-        let out = Pipeline.run(text: try Repository.text(file), fileName: file, options: ReportOptions(sensitivities: true), measureTime: false)
-        let problem = try #require(out.sensitivityProblem)
-        #expect(problem.contains("flowsheets of one cascade"), "\(problem)")
+        let out = Pipeline.run(text: try Repository.text(file), fileName: file, format: .json, options: ReportOptions(sensitivities: true), measureTime: false)
+        #expect(out.sensitivityProblem == nil, "\(out.sensitivityProblem ?? "")")
+        #expect(out.standardOutput.contains("\"method\": \"re-solved-train\""))
     }
 }

@@ -246,7 +246,7 @@ struct SensitivityFormatTests {
         guard case .object(let members) = json, let s = members.first(where: { $0.0 == "sensitivities" })?.1, case .object(let parts) = s else {
             Issue.record("no sensitivities member"); return
         }
-        #expect(parts.map(\.0) == ["stepInLogParameter", "parameters", "outputs"])
+        #expect(parts.map(\.0) == ["method", "stepInLogParameter", "parameters", "outputs"])
         let csv = run(.csv).standardOutput.split(separator: "\n")
         #expect(csv.first == "parameter,value,unit,product,element,quantity,nominal,elasticity")
         // 5 parameters (D, two flows, the feed concentration, the efficiency) × 4 outputs.

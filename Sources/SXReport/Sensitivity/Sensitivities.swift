@@ -27,6 +27,15 @@ public struct SensitivityTable: Sendable {
     public var elasticities: [[Double?]]
     /// The stencil step in ln p.
     public var step: Double
+    /// How the derivatives were formed.
+    public var method: Method
+
+    public enum Method: String, Sendable {
+        /// One cascade: J·∂u/∂ln p = −∂R/∂ln p at the converged state (`CascadeLinearization`).
+        case implicitFunction = "implicit-function"
+        /// A train: central differences of whole re-solves warm-started from the nominal state.
+        case resolvedTrain = "re-solved-train"
+    }
 
     /// The elasticity of `output` with respect to the parameter at `keyPath`.
     public func elasticity(of output: String, to keyPath: String) -> Double? {
@@ -41,8 +50,9 @@ public enum Sensitivities {
     public static let defaultStep = 1e-5
 
     /// The sensitivities of `report` (a converged run of `text`), for the parameters at
-    /// `keyPaths` (nil: every `FlowsheetParser.sensitivityParameters`). Flowsheets of one
-    /// cascade only: the tangent of a train's linked streams is not formed (docs/uncertainty.md).
+    /// `keyPaths` (nil: every `FlowsheetParser.sensitivityParameters`). A train of linked
+    /// cascades (with recycles) is differentiated by central differences of warm-started
+    /// re-solves (`trainStep`), since the tangent through its links is not formed.
     ///
     /// ∂R/∂ln p is analytic for the equilibrium factors D, β, K and the Murphree efficiencies
     /// (`AnalyticParameter`); with `analytic` false, or for other parameters, it is the
@@ -50,10 +60,7 @@ public enum Sensitivities {
     public static func compute(text: String, fileName: String, flowsheet: Flowsheet, report: RunReport,
                                keyPaths: [String]? = nil, step: Double = defaultStep, analytic: Bool = true) throws(SensitivityError) -> SensitivityTable {
         guard report.isSteadyState else { throw SensitivityError("the flowsheet did not reach a steady state: no sensitivities") }
-        guard flowsheet.train.cascades.count == 1, flowsheet.train.links.isEmpty, report.results.count == 1 else {
-            throw SensitivityError("sensitivities are computed for flowsheets of one cascade; this one has \(flowsheet.train.cascades.count) linked cascades (docs/uncertainty.md, limits)")
-        }
-        let linearization = try CascadeLinearization(nominal: report.results[0])
+        let isTrain = !(flowsheet.train.cascades.count == 1 && flowsheet.train.links.isEmpty && report.results.count == 1)
         var parameters: [FlowsheetParser.NumericValue] = []
         if let keyPaths {
             for path in keyPaths {
@@ -68,6 +75,18 @@ public enum Sensitivities {
         let outputs = Self.outputs(report)
         let nominal = outputs.map(\.nominal)
         var table: [[Double?]] = []
+        if isTrain {
+            // A train: central differences of whole re-solves, each warm-started from the
+            // nominal steady state (the tangent through linked streams and recycles is not formed).
+            for p in parameters {
+                guard let d = trainDerivatives(of: p, step: trainStep, text: text, fileName: fileName, nominal: report) else {
+                    throw SensitivityError("'\(p.keyPath)': the flowsheet has no steady state within ±\(trainStep) relative of its value")
+                }
+                table.append(zip(d, nominal).map { d, q in q != 0 && q.isFinite ? d / q : nil })
+            }
+            return SensitivityTable(parameters: parameters, outputs: outputs, elasticities: table, step: trainStep, method: .resolvedTrain)
+        }
+        let linearization = try CascadeLinearization(nominal: report.results[0])
         for p in parameters {
             // Central differences, or one-sided where the value cannot grow (an efficiency of 1).
             let derivative: [Double]
@@ -82,7 +101,44 @@ public enum Sensitivities {
             }
             table.append(zip(derivative, nominal).map { d, q in q != 0 && q.isFinite ? d / q : nil })
         }
-        return SensitivityTable(parameters: parameters, outputs: outputs, elasticities: table, step: step)
+        return SensitivityTable(parameters: parameters, outputs: outputs, elasticities: table, step: step, method: .implicitFunction)
+    }
+
+    /// Step in ln p of a train's re-solves: the solves converge to about 1e-12 relative, so the
+    /// central difference carries about 1e-12/1e-4 = 1e-8 of noise and h²/6·|f‴| ≈ 2e-9 of
+    /// truncation (docs/uncertainty.md).
+    public static let trainStep = 1e-4
+
+    /// d q/d ln p of every output of a train by central differences of re-solves at p·e^(±h),
+    /// warm-started from `nominal`; nil when either point has no steady state (or no flowsheet).
+    static func trainDerivatives(of p: FlowsheetParser.NumericValue, step h: Double, text: String, fileName: String,
+                                 nominal: RunReport) -> [Double]? {
+        // Central; where p·e^h is not a valid flowsheet (an efficiency of 1), second-order
+        // backward differences at 0, −h, −2h.
+        if let central = trainOutputs(at: [h, -h], of: p, text: text, fileName: fileName, nominal: nominal) {
+            return central[0].indices.map { (central[0][$0] - central[1][$0]) / (2 * h) }
+        }
+        guard let backward = trainOutputs(at: [-h, -2 * h], of: p, text: text, fileName: fileName, nominal: nominal) else { return nil }
+        let q0 = outputs(nominal).map(\.nominal)
+        return q0.indices.map { (3 * q0[$0] - 4 * backward[0][$0] + backward[1][$0]) / (2 * h) }
+    }
+
+    /// The outputs of the train re-solved at p·e^s for each offset s (nil if any has no steady state).
+    static func trainOutputs(at offsets: [Double], of p: FlowsheetParser.NumericValue, text: String, fileName: String,
+                             nominal: RunReport) -> [[Double]]? {
+        var values: [[Double]] = []
+        for s in offsets {
+            let parsed = FlowsheetParser.parse(text: text, fileName: fileName,
+                                               overrides: [Override(keyPath: p.keyPath, value: p.scaled(by: exp(s)))])
+            guard let f = parsed.flowsheet,
+                  let r = try? TrainSolver.solve(f.train, options: f.solveOptions, startingFrom: nominal.trainResult),
+                  r.outcome.isConverged else { return nil }
+            let report = RunReport(flowsheet: f, fileName: fileName, result: r)
+            let q = outputs(report)
+            guard q.map(\.key) == outputs(nominal).map(\.key) else { return nil }
+            values.append(q.map(\.nominal))
+        }
+        return values
     }
 
     /// Every product's purity and recovery of every element, in the report's order.

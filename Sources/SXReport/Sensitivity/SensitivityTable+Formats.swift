@@ -6,6 +6,9 @@ extension SensitivityTable {
     /// magnitude counted, not listed), elasticities to 4 significant digits.
     public func text() -> String {
         var s = "Sensitivities: elasticity ∂ln(output)/∂ln(parameter) at the steady state (+1 % in the parameter gives about elasticity % in the output)\n"
+        if method == .resolvedTrain {
+            s += "(a train: central differences of re-solves at ±\(Fmt.g(step, 2)) in ln p, warm-started from this steady state)\n"
+        }
         let width = max(9, parameters.map(\.keyPath.count).max() ?? 0)
         for (o, output) in outputs.enumerated() {
             s += "\n\(output.product) \(output.element.symbol) \(output.quantity.rawValue) = \(Fmt.g(output.nominal, 6))\n"
@@ -28,6 +31,7 @@ extension SensitivityTable {
     /// quantity, nominal, elasticities: {parameter key: number or null}}]}.
     public func json() -> JSONValue {
         .object([
+            ("method", .string(method.rawValue)),
             ("stepInLogParameter", .number(step)),
             ("parameters", .array(parameters.map { .object([("key", .string($0.keyPath)), ("value", .number($0.number)), ("unit", .string($0.unit))]) })),
             ("outputs", .array(outputs.enumerated().map { o, output in

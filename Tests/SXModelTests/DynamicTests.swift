@@ -114,4 +114,109 @@ struct DynamicTests {
         #expect(worst <= 2e-5, "worst |c − c_expm| / c_feed = \(worst)")
         #expect(result.conservationError <= 1e-10, "conservation error \(result.conservationError)")
     }
+
+    struct LimitCase: Sendable, CustomStringConvertible {
+        var model: String
+        var description: String { model }
+    }
+
+    /// A cascade of each model and where it starts: solvent-filled where the model has such a
+    /// state; Xu's fully loaded organic has none, so that case starts from the steady state of
+    /// the same cascade with a 10 % leaner feed.
+    static func limitCase(_ model: String) throws -> (Cascade, DynamicStart) {
+        switch model {
+        case "constant-D":
+            return (f1, .solventFilled)
+        case "separation-factors":
+            // Reference case X1's cascade (domain.md §5), 37 stages.
+            let nominal = Build.xu(beta: [1.5, 1], elements: [.Nd, .Pr], feedFractions: [0.75, 0.25], s: 4.1, w: 3.35, n: 17, m: 20)
+            var lean = nominal
+            lean.aqueousFeeds[0].flow = 0.9
+            let start = try CascadeSolver.solve(lean)
+            Check.solved(start)
+            return (nominal, .steady(start))
+        case "mass-action":
+            return (Build.fractionalWithStrip(model: "mass-action", elements: 3, n: 8, m: 8, k: 4, reflux: 0.5), .solventFilled)
+        default:
+            return (PrOMMiSP1.cascade(stages: 6), .solventFilled)
+        }
+    }
+
+    @Test("The long-time limit equals the steady solver's answer to 1e-8, and every element is conserved to 1e-10",
+          arguments: ["constant-D", "separation-factors", "mass-action", "empirical"])
+    func longTimeLimitIsSteadyState(_ model: String) throws {
+        let (cascade, start) = try Self.limitCase(model)
+        let steady = try CascadeSolver.solve(cascade)
+        Check.solved(steady)
+        var o = options(until: 1e6, rtol: 1e-5, atol: 1e-10)
+        o.integrator.maximumStep = 1e5
+        let result = try DynamicSimulation.run(cascade, holdups: holdups(cascade.stageCount, graded: true), start: start, options: o)
+        #expect(result.outcome == .completed, "\(result.outcome)")
+        let off = offSteady(result, steady)
+        print("\(model): \(result.statistics), off steady \(off), conservation \(result.conservationError)")
+        #expect(off <= 1e-8, "\(model): largest relative deviation from the steady outlets \(off)")
+        #expect(result.conservationError <= 1e-10, "\(model): conservation error \(result.conservationError)")
+        // Cumulative in − out against the inventory at every sample, not only the last.
+        let first = result.samples[0]
+        var worst = 0.0
+        for s in result.samples {
+            for j in s.inventory.indices {
+                let change = s.inventory[j] - first.inventory[j]
+                let scale = max(s.inventory[j], s.cumulativeFed[j], first.inventory[j])
+                if scale > 0 { worst = max(worst, abs(change - (s.cumulativeFed[j] - s.cumulativeOut[j])) / scale) }
+            }
+        }
+        #expect(worst <= 1e-10, "\(model): worst conservation error over the samples \(worst)")
+    }
+
+    @Test("A step in the feed flow, undone later, returns to the old steady state", arguments: ["constant-D", "mass-action"])
+    func stepResponseReturns(_ model: String) throws {
+        let (cascade, _) = try Self.limitCase(model)
+        let steady = try CascadeSolver.solve(cascade)
+        Check.solved(steady)
+        let feed = cascade.aqueousFeeds.first { $0.name == "feed" }!
+        let events = [DynamicEvent(time: 1, change: .streamFlow(stream: "feed", flow: feed.flow * 1.2)),
+                      DynamicEvent(time: 20, change: .streamFlow(stream: "feed", flow: feed.flow))]
+        var o = options(until: 1e6, rtol: 1e-5, atol: 1e-10)
+        o.integrator.maximumStep = 1e5
+        let result = try DynamicSimulation.run(cascade, holdups: holdups(cascade.stageCount), start: .steady(steady), events: events, options: o)
+        #expect(result.outcome == .completed, "\(result.outcome)")
+        // It did move away in between.
+        let during = result.samples.last { $0.time <= 20 }!
+        let moved = DynamicSimulation.distance(during.outlets, steady.outlets)
+        #expect(moved > 1e-3, "the step moved the outlets by \(moved) only")
+        let off = offSteady(result, steady)
+        print("\(model) step and undo: moved \(moved), back to \(off), \(result.statistics)")
+        #expect(off <= 1e-8, "\(model): \(off) from the old steady state after the step was undone")
+        #expect(result.conservationError <= 1e-10)
+    }
+
+    @Test("The step equations' analytic Jacobian matches central differences", arguments: JacobianTests.cases)
+    func stepJacobian(_ c: JacobianTests.Case) throws {
+        let cascade = c.model == "empirical" ? PrOMMiSP1.cascade(stages: 4, efficiency: c.efficiency)
+            : c.model == "mass-action NaA·HA"
+            ? Build.withSolvatedSoap(Build.fractionalWithStrip(model: "mass-action", elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency))
+            : Build.fractionalWithStrip(model: c.model, elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency)
+        let steady = try CascadeSolver.solve(cascade)
+        let net = try CascadeNetwork(cascade)
+        var system = DynamicCascadeSystem(network: net, holdups: holdups(cascade.stageCount, graded: true))
+        guard var u = steady.solverState?.unknowns else { Issue.record("no state"); return }
+        var old = [Double](repeating: 0, count: u.count), older = old
+        try system.logInventory(at: u, into: &old)
+        // Past and present states off the steady one (seeded), kept inside the domain.
+        var rng = SplitMix64(seed: 7)
+        func moved(_ v: [Double], by size: Double) -> [Double] {
+            var trial = v
+            for k in v.indices { trial[k] += size * (rng.nextUnit() - 0.5) }
+            var scratch = trial
+            return (try? system.logInventory(at: trial, into: &scratch)) != nil ? trial : v
+        }
+        u = moved(u, by: 0.05)
+        try system.logInventory(at: u, into: &older)
+        u = moved(u, by: 0.02)
+        // A BDF2 step with ω = 1.5: a₀ = 1.6, a₁ = −2.5, a₂ = 0.9.
+        system.setImplicitStep(ImplicitStep(timeStep: 0.3, newCoefficient: 1.6, history: [(-2.5, old), (0.9, older)]))
+        let worst = try Check.jacobianDeviation(&system, at: u)
+        #expect(worst < 1e-6, "\(c): worst |analytic − FD| / max(1, |FD|) = \(worst)")
+    }
 }

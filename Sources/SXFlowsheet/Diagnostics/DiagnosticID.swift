@@ -37,6 +37,8 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case noRareEarthFed = "no-rare-earth-fed"
     case overSaponified = "over-saponified"
     case contradictoryTarget = "contradictory-target"
+    /// Two events change the same quantity at the same time (`events`).
+    case conflictingEvents = "conflicting-events"
     // Overrides (SX5xx)
     case overridePath = "override-path"
     case overrideValue = "override-value"
@@ -83,6 +85,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .noRareEarthFed: n = 406
         case .overSaponified: n = 407
         case .contradictoryTarget: n = 408
+        case .conflictingEvents: n = 409
         case .overridePath: n = 501
         case .overrideValue: n = 502
         case .unusedStream: n = 901

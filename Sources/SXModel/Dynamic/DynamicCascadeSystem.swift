@@ -14,21 +14,6 @@ struct BalanceScaling {
     var logFluxFactor: Double
 }
 
-/// The phase volumes held in each stage, L (the default holdup model: one well-mixed volume
-/// per phase per stage, the phases at Murphree equilibrium at every instant).
-public struct StageHoldups: Sendable, Equatable {
-    /// Aqueous volume of each stage (index 0 = stage 1), L (> 0).
-    public var aqueous: [Double]
-    /// Organic volume of each stage, L (> 0).
-    public var organic: [Double]
-
-    public init(aqueous: [Double], organic: [Double]) {
-        precondition(aqueous.count == organic.count)
-        self.aqueous = aqueous
-        self.organic = organic
-    }
-}
-
 /// The cascade's balances in time, as an `InventorySystem` for `BDFIntegrator`.
 ///
 /// For every stage i and element j (and the saponifying cation, when present) the inventory is

@@ -35,7 +35,9 @@ public struct DynamicEvent: Sendable {
     }
 
     /// `cascade` with this change applied; the problem, in a sentence, when it does not apply.
-    public func applied(to cascade: Cascade) -> Result<Cascade, CascadeSpecificationError> {
+    /// A stream stopped earlier is restarted by a flow step from `original` (the cascade as
+    /// specified), where it keeps its composition and stage.
+    public func applied(to cascade: Cascade, original: Cascade? = nil) -> Result<Cascade, CascadeSpecificationError> {
         var c = cascade
         func fail(_ s: String) -> Result<Cascade, CascadeSpecificationError> { .failure(CascadeSpecificationError(problems: ["event at \(time) h: " + s])) }
         switch change {
@@ -45,8 +47,14 @@ public struct DynamicEvent: Sendable {
                 if flow == 0 { c.aqueousFeeds.remove(at: k) } else { c.aqueousFeeds[k].flow = flow }
             } else if let k = c.organicFeeds.firstIndex(where: { $0.name == name }) {
                 if flow == 0 { c.organicFeeds.remove(at: k) } else { c.organicFeeds[k].flow = flow }
+            } else if flow > 0, var feed = original?.aqueousFeeds.first(where: { $0.name == name }) {
+                feed.flow = flow
+                c.aqueousFeeds.append(feed)
+            } else if flow > 0, var feed = original?.organicFeeds.first(where: { $0.name == name }) {
+                feed.flow = flow
+                c.organicFeeds.append(feed)
             } else {
-                return fail("no stream '\(name)' is fed to cascade '\(cascade.name)' (a stream stopped earlier cannot be restarted)")
+                return fail("no stream '\(name)' is fed to cascade '\(cascade.name)'" + (flow == 0 ? " (or it is stopped already)" : ""))
             }
         case .streamConcentration(let name, let element, let value):
             guard value >= 0 && value.isFinite else { return fail("concentration \(value) mol/L must be ≥ 0") }

@@ -22,6 +22,9 @@ public struct DynamicOptions: Sendable {
     /// Stop as soon as every outlet is within `steadyTolerance` of the steady state of the
     /// cascade as it runs after the last event (which is then solved first).
     public var stopAtSteadyState = false
+    /// Solve the steady state after the last event even when not stopping at it (for
+    /// `DynamicResult.settlingTime`).
+    public var solveSteadyState = false
     /// Closeness to the steady state: the largest |c − c_ss| of an outlet over the elements,
     /// relative to that outlet's total rare earth at steady state; also the tolerance of the
     /// settling times of the purities (absolute, as a fraction).
@@ -110,7 +113,7 @@ public enum DynamicSimulation {
         // The cascade before each event, for the elements fed at any time.
         var cascades = [cascade]
         for e in events {
-            switch e.applied(to: cascades.last!) {
+            switch e.applied(to: cascades.last!, original: cascade) {
             case .success(let c): cascades.append(c)
             case .failure(let error): throw error
             }
@@ -174,7 +177,7 @@ public enum DynamicSimulation {
 
         // Steady state after the last event (for stopping and settling times).
         var steady: CascadeResult?
-        if options.stopAtSteadyState {
+        if options.stopAtSteadyState || options.solveSteadyState {
             steady = try CascadeSolver.solve(cascades.last!)
         }
         let steadyOutlets = steady.flatMap { $0.outcome.isConverged ? $0.outlets : nil }

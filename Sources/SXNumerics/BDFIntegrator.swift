@@ -23,7 +23,7 @@ public struct BDFOptions: Sendable, Equatable {
         var o = NewtonOptions()
         o.residualTolerance = 1e-12
         o.maximumIterations = 10
-        o.polishIterations = 1
+        o.polishIterations = 0
         return o
     }()
 
@@ -105,7 +105,8 @@ public struct BDFIntegrator<System: InventorySystem> {
         self.time = time
         self.unknowns = unknowns
         scale = system.inventoryScale
-        logInventory = Array(repeating: 0, count: unknowns.count)
+        precondition(system.inventoryCount >= unknowns.count && scale.count == system.inventoryCount)
+        logInventory = Array(repeating: 0, count: system.inventoryCount)
         trial = unknowns
         trialInventory = logInventory
         solver = NewtonSolver(for: system, options: options.newton)
@@ -199,7 +200,7 @@ public struct BDFIntegrator<System: InventorySystem> {
                 factor = (h / a0) / (span + h / a0)
             }
             let rtol = options.relativeTolerance, atol = options.absoluteTolerance
-            for i in 0..<unknowns.count where scale[i] > 0 {
+            for i in 0..<logInventory.count where scale[i] > 0 {
                 let corrected = exp(trialInventory[i])
                 var predicted = w[0] * exp(logInventory[i])
                 for k in 0..<used { predicted += w[k + 1] * exp(past[k].logInventory[i]) }

@@ -13,7 +13,12 @@
 /// inventory equals the multistep quadrature of the net boundary flux, to the Newton
 /// tolerance (conservation between steps).
 public protocol InventorySystem: NewtonSystem {
-    /// Writes ln N_k(u) of every balance row into `logInventory` (−∞ for algebraic rows and
+    /// Number of inventories: one per unknown row (−∞ for algebraic rows), then any passive
+    /// ones the system advances itself with the same step formula (quantities that only mix,
+    /// solved linearly in `setImplicitStep`). At least `unknownCount`.
+    var inventoryCount: Int { get }
+
+    /// Writes ln N_k(u) of every inventory into `logInventory` (−∞ for algebraic rows and
     /// for empty balances). Throws when `unknowns` lie outside the domain.
     mutating func logInventory(at unknowns: [Double], into logInventory: inout [Double]) throws(DomainViolation)
 
@@ -41,4 +46,8 @@ public struct ImplicitStep: Sendable {
         self.newCoefficient = newCoefficient
         self.history = history
     }
+}
+
+extension InventorySystem {
+    public var inventoryCount: Int { unknownCount }
 }

@@ -201,14 +201,14 @@ struct DynamicTests {
         let net = try CascadeNetwork(cascade)
         var system = DynamicCascadeSystem(network: net, holdups: holdups(cascade.stageCount, graded: true))
         guard var u = steady.solverState?.unknowns else { Issue.record("no state"); return }
-        var old = [Double](repeating: 0, count: u.count), older = old
+        var old = [Double](repeating: 0, count: system.inventoryCount), older = old
         try system.logInventory(at: u, into: &old)
         // Past and present states off the steady one (seeded), kept inside the domain.
         var rng = SplitMix64(seed: 7)
         func moved(_ v: [Double], by size: Double) -> [Double] {
             var trial = v
             for k in v.indices { trial[k] += size * (rng.nextUnit() - 0.5) }
-            var scratch = trial
+            var scratch = old
             return (try? system.logInventory(at: trial, into: &scratch)) != nil ? trial : v
         }
         u = moved(u, by: 0.05)

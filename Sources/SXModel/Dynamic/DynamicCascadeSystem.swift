@@ -44,6 +44,9 @@ public struct DynamicCascadeSystem: InventorySystem {
     var logHistoryRight: [Double]
     var scaling: BalanceScaling
 
+    /// Unknown rows, then the passive mixed species per stage: aqueous acid capacity Q,
+    /// aqueous total sulfate, organic extractant C_HA (each as V·c, mol).
+    public var inventoryCount: Int { steady.unknownCount + 3 * steady.network.stageCount }
     public var unknownCount: Int { steady.unknownCount }
     public var lowerBandwidth: Int { steady.lowerBandwidth }
     public var upperBandwidth: Int { steady.upperBandwidth }
@@ -62,6 +65,9 @@ public struct DynamicCascadeSystem: InventorySystem {
             for j in 0..<ne { scale[i * b + j] = holdups.aqueous[i] + holdups.organic[i] }
             if network.hasCation { scale[i * b + ne + 1] = holdups.aqueous[i] + holdups.organic[i] }
         }
+        // The mixed species follow the flows alone, smoothly, and are solved exactly per step:
+        // they take the steps the rare earth needs and are left out of the error control.
+        scale += Array(repeating: 0, count: 3 * n)
         inventoryScale = scale
         logHistoryLeft = Array(repeating: -.infinity, count: n * b)
         logHistoryRight = logHistoryLeft
@@ -70,9 +76,64 @@ public struct DynamicCascadeSystem: InventorySystem {
                                  logFluxFactor: 0)
     }
 
+    /// The concentrations that only mix (aqueous acid capacity Q and total sulfate, organic
+    /// extractant C_HA; mol/L per stage), which the stage equations read from the network.
+    public var mixedConcentrations: (anion: [Double], sulfate: [Double], extractant: [Double]) {
+        (steady.network.anionConcentration, steady.network.sulfateConcentration, steady.network.extractantConcentration)
+    }
+
+    public mutating func setMixedConcentrations(anion: [Double], sulfate: [Double], extractant: [Double]) {
+        steady.network.anionConcentration = anion
+        steady.network.sulfateConcentration = sulfate
+        steady.network.extractantConcentration = extractant
+    }
+
+    /// The mixed concentrations held in the passive rows of an inventory vector (ln V·c).
+    public mutating func takeMixedConcentrations(fromLogInventory logInventory: [Double]) {
+        let n = steady.network.stageCount, p = steady.unknownCount
+        setMixedConcentrations(anion: (0..<n).map { exp(logInventory[p + $0]) / holdups.aqueous[$0] },
+                               sulfate: (0..<n).map { exp(logInventory[p + n + $0]) / holdups.aqueous[$0] },
+                               extractant: (0..<n).map { exp(logInventory[p + 2 * n + $0]) / holdups.organic[$0] })
+    }
+
+    /// Solves one phase's mixing balance for a species that stays in that phase, over a step
+    /// a₀·V·c + Σ a_m·N_m = Δt·(Σ_links F·c_from + feed − F_out·c) (or, with `history` nil, the
+    /// steady mixing F_out·c = Σ F·c_from + feed), c in mol/L; negative round-off is clipped to 0.
+    func mixed(phase: Phase, feed: [Double], history: [(coefficient: Double, logInventory: [Double])]?, offset: Int,
+               timeStep: Double, newCoefficient: Double) -> [Double] {
+        let net = steady.network, n = net.stageCount
+        let start = phase == .aqueous ? net.aqueousSourceStart : net.organicSourceStart
+        let sources = phase == .aqueous ? net.aqueousSources : net.organicSources
+        let outflow = phase == .aqueous ? net.aqueousFlow : net.organicFlow
+        let volume = phase == .aqueous ? holdups.aqueous : holdups.organic
+        var below = 1, above = 1
+        for i in 0..<n { for k in start[i]..<start[i + 1] { below = max(below, i - sources[k].from); above = max(above, sources[k].from - i) } }
+        var matrix = BandMatrix(order: n, lowerBandwidth: below, upperBandwidth: above)
+        var rhs = [Double](repeating: 0, count: n)
+        let h = history == nil ? 1 : timeStep
+        for i in 0..<n {
+            matrix[i, i] = (history == nil ? 0 : newCoefficient * volume[i]) + h * outflow[i]
+            for k in start[i]..<start[i + 1] { matrix.add(-h * sources[k].flow, row: i, column: sources[k].from) }
+            rhs[i] = h * feed[i]
+            for m in history ?? [] { rhs[i] -= m.coefficient * exp(m.logInventory[offset + i]) }
+        }
+        var lu = BandLUWorkspace(order: n)
+        // An M-matrix with positive diagonal (every stage has an outflow): never singular.
+        do { try lu.factorize(&matrix); try lu.solve(matrix, &rhs) } catch { preconditionFailure("mixing balance: \(error)") }
+        return rhs.map { max(0, $0) }
+    }
+
     public mutating func setImplicitStep(_ newStep: ImplicitStep?) {
         step = newStep
         guard let newStep else { return }
+        let net = steady.network, n = net.stageCount, p = steady.unknownCount
+        setMixedConcentrations(
+            anion: mixed(phase: .aqueous, feed: net.anionFeedFlux, history: newStep.history, offset: p,
+                         timeStep: newStep.timeStep, newCoefficient: newStep.newCoefficient),
+            sulfate: mixed(phase: .aqueous, feed: net.sulfateFeedFlux, history: newStep.history, offset: p + n,
+                           timeStep: newStep.timeStep, newCoefficient: newStep.newCoefficient),
+            extractant: mixed(phase: .organic, feed: net.extractantFeedFlux, history: newStep.history, offset: p + 2 * n,
+                              timeStep: newStep.timeStep, newCoefficient: newStep.newCoefficient))
         logNewCoefficient = log(newStep.newCoefficient)
         scaling.logFluxFactor = log(newStep.timeStep)
         for k in 0..<logHistoryLeft.count {
@@ -110,6 +171,9 @@ public struct DynamicCascadeSystem: InventorySystem {
             for j in 0..<ne { logInventory[i * b + j] = logElementInventory(stage: i, element: j) }
             if net.exchangesAcid { logInventory[i * b + ne] = -.infinity }
             if net.hasCation { logInventory[i * b + ne + 1] = logCationInventory(stage: i) }
+            logInventory[n * b + i] = log(holdups.aqueous[i] * net.anionConcentration[i])
+            logInventory[n * b + n + i] = log(holdups.aqueous[i] * net.sulfateConcentration[i])
+            logInventory[n * b + 2 * n + i] = log(holdups.organic[i] * net.extractantConcentration[i])
         }
     }
 

@@ -169,6 +169,16 @@ public enum DynamicSimulation {
         }
 
         var system = DynamicCascadeSystem(network: first, holdups: holdups)
+        if case .solventFilled = start, first.exchangesAcid {
+            // The aqueous holds the acid of the aqueous feeds, mixed as at steady state, but
+            // none of the rare earth's or the cation's share of the acid capacity.
+            let mixed = system.mixedConcentrations
+            let acid = system.mixed(phase: .aqueous, feed: first.acidCapacityFeedFlux, history: nil, offset: 0, timeStep: 1, newCoefficient: 1)
+            if let dry = acid.firstIndex(where: { !($0 > 0) }) {
+                throw CascadeSpecificationError(problems: ["a solvent-filled start needs acid in every stage's aqueous, and no aqueous feed brings acid to stage \(dry + 1)"])
+            }
+            system.setMixedConcentrations(anion: acid, sulfate: mixed.sulfate, extractant: mixed.extractant)
+        }
         var integrator: BDFIntegrator<DynamicCascadeSystem>
         do { integrator = try BDFIntegrator(system: system, unknowns: u, options: options.integrator) } catch {
             throw CascadeSpecificationError(problems: ["the initial state: \(error)"])
@@ -198,7 +208,9 @@ public enum DynamicSimulation {
         run: while integrator.time < options.until {
             while eventIndex < events.count && events[eventIndex].time <= integrator.time {
                 network = networks[eventIndex + 1]
-                integrator.restart(with: DynamicCascadeSystem(network: network, holdups: holdups))
+                var next = DynamicCascadeSystem(network: network, holdups: holdups)
+                next.takeMixedConcentrations(fromLogInventory: integrator.logInventory)
+                integrator.restart(with: next)
                 fedHistory = [fedHistory[0]]
                 outHistory = [outHistory[0]]
                 eventIndex += 1
@@ -270,7 +282,7 @@ struct Sampler {
 
     /// Feed and outlet flux of each fed element at `unknowns`, mol/h (evaluates the state).
     func boundaryFluxes(_ system: inout DynamicCascadeSystem, at unknowns: [Double], network: CascadeNetwork) -> ([Double], [Double]) {
-        var inv = [Double](repeating: 0, count: unknowns.count)
+        var inv = [Double](repeating: 0, count: system.inventoryCount)
         try? system.logInventory(at: unknowns, into: &inv)
         let ne = network.elementCount
         var fedFlux = [Double](repeating: 0, count: ne), outFlux = fedFlux
@@ -288,7 +300,7 @@ struct Sampler {
     func sample(time: Double, system: inout DynamicCascadeSystem, unknowns: [Double], network: CascadeNetwork,
                 fed fedCumulative: [Double], out outCumulative: [Double]) -> DynamicSample {
         let ne = network.elementCount, b = network.blockSize
-        var inv = [Double](repeating: 0, count: network.stageCount * b)
+        var inv = [Double](repeating: 0, count: system.inventoryCount)
         try? system.logInventory(at: unknowns, into: &inv)
         let steady = system.steady
         func expand(_ v: [Double]) -> [Double] {

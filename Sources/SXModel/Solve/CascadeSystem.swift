@@ -25,7 +25,7 @@ import SXNumerics
 /// returns derivatives with respect to its own variables (ln x*, ln [H⁺], ln [(HA)₂],
 /// ln [C⁺]); this type composes them with the Murphree and charge-balance derivatives.
 public struct CascadeSystem: NewtonSystem {
-    public let network: CascadeNetwork
+    public internal(set) var network: CascadeNetwork
     public let unknownCount: Int
     public let lowerBandwidth: Int
     public let upperBandwidth: Int

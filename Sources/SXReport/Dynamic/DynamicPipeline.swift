@@ -54,15 +54,22 @@ extension Pipeline {
         func inputError(_ found: [Diagnostic]) -> DynamicPipelineOutput {
             DynamicPipelineOutput(status: .inputError, standardOutput: "", standardError: stderr + render(found) + summaryLine(found), report: nil)
         }
+        /// One diagnostic for a specification error (often one problem per stage): the first
+        /// problem, the next three as notes.
+        func specificationError(_ error: CascadeSpecificationError, cascade: String) -> DynamicPipelineOutput {
+            let problems = error.problems
+            var notes = problems.dropFirst().prefix(3).map { DiagnosticNote($0, at: nil) }
+            if problems.count > 4 { notes.append(DiagnosticNote("and \(problems.count - 4) more like these", at: nil)) }
+            return inputError([Diagnostic(.cascadeSpecification, "cascade '\(cascade)': \(problems.first ?? "invalid specification")",
+                                          at: flowsheet.cascadeLocations[cascade] ?? TextLocation(file: fileName, line: 1, column: 1), notes: notes)])
+        }
         let origin = TextLocation(file: fileName, line: 1, column: 1)
         guard flowsheet.train.cascades.count == 1, let cascade = flowsheet.train.cascades.first else {
             return inputError([Diagnostic(.cascadeSpecification, "sxsim dynamic simulates one cascade; this flowsheet has \(flowsheet.train.cascades.count) (linked trains are not simulated in time yet)",
                                           at: flowsheet.cascadeLocations[flowsheet.train.cascades.dropFirst().first?.name ?? ""] ?? origin)])
         }
         let network: CascadeNetwork
-        do { network = try CascadeNetwork(cascade) } catch {
-            return inputError(error.problems.map { Diagnostic(.cascadeSpecification, "cascade '\(cascade.name)': \($0)", at: flowsheet.cascadeLocations[cascade.name] ?? origin) })
-        }
+        do { network = try CascadeNetwork(cascade) } catch { return specificationError(error, cascade: cascade.name) }
         // Holdups: each section's own, else the residence time given on the command line.
         var missing: [Diagnostic] = []
         var aqueous = [Double](repeating: 0, count: network.stageCount), organic = aqueous
@@ -92,7 +99,7 @@ extension Pipeline {
         if settings.start == .steady {
             let steady: CascadeResult
             do { steady = try CascadeSolver.solve(cascade, options: flowsheet.solveOptions) } catch {
-                return inputError(error.problems.map { Diagnostic(.cascadeSpecification, "cascade '\(cascade.name)': \($0)", at: flowsheet.cascadeLocations[cascade.name] ?? origin) })
+                return specificationError(error, cascade: cascade.name)
             }
             guard steady.outcome.isConverged else {
                 return DynamicPipelineOutput(status: .notConverged, standardOutput: "",
@@ -112,7 +119,7 @@ extension Pipeline {
         do {
             result = try DynamicSimulation.run(cascade, holdups: holdups, start: start, events: events, options: options)
         } catch {
-            return inputError(error.problems.map { Diagnostic(.cascadeSpecification, "cascade '\(cascade.name)': \($0)", at: flowsheet.cascadeLocations[cascade.name] ?? origin) })
+            return specificationError(error, cascade: cascade.name)
         }
         let report = DynamicReport(flowsheet: flowsheet, fileName: fileName, settings: settings, holdups: holdupText, result: result)
         var errors = stderr

@@ -56,11 +56,9 @@ public struct CascadeNetwork: Sendable {
     /// Total sulfate [HSO₄⁻] + [SO₄²⁻] of the aqueous at each stage, mol/L (from mixing).
     public internal(set) var sulfateConcentration: [Double]
     /// What the aqueous feeds bring into each stage of the mixed species, mol/h: acid capacity
-    /// Q, total sulfate, and the acid capacity without rare earth and cation (flow·([H⁺] +
-    /// [HSO₄⁻])), which fills a cascade started with acid but no metal.
+    /// Q and total sulfate.
     public let anionFeedFlux: [Double]
     public let sulfateFeedFlux: [Double]
-    public let acidCapacityFeedFlux: [Double]
     /// Extractant (monomer basis) the organic feeds bring into each stage, mol/h.
     public let extractantFeedFlux: [Double]
     /// Charge z_j of each element's aqueous ion (`Element.charge`).
@@ -208,10 +206,8 @@ public struct CascadeNetwork: Sendable {
         var aqueousFeedFlux = [Double](repeating: 0, count: n * ne)
         var cationFeedFlux = [Double](repeating: 0, count: n)
         var acidFeedFlux = [Double](repeating: 0, count: n)
-        var acidCapacityFeedFlux = [Double](repeating: 0, count: n)
         for f in cascade.aqueousFeeds {
             let i = f.stage - 1
-            acidCapacityFeedFlux[i] += f.flow * (f.acidity + f.bisulfate)
             aqFeedVolume[i] += f.flow
             aqAnionFlux[i] += f.flow * f.acidCapacity(charges: charges)
             aqSulfateFlux[i] += f.flow * f.totalSulfate
@@ -248,7 +244,6 @@ public struct CascadeNetwork: Sendable {
         self.cationAllAqueous = (0..<n).map { aq[2][$0] / aqueousFlow[$0] }
         self.anionFeedFlux = aqAnionFlux
         self.sulfateFeedFlux = aqSulfateFlux
-        self.acidCapacityFeedFlux = acidCapacityFeedFlux
         self.extractantFeedFlux = orgExtractantFlux
         self.feedFlux = feedFlux
         self.aqueousFeedFlux = aqueousFeedFlux

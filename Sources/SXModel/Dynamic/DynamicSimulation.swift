@@ -169,16 +169,10 @@ public enum DynamicSimulation {
         }
 
         var system = DynamicCascadeSystem(network: first, holdups: holdups)
-        if case .solventFilled = start, first.exchangesAcid {
-            // The aqueous holds the acid of the aqueous feeds, mixed as at steady state, but
-            // none of the rare earth's or the cation's share of the acid capacity.
-            let mixed = system.mixedConcentrations
-            let acid = system.mixed(phase: .aqueous, feed: first.acidCapacityFeedFlux, history: nil, offset: 0, timeStep: 1, newCoefficient: 1)
-            if let dry = acid.firstIndex(where: { !($0 > 0) }) {
-                throw CascadeSpecificationError(problems: ["a solvent-filled start needs acid in every stage's aqueous, and no aqueous feed brings acid to stage \(dry + 1)"])
-            }
-            system.setMixedConcentrations(anion: acid, sulfate: mixed.sulfate, extractant: mixed.extractant)
-        }
+        // A solvent-filled cascade's aqueous starts with the acid capacity (chloride) it has at
+        // steady state, all of it as acid (no metal): started with the feeds' acid alone, the
+        // first rare earth stripped into a stage finds too little anion for electroneutrality
+        // and the integration stalls (measured on prnd-mass-action at 1.9 h). It then travels.
         var integrator: BDFIntegrator<DynamicCascadeSystem>
         do { integrator = try BDFIntegrator(system: system, unknowns: u, options: options.integrator) } catch {
             throw CascadeSpecificationError(problems: ["the initial state: \(error)"])

@@ -15,7 +15,7 @@ struct SXSimCommand: ParsableCommand {
             64 usage error, 66 input unreadable, 73 output file not written, 74 standard output not written.
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Check.self, Template.self, Design.self, Sweep.self, Uncertainty.self, Compare.self, Slurm.self]
+        subcommands: [Run.self, Check.self, Template.self, Design.self, Sweep.self, Uncertainty.self, Dynamic.self, Compare.self, Slurm.self]
     )
 
     /// Most command-line arguments accepted. The argument parser's time grows faster than

@@ -211,3 +211,33 @@ enum Check {
         equilibrium(r, sourceLocation: sourceLocation)
     }
 }
+
+extension Check {
+    /// The largest |analytic − FD| / max(1, |FD|) over the Jacobian of `system` at `u`, with
+    /// central differences of step 1e-6; records an issue for any entry outside the declared
+    /// band above 1e-8.
+    static func jacobianDeviation<System: NewtonSystem>(_ system: inout System, at u: [Double],
+                                                        sourceLocation: SourceLocation = #_sourceLocation) throws -> Double {
+        var r = [Double](repeating: 0, count: u.count)
+        var jac = BandMatrix(order: u.count, lowerBandwidth: system.lowerBandwidth, upperBandwidth: system.upperBandwidth)
+        try system.residualAndJacobian(at: u, residual: &r, jacobian: &jac)
+        var worst = 0.0
+        let h = 1e-6
+        for col in u.indices {
+            var up = u, down = u
+            up[col] += h; down[col] -= h
+            var rUp = r, rDown = r
+            try system.residual(at: up, into: &rUp)
+            try system.residual(at: down, into: &rDown)
+            for row in u.indices {
+                let fd = (rUp[row] - rDown[row]) / (2 * h)
+                if !jac.isInBand(row: row, column: col) {
+                    #expect(abs(fd) < 1e-8, "non-zero outside the declared band at (\(row), \(col)): \(fd)", sourceLocation: sourceLocation)
+                    continue
+                }
+                worst = max(worst, abs(fd - jac[row, col]) / max(1, abs(fd)))
+            }
+        }
+        return worst
+    }
+}

@@ -12,15 +12,7 @@ struct ExampleTests {
     func matchesExpectedOutput(_ name: String) throws {
         let out = try Repository.run(name)
         let actual = "# exit status \(out.status.exitCode)\n" + out.standardOutput
-        let path = "Flowsheets/expected/\(name).txt"
-        if Repository.recording {
-            try Repository.record(actual, to: path)
-            Repository.failRecordingRun(path)
-            return
-        }
-        let expected = try Repository.text(path)
-        let diffs = Golden.differences(expected: expected, actual: actual)
-        #expect(diffs.isEmpty, "\(name) differs from \(path) (re-record with SXSIM_RECORD=1 if intended):\n\(diffs.prefix(10).joined(separator: "\n"))")
+        try Repository.expectMatchesStored(actual, at: "Flowsheets/expected/\(name).txt")
         #expect(out.standardError.isEmpty, "\(out.standardError)")
     }
 

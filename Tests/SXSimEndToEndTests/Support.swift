@@ -40,6 +40,19 @@ enum Repository {
                      sourceLocation: sourceLocation)
     }
 
+    /// Compares `actual` with the stored file at `path` at printed precision (`Golden`), or
+    /// records it there (and fails the run) when recording.
+    static func expectMatchesStored(_ actual: String, at path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        if recording {
+            try record(actual, to: path)
+            failRecordingRun(path, sourceLocation: sourceLocation)
+            return
+        }
+        let diffs = Golden.differences(expected: try text(path), actual: actual)
+        #expect(diffs.isEmpty, "differs from \(path) (re-record with SXSIM_RECORD=1 if intended):\n\(diffs.prefix(10).joined(separator: "\n"))",
+                sourceLocation: sourceLocation)
+    }
+
     /// Runs an example exactly as `sxsim run Flowsheets/NAME.yaml --no-timing` does
     /// (each example once per test process; several tests read the same output).
     static func run(_ name: String) throws -> PipelineOutput {

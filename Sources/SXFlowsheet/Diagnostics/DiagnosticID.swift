@@ -40,6 +40,8 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case stripAcidShortfall = "strip-acid-shortfall"
     case loadingAboveCapacity = "loading-above-capacity"
     case loadedOrganicExceedsFeed = "loaded-organic-exceeds-feed"
+    /// Two events change the same quantity at the same time (`events`).
+    case conflictingEvents = "conflicting-events"
     // Overrides (SX5xx)
     case overridePath = "override-path"
     case overrideValue = "override-value"
@@ -91,6 +93,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .stripAcidShortfall: n = 409
         case .loadingAboveCapacity: n = 410
         case .loadedOrganicExceedsFeed: n = 411
+        case .conflictingEvents: n = 412
         case .overridePath: n = 501
         case .overrideValue: n = 502
         case .unusedStream: n = 901

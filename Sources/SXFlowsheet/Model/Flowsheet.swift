@@ -31,6 +31,12 @@ public struct Flowsheet: Sendable {
     /// Where each section names its equilibrium set ("CASCADE/SECTION" → the value's
     /// location), for what a solve reveals about the set (stages outside its validity).
     public var sectionEquilibriumLocations: [String: TextLocation] = [:]
+    /// Where each section is defined ("CASCADE/SECTION" → its key), for diagnostics of `sxsim dynamic`.
+    public var sectionLocations: [String: TextLocation] = [:]
+    /// The liquid held per stage of each section that gives one ("CASCADE/SECTION"), L.
+    public var sectionHoldups: [String: SectionHoldup] = [:]
+    /// Changes at given times for `sxsim dynamic` (the `events` list), in file order.
+    public var events: [ScheduledEvent] = []
     /// log *K (25 °C) of each element's hydroxide, RE(OH)₃(c) + 3 H⁺ ⇌ RE³⁺ + 3 H₂O: the
     /// verified built-in values (`HydroxideSolubility.builtIn`) and any the flowsheet gives.
     public var hydroxideSolubility: [Element: Double] = HydroxideSolubility.builtIn
@@ -162,4 +168,18 @@ public struct ReagentStream: Sendable, Equatable {
     public var baseCation: String
     /// Extractant fed, mol/h monomer basis.
     public var extractant: Double
+}
+
+/// An event of the flowsheet's `events` list: the change, the cascade it applies to and where
+/// it was written.
+public struct ScheduledEvent: Sendable {
+    public var event: DynamicEvent
+    /// The cascade whose stream or section it changes.
+    public var cascade: String
+    public var location: TextLocation
+    public init(event: DynamicEvent, cascade: String, location: TextLocation) {
+        self.event = event
+        self.cascade = cascade
+        self.location = location
+    }
 }

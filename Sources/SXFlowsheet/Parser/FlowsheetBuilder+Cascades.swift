@@ -3,7 +3,7 @@ import SXModel
 
 extension FlowsheetBuilder {
     static let cascadeKeys = ["sections", "feeds", "raffinate", "organic-outlet", "draws", "routes"]
-    static let sectionKeys = ["stages", "equilibrium", "efficiency"]
+    static let sectionKeys = ["stages", "equilibrium", "efficiency", "holdup"]
 
     /// A section as read, with the nodes later diagnostics point at.
     struct ParsedSection {
@@ -13,6 +13,8 @@ extension FlowsheetBuilder {
         var equilibrium: (any EquilibriumModel)?
         var equilibriumNode: SourceNode?
         var efficiency: Double
+        /// The liquid each stage holds (for `sxsim dynamic`), when given.
+        var holdup: SectionHoldup?
     }
 
     /// A linked feed waiting for every outlet to be known.
@@ -146,6 +148,8 @@ extension FlowsheetBuilder {
                 }
                 let section = readSection(sec, cascade: e.key)
                 sectionEquilibriumLocations["\(e.key)/\(sec.key)"] = section.equilibriumNode?.location
+                sectionLocations["\(e.key)/\(sec.key)"] = sec.keyNode.location
+                if let h = section.holdup { sectionHoldups["\(e.key)/\(sec.key)"] = h }
                 sections.append(section)
             }
         }
@@ -294,7 +298,34 @@ extension FlowsheetBuilder {
             }
         }
         if let f = reader.value(body, "efficiency"), let x = reader.fraction(f, what: "Murphree efficiency", openLower: true) { out.efficiency = x }
+        if let h = reader.value(body, "holdup") { out.holdup = readHoldup(h, what: "holdup of \(what)") }
         return out
+    }
+
+    /// `holdup: {mixer: 20 L, aqueous: 30 L, organic: 30 L}`: per-stage volumes, L; the
+    /// mixer is shared by the phases in the ratio of their flows, `aqueous` and `organic` are
+    /// the settler's. Each phase must end up with a positive volume.
+    func readHoldup(_ node: SourceNode, what: String) -> SectionHoldup? {
+        guard let body = reader.mapping(node, what: what) else { return nil }
+        reader.checkKeys(body, allowed: ["mixer", "aqueous", "organic"], in: what)
+        var holdup = SectionHoldup()
+        var ok = true
+        for key in ["mixer", "aqueous", "organic"] {
+            guard let v = reader.value(body, key) else { continue }
+            guard let x = reader.positive(v, .volume, what: "\(key) volume", allowZero: true) else { ok = false; continue }
+            switch key {
+            case "mixer": holdup.mixer = x
+            case "aqueous": holdup.aqueousSettler = x
+            default: holdup.organicSettler = x
+            }
+        }
+        guard ok else { return nil }
+        if !(holdup.mixer > 0 || (holdup.aqueousSettler > 0 && holdup.organicSettler > 0)) {
+            reader.report(.outOfRange, "\(what) leaves a phase without volume: give a mixer volume, or both settler volumes", at: node,
+                          help: "for example {mixer: 20 L, aqueous: 30 L, organic: 30 L}")
+            return nil
+        }
+        return holdup
     }
 
     // MARK: - Targets

@@ -14,7 +14,7 @@ struct FlowsheetBuilder {
     }
 
     static let topKeys = ["version", "name", "description", "elements", "operating-hours", "temperature",
-                          "equilibria", "streams", "cascades", "targets", "solver", "hydroxide-solubility"]
+                          "equilibria", "streams", "cascades", "targets", "solver", "hydroxide-solubility", "events"]
 
     // What has been read so far.
     var elements: [Element] = []
@@ -28,6 +28,8 @@ struct FlowsheetBuilder {
     var productLocations: [String: TextLocation] = [:]
     var cascadeLocations: [String: TextLocation] = [:]
     var sectionEquilibriumLocations: [String: TextLocation] = [:]
+    var sectionLocations: [String: TextLocation] = [:]
+    var sectionHoldups: [String: SectionHoldup] = [:]
     /// Cascades with a feed whose stream or stage could not be read (their structure checks are skipped).
     var unreadFeeds: Set<Int> = []
 
@@ -94,6 +96,7 @@ struct FlowsheetBuilder {
                               help: "name it under a cascade's 'feeds', or delete it")
             }
         }
+        let events = reader.value(top, "events").map { readEvents($0, cascades: cascades) } ?? []
         let (targets, effluentTargets) = reader.value(top, "targets").map { readTargets($0, cascades: cascades) } ?? ([], [])
         var options = SolveOptions()
         var recycleTolerance = 1e-8
@@ -132,6 +135,9 @@ struct FlowsheetBuilder {
                          solveOptions: options, productLocations: productLocations, cascadeLocations: cascadeLocations,
                          warnings: reader.diagnostics.warnings)
         flowsheet.sectionEquilibriumLocations = sectionEquilibriumLocations
+        flowsheet.sectionLocations = sectionLocations
+        flowsheet.sectionHoldups = sectionHoldups
+        flowsheet.events = events
         flowsheet.hydroxideSolubility = hydroxide
         return flowsheet
     }

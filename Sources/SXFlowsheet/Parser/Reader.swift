@@ -177,6 +177,8 @@ final class Reader {
         case .temperature: "25 °C"
         case .fraction: "36 %"
         case .operatingTime: "8000 h/y"
+        case .volume: "20 L"
+        case .time: "10 h"
         }
     }
 
@@ -187,6 +189,8 @@ final class Reader {
         case .temperature: "°C"
         case .fraction: "%"
         case .operatingTime: "h/y"
+        case .volume: "L"
+        case .time: "h"
         }
     }
 }

@@ -11,8 +11,10 @@ import SXModel
 /// | temperature    | K          | K, °C (degC) |
 /// | fraction       | 1          | a plain number (0.36), %, ppm |
 /// | operating time | h/y        | h/y, h/a, h/yr, d/y (24 h days) |
+/// | volume         | L          | L, mL, m3 (m³) |
+/// | time           | h          | h, min, s, d |
 public enum Dimension: String, Sendable, Equatable {
-    case flow, concentration, temperature, fraction, operatingTime = "operating time"
+    case flow, concentration, temperature, fraction, operatingTime = "operating time", volume, time
 
     /// Example units shown in diagnostics.
     public var examples: String {
@@ -22,6 +24,8 @@ public enum Dimension: String, Sendable, Equatable {
         case .temperature: "K, °C"
         case .fraction: "%, or a plain number such as 0.36"
         case .operatingTime: "h/y"
+        case .volume: "L, m3"
+        case .time: "h, min, d"
         }
     }
 }
@@ -67,6 +71,8 @@ public enum Units {
         t["ppm"] = (.fraction, .divisor(1e6))
         for u in ["h/y", "h/a", "h/yr"] { t[u] = (.operatingTime, .factor(1)) }
         t["d/y"] = (.operatingTime, .factor(24))
+        for (u, f) in [("L", 1.0), ("l", 1), ("mL", 1e-3), ("ml", 1e-3), ("m3", 1000), ("m³", 1000)] { t[u] = (.volume, .factor(f)) }
+        for (u, f) in [("h", 1.0), ("min", 1.0 / 60), ("s", 1.0 / 3600), ("d", 24)] { t[u] = (.time, .factor(f)) }
         return t
     }()
 
@@ -116,7 +122,11 @@ public enum Units {
             return dimension == .fraction ? .value(number) : .missingUnit
         }
         guard let (actual, kind) = table[unit] else {
-            let canonical = table.keys.filter { !$0.contains("/l") && !$0.contains("³") && !$0.hasPrefix("l/") && !$0.contains("ml/") }.sorted()
+            // The one- and two-letter volume and time units (L, h, s, d) are suggested only for
+            // a volume or a time: elsewhere they would be the nearest spelling of many typos.
+            let shortUnitsApply = dimension == .volume || dimension == .time
+            let canonical = table.keys.filter { !$0.contains("/l") && !$0.contains("³") && !$0.hasPrefix("l/") && !$0.contains("ml/") }
+                .filter { shortUnitsApply || (table[$0]!.0 != .volume && table[$0]!.0 != .time) }.sorted()
             return .unknownUnit(unit, nearest: Suggestions.nearest(to: unit, in: canonical))
         }
         guard actual == dimension else { return .wrongDimension(unit: unit, actual: actual) }

@@ -50,14 +50,21 @@ public struct CascadeNetwork: Sendable {
     /// Free acid fed directly into each stage, mol/h.
     public let acidFeedFlux: [Double]
     /// Acid capacity Q of the aqueous at each stage, mol/L (conservative, from mixing; the
-    /// chloride of a chloride liquor; `AqueousChargeBalance`).
-    public let anionConcentration: [Double]
+    /// chloride of a chloride liquor; `AqueousChargeBalance`). The steady mixing value; a
+    /// dynamic simulation carries it in time instead (`DynamicCascadeSystem`).
+    public internal(set) var anionConcentration: [Double]
     /// Total sulfate [HSO₄⁻] + [SO₄²⁻] of the aqueous at each stage, mol/L (from mixing).
-    public let sulfateConcentration: [Double]
+    public internal(set) var sulfateConcentration: [Double]
+    /// What the aqueous feeds bring into each stage of the mixed species, mol/h: acid capacity
+    /// Q and total sulfate.
+    public let anionFeedFlux: [Double]
+    public let sulfateFeedFlux: [Double]
+    /// Extractant (monomer basis) the organic feeds bring into each stage, mol/h.
+    public let extractantFeedFlux: [Double]
     /// Charge z_j of each element's aqueous ion (`Element.charge`).
     public let charges: [Double]
     /// C_HA of the organic at each stage, mol/L monomer basis (conservative, from mixing).
-    public let extractantConcentration: [Double]
+    public internal(set) var extractantConcentration: [Double]
     /// [C⁺] each stage's aqueous would have if every saponifying cation fed stayed aqueous,
     /// mol/L (a start estimate for the mass-action solve).
     public let cationAllAqueous: [Double]
@@ -235,6 +242,9 @@ public struct CascadeNetwork: Sendable {
         self.charges = charges
         self.extractantConcentration = (0..<n).map { org[1][$0] / organicFlow[$0] }
         self.cationAllAqueous = (0..<n).map { aq[2][$0] / aqueousFlow[$0] }
+        self.anionFeedFlux = aqAnionFlux
+        self.sulfateFeedFlux = aqSulfateFlux
+        self.extractantFeedFlux = orgExtractantFlux
         self.feedFlux = feedFlux
         self.aqueousFeedFlux = aqueousFeedFlux
         self.cationFeedFlux = cationFeedFlux

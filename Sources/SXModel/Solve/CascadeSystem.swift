@@ -25,7 +25,7 @@ import SXNumerics
 /// returns derivatives with respect to its own variables (ln x*, ln [H⁺], ln [(HA)₂],
 /// ln [C⁺]); this type composes them with the Murphree and charge-balance derivatives.
 public struct CascadeSystem: NewtonSystem {
-    public let network: CascadeNetwork
+    public internal(set) var network: CascadeNetwork
     public let unknownCount: Int
     public let lowerBandwidth: Int
     public let upperBandwidth: Int
@@ -422,24 +422,35 @@ public struct CascadeSystem: NewtonSystem {
     }
 
     func fillJacobian(_ jac: inout BandMatrix) {
+        fillJacobian(&jac, balanceScaling: nil)
+    }
+
+    /// The Jacobian of the balance rows ln(in) − ln(out) (and of the extractant rows). With
+    /// `balanceScaling` (the time integrator's step equations, `DynamicCascadeSystem`), the
+    /// element and cation rows are instead ln(RHS) − ln(LHS) with LHS ∋ Δt·out and RHS ∋ Δt·in:
+    /// the flux terms are then weighted by Δt/LHS and Δt/RHS; the inventory terms are added by
+    /// the caller. Without it every expression is the steady one, bit for bit.
+    func fillJacobian(_ jac: inout BandMatrix, balanceScaling scaling: BalanceScaling?) {
         let net = network
         let n = net.stageCount, ne = net.elementCount, b = net.blockSize
+        let lf = scaling?.logFluxFactor ?? 0
         for i in 0..<n {
             for j in 0..<ne {
                 let row = i * b + j
-                let lin = logInflow[i * ne + j], lout = logOutflow[i * ne + j]
+                let lin = scaling?.logElementIn[i * ne + j] ?? logInflow[i * ne + j]
+                let lout = scaling?.logElementOut[i * ne + j] ?? logOutflow[i * ne + j]
                 // Outflow A·x + O·y, weights of its two terms.
-                jac.add(-exp(logAqueousFlow[i] + lx[i * ne + j] - lout), row: row, column: row)
-                addLogYDerivative(&jac, row: row, stage: i, component: j, scale: -exp(logOrganicFlow[i] + ly[i * ne + j] - lout))
+                jac.add(-exp(lf + logAqueousFlow[i] + lx[i * ne + j] - lout), row: row, column: row)
+                addLogYDerivative(&jac, row: row, stage: i, component: j, scale: -exp(lf + logOrganicFlow[i] + ly[i * ne + j] - lout))
                 // Inflow: aqueous and organic links (feeds are constant).
                 for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
                     let from = net.aqueousSources[s].from
-                    let w = exp(logAqueousLinkFlow[s] + lx[from * ne + j] - lin)
+                    let w = exp(lf + logAqueousLinkFlow[s] + lx[from * ne + j] - lin)
                     if w != 0 { jac.add(w, row: row, column: from * b + j) }
                 }
                 for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
                     let from = net.organicSources[s].from
-                    addLogYDerivative(&jac, row: row, stage: from, component: j, scale: exp(logOrganicLinkFlow[s] + ly[from * ne + j] - lin))
+                    addLogYDerivative(&jac, row: row, stage: from, component: j, scale: exp(lf + logOrganicLinkFlow[s] + ly[from * ne + j] - lin))
                 }
             }
             if net.exchangesAcid {
@@ -451,17 +462,18 @@ public struct CascadeSystem: NewtonSystem {
                 if net.hasCation {
                     addLogYDerivative(&jac, row: row, stage: i, component: ne, scale: nu.perCation * organicCation[i] * invTotal)
                     let crow = i * b + cationIndex
-                    let lin = logCationInflow(stage: i), lout = logCationOutflow(stage: i)
-                    jac.add(-exp(logAqueousFlow[i] + logCation[i] - lout), row: crow, column: crow)
-                    addLogYDerivative(&jac, row: crow, stage: i, component: ne, scale: -exp(logOrganicFlow[i] + logOrganicCation[i] - lout))
+                    let lin = scaling?.logCationIn[i] ?? logCationInflow(stage: i)
+                    let lout = scaling?.logCationOut[i] ?? logCationOutflow(stage: i)
+                    jac.add(-exp(lf + logAqueousFlow[i] + logCation[i] - lout), row: crow, column: crow)
+                    addLogYDerivative(&jac, row: crow, stage: i, component: ne, scale: -exp(lf + logOrganicFlow[i] + logOrganicCation[i] - lout))
                     for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
                         let from = net.aqueousSources[s].from
-                        let w = exp(logAqueousLinkFlow[s] + logCation[from] - lin)
+                        let w = exp(lf + logAqueousLinkFlow[s] + logCation[from] - lin)
                         if w != 0 { jac.add(w, row: crow, column: from * b + cationIndex) }
                     }
                     for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
                         let from = net.organicSources[s].from
-                        addLogYDerivative(&jac, row: crow, stage: from, component: ne, scale: exp(logOrganicLinkFlow[s] + logOrganicCation[from] - lin))
+                        addLogYDerivative(&jac, row: crow, stage: from, component: ne, scale: exp(lf + logOrganicLinkFlow[s] + logOrganicCation[from] - lin))
                     }
                 }
             }

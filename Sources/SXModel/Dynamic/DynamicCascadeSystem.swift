@@ -1,0 +1,254 @@
+import Foundation
+import SXNumerics
+
+/// Row offsets that turn the steady balance rows ln(in) − ln(out) into the time integrator's
+/// step equations ln(RHS) − ln(LHS) (`CascadeSystem.fillJacobian(_:balanceScaling:)`).
+struct BalanceScaling {
+    /// ln RHS and ln LHS of each element row, flat [i·ne + j] (ln mol).
+    var logElementIn: [Double]
+    var logElementOut: [Double]
+    /// ln RHS and ln LHS of each stage's cation row (ln mol).
+    var logCationIn: [Double]
+    var logCationOut: [Double]
+    /// ln Δt (ln h): the fluxes (mol/h) enter the step equations times Δt.
+    var logFluxFactor: Double
+}
+
+/// The cascade's balances in time, as an `InventorySystem` for `BDFIntegrator`.
+///
+/// For every stage i and element j (and the saponifying cation, when present) the inventory is
+///
+///     N_ij = V_aq,i · x_ij + V_org,i · y_ij          (mol; V in L, x and y in mol/L)
+///
+/// and dN_ij/dt = in_ij − out_ij (mol/h), the same fluxes as the steady `CascadeSystem`; the
+/// extractant balance of mass action stays algebraic (the organic's extractant moves with the
+/// organic, and y follows x at every instant). A step of the integrator,
+/// a₀·N(u) + Σ a_m N_m = Δt·(in − out), is written with the positive terms on each side,
+///
+///     R_ij = ln(Σ_{a_m<0} |a_m| N_m,ij + Δt·in_ij) − ln(a₀ N_ij + Σ_{a_m>0} a_m N_m,ij + Δt·out_ij),
+///
+/// a relative error like the steady residual (to which it reduces as Δt → ∞), summed by
+/// log-sum-exp so that trace elements keep their relative accuracy. The Jacobian is the steady
+/// one's flux part reweighted (`BalanceScaling`) plus a₀·∂N/∂u / LHS, where ∂N/∂u uses the
+/// same ∂ln y/∂u (models, Murphree, charge balance) as the steady Jacobian.
+public struct DynamicCascadeSystem: InventorySystem {
+    public private(set) var steady: CascadeSystem
+    public let holdups: StageHoldups
+    let logAqueousHoldup: [Double]
+    let logOrganicHoldup: [Double]
+    public let inventoryScale: [Double]
+    var step: ImplicitStep?
+    var logNewCoefficient = 0.0
+    /// ln of the history terms on each side, per unknown row.
+    var logHistoryLeft: [Double]
+    var logHistoryRight: [Double]
+    var scaling: BalanceScaling
+
+    /// Unknown rows, then the passive mixed species per stage: aqueous acid capacity Q,
+    /// aqueous total sulfate, organic extractant C_HA (each as V·c, mol).
+    public var inventoryCount: Int { steady.unknownCount + 3 * steady.network.stageCount }
+    public var unknownCount: Int { steady.unknownCount }
+    public var lowerBandwidth: Int { steady.lowerBandwidth }
+    public var upperBandwidth: Int { steady.upperBandwidth }
+    public var network: CascadeNetwork { steady.network }
+
+    public init(network: CascadeNetwork, holdups: StageHoldups) {
+        precondition(holdups.aqueous.count == network.stageCount)
+        precondition(holdups.aqueous.allSatisfy { $0 > 0 } && holdups.organic.allSatisfy { $0 > 0 })
+        steady = CascadeSystem(network: network)
+        self.holdups = holdups
+        logAqueousHoldup = holdups.aqueous.map { log($0) }
+        logOrganicHoldup = holdups.organic.map { log($0) }
+        let n = network.stageCount, ne = network.elementCount, b = network.blockSize
+        var scale = [Double](repeating: 0, count: n * b)
+        for i in 0..<n {
+            for j in 0..<ne { scale[i * b + j] = holdups.aqueous[i] + holdups.organic[i] }
+            if network.hasCation { scale[i * b + ne + 1] = holdups.aqueous[i] + holdups.organic[i] }
+        }
+        // The mixed species follow the flows alone, smoothly, and are solved exactly per step:
+        // they take the steps the rare earth needs and are left out of the error control.
+        scale += Array(repeating: 0, count: 3 * n)
+        inventoryScale = scale
+        logHistoryLeft = Array(repeating: -.infinity, count: n * b)
+        logHistoryRight = logHistoryLeft
+        scaling = BalanceScaling(logElementIn: Array(repeating: 0, count: n * ne), logElementOut: Array(repeating: 0, count: n * ne),
+                                 logCationIn: Array(repeating: 0, count: n), logCationOut: Array(repeating: 0, count: n),
+                                 logFluxFactor: 0)
+    }
+
+    /// The concentrations that only mix (aqueous acid capacity Q and total sulfate, organic
+    /// extractant C_HA; mol/L per stage), which the stage equations read from the network.
+    public var mixedConcentrations: (anion: [Double], sulfate: [Double], extractant: [Double]) {
+        (steady.network.anionConcentration, steady.network.sulfateConcentration, steady.network.extractantConcentration)
+    }
+
+    public mutating func setMixedConcentrations(anion: [Double], sulfate: [Double], extractant: [Double]) {
+        steady.network.anionConcentration = anion
+        steady.network.sulfateConcentration = sulfate
+        steady.network.extractantConcentration = extractant
+    }
+
+    /// The mixed concentrations held in the passive rows of an inventory vector (ln V·c).
+    public mutating func takeMixedConcentrations(fromLogInventory logInventory: [Double]) {
+        let n = steady.network.stageCount, p = steady.unknownCount
+        setMixedConcentrations(anion: (0..<n).map { exp(logInventory[p + $0]) / holdups.aqueous[$0] },
+                               sulfate: (0..<n).map { exp(logInventory[p + n + $0]) / holdups.aqueous[$0] },
+                               extractant: (0..<n).map { exp(logInventory[p + 2 * n + $0]) / holdups.organic[$0] })
+    }
+
+    /// Solves one phase's mixing balance for a species that stays in that phase, over a step
+    /// a₀·V·c + Σ a_m·N_m = Δt·(Σ_links F·c_from + feed − F_out·c) (or, with `history` nil, the
+    /// steady mixing F_out·c = Σ F·c_from + feed), c in mol/L; negative round-off is clipped to 0.
+    func mixed(phase: Phase, feed: [Double], history: [(coefficient: Double, logInventory: [Double])]?, offset: Int,
+               timeStep: Double, newCoefficient: Double) -> [Double] {
+        let net = steady.network, n = net.stageCount
+        let start = phase == .aqueous ? net.aqueousSourceStart : net.organicSourceStart
+        let sources = phase == .aqueous ? net.aqueousSources : net.organicSources
+        let outflow = phase == .aqueous ? net.aqueousFlow : net.organicFlow
+        let volume = phase == .aqueous ? holdups.aqueous : holdups.organic
+        var below = 1, above = 1
+        for i in 0..<n { for k in start[i]..<start[i + 1] { below = max(below, i - sources[k].from); above = max(above, sources[k].from - i) } }
+        var matrix = BandMatrix(order: n, lowerBandwidth: below, upperBandwidth: above)
+        var rhs = [Double](repeating: 0, count: n)
+        let h = history == nil ? 1 : timeStep
+        for i in 0..<n {
+            matrix[i, i] = (history == nil ? 0 : newCoefficient * volume[i]) + h * outflow[i]
+            for k in start[i]..<start[i + 1] { matrix.add(-h * sources[k].flow, row: i, column: sources[k].from) }
+            rhs[i] = h * feed[i]
+            for m in history ?? [] { rhs[i] -= m.coefficient * exp(m.logInventory[offset + i]) }
+        }
+        var lu = BandLUWorkspace(order: n)
+        // An M-matrix with positive diagonal (every stage has an outflow): never singular.
+        do { try lu.factorize(&matrix); try lu.solve(matrix, &rhs) } catch { preconditionFailure("mixing balance: \(error)") }
+        return rhs.map { max(0, $0) }
+    }
+
+    public mutating func setImplicitStep(_ newStep: ImplicitStep?) {
+        step = newStep
+        guard let newStep else { return }
+        let net = steady.network, n = net.stageCount, p = steady.unknownCount
+        setMixedConcentrations(
+            anion: mixed(phase: .aqueous, feed: net.anionFeedFlux, history: newStep.history, offset: p,
+                         timeStep: newStep.timeStep, newCoefficient: newStep.newCoefficient),
+            sulfate: mixed(phase: .aqueous, feed: net.sulfateFeedFlux, history: newStep.history, offset: p + n,
+                           timeStep: newStep.timeStep, newCoefficient: newStep.newCoefficient),
+            extractant: mixed(phase: .organic, feed: net.extractantFeedFlux, history: newStep.history, offset: p + 2 * n,
+                              timeStep: newStep.timeStep, newCoefficient: newStep.newCoefficient))
+        logNewCoefficient = log(newStep.newCoefficient)
+        scaling.logFluxFactor = log(newStep.timeStep)
+        for k in 0..<logHistoryLeft.count {
+            var left = LogSumExp(), right = LogSumExp()
+            for h in newStep.history {
+                let term = log(abs(h.coefficient)) + h.logInventory[k]
+                if h.coefficient > 0 { left.add(term) } else if h.coefficient < 0 { right.add(term) }
+            }
+            logHistoryLeft[k] = left.value
+            logHistoryRight[k] = right.value
+        }
+    }
+
+    @inline(__always)
+    func logElementInventory(stage i: Int, element j: Int) -> Double {
+        let ne = steady.network.elementCount
+        var s = LogSumExp()
+        s.add(logAqueousHoldup[i] + steady.lx[i * ne + j])
+        s.add(logOrganicHoldup[i] + steady.ly[i * ne + j])
+        return s.value
+    }
+
+    @inline(__always)
+    func logCationInventory(stage i: Int) -> Double {
+        var s = LogSumExp()
+        s.add(logAqueousHoldup[i] + steady.logCation[i])
+        s.add(logOrganicHoldup[i] + steady.logOrganicCation[i])
+        return s.value
+    }
+
+    public mutating func logInventory(at unknowns: [Double], into logInventory: inout [Double]) throws(DomainViolation) {
+        try steady.evaluateState(unknowns, derivatives: false)
+        let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
+        for i in 0..<n {
+            for j in 0..<ne { logInventory[i * b + j] = logElementInventory(stage: i, element: j) }
+            if net.exchangesAcid { logInventory[i * b + ne] = -.infinity }
+            if net.hasCation { logInventory[i * b + ne + 1] = logCationInventory(stage: i) }
+            logInventory[n * b + i] = log(holdups.aqueous[i] * net.anionConcentration[i])
+            logInventory[n * b + n + i] = log(holdups.aqueous[i] * net.sulfateConcentration[i])
+            logInventory[n * b + 2 * n + i] = log(holdups.organic[i] * net.extractantConcentration[i])
+        }
+    }
+
+    /// The step equations' two sides at the last evaluated state, into `scaling`.
+    mutating func evaluateSides() {
+        let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
+        let lf = scaling.logFluxFactor
+        for i in 0..<n {
+            for j in 0..<ne {
+                let k = i * b + j, e = i * ne + j
+                var left = LogSumExp(), right = LogSumExp()
+                left.add(logNewCoefficient + logElementInventory(stage: i, element: j))
+                left.add(logHistoryLeft[k])
+                left.add(lf + steady.logOutflow[e])
+                right.add(logHistoryRight[k])
+                right.add(lf + steady.logInflow[e])
+                scaling.logElementOut[e] = left.value
+                scaling.logElementIn[e] = right.value
+            }
+            if net.hasCation {
+                let k = i * b + ne + 1
+                var left = LogSumExp(), right = LogSumExp()
+                left.add(logNewCoefficient + logCationInventory(stage: i))
+                left.add(logHistoryLeft[k])
+                left.add(lf + steady.logCationOutflow(stage: i))
+                right.add(logHistoryRight[k])
+                right.add(lf + steady.logCationInflow(stage: i))
+                scaling.logCationOut[i] = left.value
+                scaling.logCationIn[i] = right.value
+            }
+        }
+    }
+
+    func fillStepResiduals(_ r: inout [Double]) {
+        let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
+        steady.fillResiduals(&r)   // extractant rows (algebraic) as in the steady system
+        for i in 0..<n {
+            for j in 0..<ne { r[i * b + j] = scaling.logElementIn[i * ne + j] - scaling.logElementOut[i * ne + j] }
+            if net.hasCation { r[i * b + ne + 1] = scaling.logCationIn[i] - scaling.logCationOut[i] }
+        }
+    }
+
+    public mutating func residual(at unknowns: [Double], into residual: inout [Double]) throws(DomainViolation) {
+        guard step != nil else { return try steady.residual(at: unknowns, into: &residual) }
+        try steady.evaluateState(unknowns, derivatives: false)
+        evaluateSides()
+        fillStepResiduals(&residual)
+    }
+
+    public mutating func residualAndJacobian(at unknowns: [Double], residual: inout [Double],
+                                             jacobian: inout BandMatrix) throws(DomainViolation) {
+        guard step != nil else { return try steady.residualAndJacobian(at: unknowns, residual: &residual, jacobian: &jacobian) }
+        try steady.evaluateState(unknowns, derivatives: true)
+        evaluateSides()
+        fillStepResiduals(&residual)
+        steady.fillJacobian(&jacobian, balanceScaling: scaling)
+        // Inventory terms: −a₀·∂N/∂u / LHS.
+        let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
+        for i in 0..<n {
+            for j in 0..<ne {
+                let row = i * b + j, left = scaling.logElementOut[i * ne + j]
+                jacobian.add(-exp(logNewCoefficient + logAqueousHoldup[i] + steady.lx[i * ne + j] - left), row: row, column: row)
+                steady.addLogYDerivative(&jacobian, row: row, stage: i, component: j,
+                                         scale: -exp(logNewCoefficient + logOrganicHoldup[i] + steady.ly[i * ne + j] - left))
+            }
+            if net.hasCation {
+                let row = i * b + ne + 1, left = scaling.logCationOut[i]
+                jacobian.add(-exp(logNewCoefficient + logAqueousHoldup[i] + steady.logCation[i] - left), row: row, column: row)
+                steady.addLogYDerivative(&jacobian, row: row, stage: i, component: ne,
+                                         scale: -exp(logNewCoefficient + logOrganicHoldup[i] + steady.logOrganicCation[i] - left))
+            }
+        }
+    }
+
+    public func stepLimits(uniform: Double, into limits: inout [Double]) -> Bool {
+        steady.stepLimits(uniform: uniform, into: &limits)
+    }
+}

@@ -1,0 +1,320 @@
+import Foundation
+import SXNumerics
+
+/// Where a dynamic simulation starts.
+public enum DynamicStart: Sendable {
+    /// Every stage filled with fresh organic and rare-earth-free aqueous: each concentration
+    /// starts at `DynamicOptions.emptyConcentration` (the unknowns are logarithms, so no
+    /// concentration is ever exactly 0). A model with a fixed organic loading (Xu's separation
+    /// factors) has no such state: its organic always carries its full loading.
+    case solventFilled
+    /// A steady state, e.g. `CascadeSolver.solve` of the cascade before an upset (it must have
+    /// converged and carry the same elements and stages).
+    case steady(CascadeResult)
+}
+
+/// Settings of a dynamic simulation.
+public struct DynamicOptions: Sendable {
+    /// End time, h.
+    public var until: Double = 100
+    /// The time integrator (tolerances, first step in h, Newton settings).
+    public var integrator = BDFOptions()
+    /// Stop as soon as every outlet is within `steadyTolerance` of the steady state of the
+    /// cascade as it runs after the last event (which is then solved first).
+    public var stopAtSteadyState = false
+    /// Solve the steady state after the last event even when not stopping at it (for
+    /// `DynamicResult.settlingTime`).
+    public var solveSteadyState = false
+    /// Closeness to the steady state: the largest |c − c_ss| of an outlet over the elements,
+    /// relative to that outlet's total rare earth at steady state; also the tolerance of the
+    /// settling times of the purities (absolute, as a fraction).
+    public var steadyTolerance = 1e-6
+    /// Concentration of every species in a `solventFilled` cascade, mol/L.
+    public var emptyConcentration = 1e-14
+    /// Called after every accepted step with (time h, end time h): a progress display.
+    public var progress: (@Sendable (Double, Double) -> Void)?
+
+    public init() {}
+}
+
+/// The state of the cascade's outlets and inventories at one time.
+public struct DynamicSample: Sendable {
+    /// h.
+    public var time: Double
+    /// Every stream leaving the cascade, concentrations in the cascade's full element order.
+    public var outlets: [OutletStream]
+    /// Rare earth held in the cascade per element (both phases, all stages), mol.
+    public var inventory: [Double]
+    /// Rare earth fed and leaving since the start, per element, mol (the integrator's own
+    /// quadrature of the feed and outlet fluxes, so that inventory − initial inventory =
+    /// fed − left to the Newton tolerance).
+    public var cumulativeFed: [Double]
+    public var cumulativeOut: [Double]
+    /// Rare-earth feed flow of each element at this time, mol/h.
+    public var feedFlow: [Double]
+}
+
+/// How a dynamic simulation ended.
+public enum DynamicOutcome: Sendable, Equatable {
+    /// Reached the end time.
+    case completed
+    /// Stopped because every outlet came within the tolerance of the final steady state.
+    case reachedSteadyState
+    /// The integrator could not continue; the samples before `time` are valid.
+    case failed(time: Double, reason: String)
+
+    public var isSuccess: Bool { if case .failed = self { false } else { true } }
+}
+
+/// The record of a dynamic simulation.
+public struct DynamicResult: Sendable {
+    /// The cascade as it ran after the last event applied.
+    public var cascade: Cascade
+    public var samples: [DynamicSample]
+    public var outcome: DynamicOutcome
+    public var statistics: BDFStatistics
+    /// The steady state of `cascade` (solved when asked for: `stopAtSteadyState` or
+    /// `settlingTimes`), nil otherwise; only used when it converged.
+    public var steadyState: CascadeResult?
+    /// Events applied, in time order.
+    public var events: [DynamicEvent]
+    /// ∞-norm over elements of |Δinventory − (fed − left)| / max(inventory, fed) at the end:
+    /// the conservation error of the whole run.
+    public var conservationError: Double
+
+    /// For each outlet: the first time after which the oxide purity of every element stays
+    /// within `tolerance` (absolute fraction) of its steady value, h; nil when it never does
+    /// within the run, or without a converged steady state. Samples after the last event only.
+    public func settlingTime(outlet name: String, tolerance: Double) -> Double? {
+        guard let steady = steadyState, steady.outcome.isConverged, let target = steady.outlet(named: name) else { return nil }
+        let elements = cascade.elements
+        let goal = target.oxidePurity(elements: elements)
+        let lastEvent = events.last?.time ?? 0
+        var settled: Double?
+        for s in samples where s.time >= lastEvent {
+            guard let o = s.outlets.first(where: { $0.name == name }) else { continue }
+            let p = o.oxidePurity(elements: elements)
+            let off = zip(p, goal).map { abs($0 - $1) }.max() ?? 0
+            if off <= tolerance { if settled == nil { settled = s.time } } else { settled = nil }
+        }
+        return settled
+    }
+}
+
+/// Dynamic (start-up and upset) simulation of one cascade: `DynamicCascadeSystem` advanced by
+/// `BDFIntegrator`, events applied at their times. See docs/dynamic.md.
+public enum DynamicSimulation {
+    /// Runs `cascade` with the given holdups from `start` to `options.until` (or to the steady
+    /// state), applying `events`. Never traps on a failed integration: the outcome says so and
+    /// the samples up to it are kept.
+    public static func run(_ cascade: Cascade, holdups: StageHoldups, start: DynamicStart, events: [DynamicEvent] = [],
+                           options: DynamicOptions = DynamicOptions()) throws(CascadeSpecificationError) -> DynamicResult {
+        let events = events.sorted { $0.time < $1.time }
+        // The cascade before each event, for the elements fed at any time.
+        var cascades = [cascade]
+        for e in events {
+            switch e.applied(to: cascades.last!, original: cascade) {
+            case .success(let c): cascades.append(c)
+            case .failure(let error): throw error
+            }
+        }
+        for c in cascades { _ = try CascadeNetwork(c) }
+        let fed = cascade.elements.indices.filter { j in
+            cascades.contains { c in
+                c.aqueousFeeds.contains { $0.concentrations[j] > 0 } || c.organicFeeds.contains { $0.concentrations[j] > 0 }
+            }
+        }
+        if fed.isEmpty { throw CascadeSpecificationError(problems: ["no rare earth is fed: every feed concentration is zero"]) }
+        guard holdups.aqueous.count == cascade.stageCount,
+              holdups.aqueous.allSatisfy({ $0 > 0 && $0.isFinite }), holdups.organic.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw CascadeSpecificationError(problems: ["every stage needs positive aqueous and organic holdups (\(cascade.stageCount) stages)"])
+        }
+        let networks = try cascades.map { c throws(CascadeSpecificationError) in try CascadeNetwork(c.keepingElements(fed)) }
+        let first = networks[0]
+        if let other = networks.first(where: { $0.blockSize != first.blockSize }) {
+            _ = other
+            throw CascadeSpecificationError(problems: ["an event adds or removes the saponifying cation (or changes the model family): the stages' unknowns would change; simulate the two periods separately"])
+        }
+        let ne = first.elementCount, n = first.stageCount, b = first.blockSize, full = cascade.elements.count
+
+        // Initial unknowns.
+        var u = [Double](repeating: 0, count: n * b)
+        switch start {
+        case .solventFilled:
+            if cascade.sections.contains(where: { $0.equilibrium.fixedOrganicLoading != nil }) {
+                throw CascadeSpecificationError(problems: ["a cascade under the separation-factor model cannot start solvent-filled: that model's organic always carries its full loading, so an empty cascade has no state under it; start from a steady state (an upset) or use the mass-action model for a start-up"])
+            }
+            if cascade.sections.contains(where: { $0.murphreeEfficiency < 1 }) {
+                throw CascadeSpecificationError(problems: ["a solvent-filled start needs ideal stages: with a Murphree efficiency below 1 the feed stage's aqueous outlet would have to start at (1 − E) of its inlet; start from a steady state instead"])
+            }
+            let lnEmpty = log(options.emptyConcentration)
+            for i in 0..<n {
+                for j in 0..<ne { u[i * b + j] = lnEmpty }
+                if first.exchangesAcid {
+                    let perFree = first.stageChemistry.stoichiometry?.perFreeExtractant ?? 2
+                    u[i * b + ne] = log(first.extractantConcentration[i] / perFree)
+                    if first.hasCation { u[i * b + ne + 1] = lnEmpty }
+                }
+            }
+        case .steady(let result):
+            guard result.outcome.isConverged, let state = result.solverState, state.fits(first),
+                  result.stageCount == n else {
+                throw CascadeSpecificationError(problems: ["the starting steady state did not converge or does not fit this cascade (same elements fed, same stages)"])
+            }
+            let resultFed = result.cascade.elements.indices.filter { j in (0..<n).contains { result.aqueous[$0][j] > 0 } }
+            guard resultFed == fed else {
+                throw CascadeSpecificationError(problems: ["the starting steady state carries other elements than the simulation feeds"])
+            }
+            u = state.unknowns
+        }
+
+        var system = DynamicCascadeSystem(network: first, holdups: holdups)
+        // A solvent-filled cascade's aqueous starts with the acid capacity (chloride) it has at
+        // steady state, all of it as acid (no metal): started with the feeds' acid alone, the
+        // first rare earth stripped into a stage finds too little anion for electroneutrality
+        // and the integration stalls (measured on prnd-mass-action at 1.9 h). It then travels.
+        var integrator: BDFIntegrator<DynamicCascadeSystem>
+        do { integrator = try BDFIntegrator(system: system, unknowns: u, options: options.integrator) } catch {
+            throw CascadeSpecificationError(problems: ["the initial state: \(error)"])
+        }
+        system = integrator.system
+
+        // Steady state after the last event (for stopping and settling times).
+        var steady: CascadeResult?
+        if options.stopAtSteadyState || options.solveSteadyState {
+            steady = try CascadeSolver.solve(cascades.last!)
+        }
+        let steadyOutlets = steady.flatMap { $0.outcome.isConverged ? $0.outlets : nil }
+
+        // Cumulative boundary fluxes follow the integrator's quadrature (see DynamicSample).
+        var fedHistory: [[Double]] = [[Double](repeating: 0, count: ne)]
+        var outHistory: [[Double]] = [[Double](repeating: 0, count: ne)]
+        let sampler = Sampler(fed: fed, fullCount: full)
+        var samples: [DynamicSample] = []
+        let initialInventory = sampler.inventory(integrator.logInventory, network: first)
+        samples.append(sampler.sample(time: 0, system: &system, unknowns: integrator.unknowns, network: first,
+                                      fed: fedHistory[0], out: outHistory[0]))
+
+        var outcome = DynamicOutcome.completed
+        var eventIndex = 0
+        var network = first
+        var lastFed = fedHistory[0], lastOut = outHistory[0]
+        run: while integrator.time < options.until {
+            while eventIndex < events.count && events[eventIndex].time <= integrator.time {
+                network = networks[eventIndex + 1]
+                var next = DynamicCascadeSystem(network: network, holdups: holdups)
+                next.takeMixedConcentrations(fromLogInventory: integrator.logInventory)
+                integrator.restart(with: next)
+                fedHistory = [fedHistory[0]]
+                outHistory = [outHistory[0]]
+                eventIndex += 1
+            }
+            let limit = min(options.until, eventIndex < events.count ? events[eventIndex].time : .infinity)
+            if let failure = integrator.advance(notBeyond: limit) {
+                outcome = .failed(time: integrator.time, reason: failure.description)
+                break run
+            }
+            let step = integrator.lastStep!
+            var system = integrator.system
+            let (fedFlux, outFlux) = sampler.boundaryFluxes(&system, at: integrator.unknowns, network: network)
+            func quadrature(_ history: [[Double]], _ flux: [Double]) -> [Double] {
+                (0..<ne).map { j in
+                    var v = step.timeStep * flux[j]
+                    for (m, h) in step.history.enumerated() { v -= h.coefficient * history[m][j] }
+                    return v / step.newCoefficient
+                }
+            }
+            lastFed = quadrature(fedHistory, fedFlux)
+            lastOut = quadrature(outHistory, outFlux)
+            fedHistory.insert(lastFed, at: 0); if fedHistory.count > 2 { fedHistory.removeLast() }
+            outHistory.insert(lastOut, at: 0); if outHistory.count > 2 { outHistory.removeLast() }
+            let s = sampler.sample(time: integrator.time, system: &system, unknowns: integrator.unknowns, network: network,
+                                   fed: lastFed, out: lastOut)
+            samples.append(s)
+            options.progress?(integrator.time, options.until)
+            if options.stopAtSteadyState, eventIndex == events.count, let target = steadyOutlets,
+               Self.distance(s.outlets, target) <= options.steadyTolerance {
+                outcome = .reachedSteadyState
+                break run
+            }
+        }
+        let finalInventory = sampler.inventory(integrator.logInventory, network: network)
+        var conservation = 0.0
+        for k in 0..<ne {
+            let change = finalInventory[k] - initialInventory[k]
+            let scale = max(abs(finalInventory[k]), abs(initialInventory[k]), abs(lastFed[k]), abs(lastOut[k]))
+            if scale > 0 { conservation = max(conservation, abs(change - (lastFed[k] - lastOut[k])) / scale) }
+        }
+        return DynamicResult(cascade: cascades.last!, samples: samples, outcome: outcome, statistics: integrator.statistics,
+                             steadyState: steady, events: events, conservationError: conservation)
+    }
+
+    /// The largest |c − c_ss| over the outlets and elements, each relative to the outlet's
+    /// total rare earth at steady state.
+    public static func distance(_ outlets: [OutletStream], _ steady: [OutletStream]) -> Double {
+        var worst = 0.0
+        for o in outlets {
+            guard let t = steady.first(where: { $0.name == o.name }) else { continue }
+            let total = t.concentrations.reduce(0, +)
+            guard total > 0 else { continue }
+            for (c, cs) in zip(o.concentrations, t.concentrations) { worst = max(worst, abs(c - cs) / total) }
+        }
+        return worst
+    }
+}
+
+/// Reads outlets, inventories and boundary fluxes from the dynamic system's state.
+struct Sampler {
+    let fed: [Int]
+    let fullCount: Int
+
+    /// Per fed element, mol.
+    func inventory(_ logInventory: [Double], network: CascadeNetwork) -> [Double] {
+        let ne = network.elementCount, b = network.blockSize
+        return (0..<ne).map { j in (0..<network.stageCount).reduce(0) { $0 + exp(logInventory[$1 * b + j]) } }
+    }
+
+    /// Feed and outlet flux of each fed element at `unknowns`, mol/h (evaluates the state).
+    func boundaryFluxes(_ system: inout DynamicCascadeSystem, at unknowns: [Double], network: CascadeNetwork) -> ([Double], [Double]) {
+        var inv = [Double](repeating: 0, count: system.inventoryCount)
+        try? system.logInventory(at: unknowns, into: &inv)
+        let ne = network.elementCount
+        var fedFlux = [Double](repeating: 0, count: ne), outFlux = fedFlux
+        for j in 0..<ne { fedFlux[j] = network.totalFeed(element: j) }
+        let lx = system.steady.lx, ly = system.steady.ly
+        for o in network.outlets {
+            for j in 0..<ne {
+                let l = o.phase == .aqueous ? lx[o.stage * ne + j] : ly[o.stage * ne + j]
+                outFlux[j] += o.flow * exp(l)
+            }
+        }
+        return (fedFlux, outFlux)
+    }
+
+    func sample(time: Double, system: inout DynamicCascadeSystem, unknowns: [Double], network: CascadeNetwork,
+                fed fedCumulative: [Double], out outCumulative: [Double]) -> DynamicSample {
+        let ne = network.elementCount, b = network.blockSize
+        var inv = [Double](repeating: 0, count: system.inventoryCount)
+        try? system.logInventory(at: unknowns, into: &inv)
+        let steady = system.steady
+        func expand(_ v: [Double]) -> [Double] {
+            var row = [Double](repeating: 0, count: fullCount)
+            for (k, j) in fed.enumerated() { row[j] = v[k] }
+            return row
+        }
+        let outlets = network.outlets.map { o -> OutletStream in
+            let c = (0..<ne).map { j in exp(o.phase == .aqueous ? steady.lx[o.stage * ne + j] : steady.ly[o.stage * ne + j]) }
+            var stream = OutletStream(name: o.name, phase: o.phase, stage: o.stage + 1, flow: o.flow, concentrations: expand(c),
+                                      acidity: o.phase == .aqueous && network.exchangesAcid ? steady.acidity[o.stage] : nil)
+            let s = network.sulfateConcentration[o.stage]
+            if o.phase == .aqueous && s > 0 {
+                stream.bisulfate = stream.acidity.map { AqueousChargeBalance.bisulfate(acidity: $0, sulfate: s) } ?? 0
+                stream.sulfate = s - stream.bisulfate
+            }
+            return stream
+        }
+        let inventory = (0..<ne).map { j in (0..<network.stageCount).reduce(0) { $0 + exp(inv[$1 * b + j]) } }
+        return DynamicSample(time: time, outlets: outlets, inventory: expand(inventory), cumulativeFed: expand(fedCumulative),
+                             cumulativeOut: expand(outCumulative), feedFlow: expand((0..<ne).map { network.totalFeed(element: $0) }))
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import Testing
+import SXNumerics
+import SXTestSupport
+@testable import SXModel
+
+/// Uniform holdups of `aqueous` and `organic` L per stage, or graded ones (the stage number
+/// times a step) so that no symmetry hides an indexing error.
+private func holdups(_ stages: Int, aqueous: Double = 0.5, organic: Double = 0.8, graded: Bool = false) -> StageHoldups {
+    StageHoldups(aqueous: (0..<stages).map { aqueous * (graded ? 1 + 0.05 * Double($0) : 1) },
+                 organic: (0..<stages).map { organic * (graded ? 1 + 0.03 * Double($0) : 1) })
+}
+
+private func options(until: Double, rtol: Double = 1e-6, atol: Double = 1e-12) -> DynamicOptions {
+    var o = DynamicOptions()
+    o.until = until
+    o.integrator.relativeTolerance = rtol
+    o.integrator.absoluteTolerance = atol
+    return o
+}
+
+/// The largest |c − c_ss| / max(c_ss) over the outlets and elements of the last sample.
+private func offSteady(_ r: DynamicResult, _ steady: CascadeResult) -> Double {
+    var worst = 0.0
+    for o in r.samples.last!.outlets {
+        let s = steady.outlet(named: o.name)!
+        for (c, cs) in zip(o.concentrations, s.concentrations) where cs > 1e-12 * s.concentrations.max()! {
+            worst = max(worst, abs(c - cs) / cs)
+        }
+    }
+    return worst
+}
+
+/// exp(A) of a dense n×n row-major matrix by scaling and squaring of its Taylor series
+/// (Moler & Van Loan, "Nineteen dubious ways", method 3): independent of the engine.
+private func matrixExponential(_ a: [Double], _ n: Int) -> [Double] {
+    let norm = (0..<n).map { i in (0..<n).reduce(0) { $0 + abs(a[i * n + $1]) } }.max()!
+    let squarings = max(0, Int(ceil(log2(max(norm, 1e-300) / 0.25))))
+    let scale = pow(2.0, -Double(squarings))
+    let b = a.map { $0 * scale }
+    func multiply(_ x: [Double], _ y: [Double]) -> [Double] {
+        var z = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for k in 0..<n where x[i * n + k] != 0 { for j in 0..<n { z[i * n + j] += x[i * n + k] * y[k * n + j] } } }
+        return z
+    }
+    var result = [Double](repeating: 0, count: n * n)
+    var term = result
+    for i in 0..<n { result[i * n + i] = 1; term[i * n + i] = 1 }
+    for k in 1...24 {
+        term = multiply(term, b).map { $0 / Double(k) }
+        for i in 0..<(n * n) { result[i] += term[i] }
+    }
+    for _ in 0..<squarings { result = multiply(result, result) }
+    return result
+}
+
+@Suite("Dynamic simulation")
+struct DynamicTests {
+    /// Reference case F1's cascade (domain.md §5): constant D 2 and 0.5, O = 1, F = 1,
+    /// W = 0.5 L/h, n = 6, m = 4.
+    static let f1 = Build.fractional(d: [2, 0.5], elements: [.Nd, .Pr], organic: 1, feed: 1, scrub: 0.5, n: 6, m: 4,
+                                     feedConcentrations: [0.5, 0.5])
+
+    @Test("Constant D: the transient equals the matrix-exponential solution of the same linear ODE")
+    func linearTransientMatchesMatrixExponential() throws {
+        let cascade = Self.f1
+        let stages = cascade.stageCount
+        let hold = holdups(stages, graded: true)
+        let result = try DynamicSimulation.run(cascade, holdups: hold, start: .solventFilled, options: options(until: 30, rtol: 1e-7))
+        #expect(result.outcome == .completed)
+        // The same ODE written out here: (V_aq + V_org D) dx_i/dt = A_{i+1} x_{i+1} + O D x_{i−1} + feed_i − (A_i + O D) x_i.
+        let aqueousFlow = (0..<stages).map { $0 < 6 ? 1.5 : 0.5 }   // F + W in extraction, W in scrub (L/h)
+        let organicFlow = 1.0
+        var worst = 0.0
+        for (j, d) in [2.0, 0.5].enumerated() {
+            var k = [Double](repeating: 0, count: stages * stages)
+            var feed = [Double](repeating: 0, count: stages)
+            feed[5] = 1 * 0.5   // feed enters stage 6 at 0.5 mol/L
+            for i in 0..<stages {
+                let capacity = hold.aqueous[i] + hold.organic[i] * d
+                k[i * stages + i] = -(aqueousFlow[i] + organicFlow * d) / capacity
+                if i + 1 < stages { k[i * stages + i + 1] = aqueousFlow[i + 1] / capacity }
+                if i > 0 { k[i * stages + i - 1] = organicFlow * d / capacity }
+                feed[i] /= capacity
+            }
+            // Steady state x_ss = −K⁻¹ b by Gaussian elimination (dense, partial pivoting).
+            var a = k, rhs = feed.map { -$0 }
+            for c in 0..<stages {
+                let p = (c..<stages).max { abs(a[$0 * stages + c]) < abs(a[$1 * stages + c]) }!
+                for col in 0..<stages { a.swapAt(c * stages + col, p * stages + col) }
+                rhs.swapAt(c, p)
+                for r in (c + 1)..<stages {
+                    let f = a[r * stages + c] / a[c * stages + c]
+                    for col in c..<stages { a[r * stages + col] -= f * a[c * stages + col] }
+                    rhs[r] -= f * rhs[c]
+                }
+            }
+            var steady = [Double](repeating: 0, count: stages)
+            for r in stride(from: stages - 1, through: 0, by: -1) {
+                var s = rhs[r]
+                for col in (r + 1)..<stages { s -= a[r * stages + col] * steady[col] }
+                steady[r] = s / a[r * stages + r]
+            }
+            for sample in result.samples.dropFirst().enumerated().filter({ $0.offset % 7 == 0 }).map(\.element) {
+                let e = matrixExponential(k.map { $0 * sample.time }, stages)
+                let start = (0..<stages).map { 1e-14 - steady[$0] }   // DynamicOptions.emptyConcentration
+                let x = (0..<stages).map { i in steady[i] + (0..<stages).reduce(0) { $0 + e[i * stages + $1] * start[$1] } }
+                let raffinate = sample.outlets.first { $0.name == "raffinate" }!.concentrations[j]
+                let organicOut = sample.outlets.first { $0.name == "organic out" }!.concentrations[j]
+                worst = max(worst, abs(raffinate - x[0]) / 0.5, abs(organicOut - d * x[stages - 1]) / 0.5)
+            }
+        }
+        print("constant-D transient: \(result.samples.count) samples, \(result.statistics), worst deviation from expm \(worst) (of the feed concentration)")
+        #expect(worst <= 2e-5, "worst |c − c_expm| / c_feed = \(worst)")
+        #expect(result.conservationError <= 1e-10, "conservation error \(result.conservationError)")
+    }
+
+    struct LimitCase: Sendable, CustomStringConvertible {
+        var model: String
+        var description: String { model }
+    }
+
+    /// A cascade of each model and where it starts: solvent-filled where the model has such a
+    /// state; Xu's fully loaded organic has none, so that case starts from the steady state of
+    /// the same cascade with a 10 % leaner feed.
+    static func limitCase(_ model: String) throws -> (Cascade, DynamicStart) {
+        switch model {
+        case "constant-D":
+            return (f1, .solventFilled)
+        case "separation-factors":
+            // Reference case X1's cascade (domain.md §5), 37 stages.
+            let nominal = Build.xu(beta: [1.5, 1], elements: [.Nd, .Pr], feedFractions: [0.75, 0.25], s: 4.1, w: 3.35, n: 17, m: 20)
+            var lean = nominal
+            lean.aqueousFeeds[0].flow = 0.9
+            let start = try CascadeSolver.solve(lean)
+            Check.solved(start)
+            return (nominal, .steady(start))
+        case "mass-action":
+            return (Build.fractionalWithStrip(model: "mass-action", elements: 3, n: 8, m: 8, k: 4, reflux: 0.5), .solventFilled)
+        default:
+            return (PrOMMiSP1.cascade(stages: 6), .solventFilled)
+        }
+    }
+
+    @Test("The long-time limit equals the steady solver's answer to 1e-8, and every element is conserved to 1e-10",
+          arguments: ["constant-D", "separation-factors", "mass-action", "empirical"])
+    func longTimeLimitIsSteadyState(_ model: String) throws {
+        let (cascade, start) = try Self.limitCase(model)
+        let steady = try CascadeSolver.solve(cascade)
+        Check.solved(steady)
+        var o = options(until: 1e6, rtol: 1e-5, atol: 1e-10)
+        o.integrator.maximumStep = 1e5
+        let result = try DynamicSimulation.run(cascade, holdups: holdups(cascade.stageCount, graded: true), start: start, options: o)
+        #expect(result.outcome == .completed, "\(result.outcome)")
+        let off = offSteady(result, steady)
+        print("\(model): \(result.statistics), off steady \(off), conservation \(result.conservationError)")
+        #expect(off <= 1e-8, "\(model): largest relative deviation from the steady outlets \(off)")
+        #expect(result.conservationError <= 1e-10, "\(model): conservation error \(result.conservationError)")
+        // Cumulative in − out against the inventory at every sample, not only the last.
+        let first = result.samples[0]
+        var worst = 0.0
+        for s in result.samples {
+            for j in s.inventory.indices {
+                let change = s.inventory[j] - first.inventory[j]
+                let scale = max(s.inventory[j], s.cumulativeFed[j], first.inventory[j])
+                if scale > 0 { worst = max(worst, abs(change - (s.cumulativeFed[j] - s.cumulativeOut[j])) / scale) }
+            }
+        }
+        #expect(worst <= 1e-10, "\(model): worst conservation error over the samples \(worst)")
+    }
+
+    @Test("A step in the feed flow, undone later, returns to the old steady state", arguments: ["constant-D", "mass-action"])
+    func stepResponseReturns(_ model: String) throws {
+        let (cascade, _) = try Self.limitCase(model)
+        let steady = try CascadeSolver.solve(cascade)
+        Check.solved(steady)
+        let feed = cascade.aqueousFeeds.first { $0.name == "feed" }!
+        let events = [DynamicEvent(time: 1, change: .streamFlow(stream: "feed", flow: feed.flow * 1.2)),
+                      DynamicEvent(time: 20, change: .streamFlow(stream: "feed", flow: feed.flow))]
+        var o = options(until: 1e6, rtol: 1e-5, atol: 1e-10)
+        o.integrator.maximumStep = 1e5
+        let result = try DynamicSimulation.run(cascade, holdups: holdups(cascade.stageCount), start: .steady(steady), events: events, options: o)
+        #expect(result.outcome == .completed, "\(result.outcome)")
+        // It did move away in between.
+        let during = result.samples.last { $0.time <= 20 }!
+        let moved = DynamicSimulation.distance(during.outlets, steady.outlets)
+        #expect(moved > 1e-3, "the step moved the outlets by \(moved) only")
+        let off = offSteady(result, steady)
+        print("\(model) step and undo: moved \(moved), back to \(off), \(result.statistics)")
+        #expect(off <= 1e-8, "\(model): \(off) from the old steady state after the step was undone")
+        #expect(result.conservationError <= 1e-10)
+    }
+
+    @Test("The step equations' analytic Jacobian matches central differences", arguments: JacobianTests.cases)
+    func stepJacobian(_ c: JacobianTests.Case) throws {
+        let cascade = c.model == "empirical" ? PrOMMiSP1.cascade(stages: 4, efficiency: c.efficiency)
+            : c.model == "mass-action NaA·HA"
+            ? Build.withSolvatedSoap(Build.fractionalWithStrip(model: "mass-action", elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency))
+            : Build.fractionalWithStrip(model: c.model, elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency)
+        let steady = try CascadeSolver.solve(cascade)
+        let net = try CascadeNetwork(cascade)
+        var system = DynamicCascadeSystem(network: net, holdups: holdups(cascade.stageCount, graded: true))
+        guard var u = steady.solverState?.unknowns else { Issue.record("no state"); return }
+        var old = [Double](repeating: 0, count: system.inventoryCount), older = old
+        try system.logInventory(at: u, into: &old)
+        // Past and present states off the steady one (seeded), kept inside the domain.
+        var rng = SplitMix64(seed: 7)
+        func moved(_ v: [Double], by size: Double) -> [Double] {
+            var trial = v
+            for k in v.indices { trial[k] += size * (rng.nextUnit() - 0.5) }
+            var scratch = old
+            return (try? system.logInventory(at: trial, into: &scratch)) != nil ? trial : v
+        }
+        u = moved(u, by: 0.05)
+        try system.logInventory(at: u, into: &older)
+        u = moved(u, by: 0.02)
+        // A BDF2 step with ω = 1.5: a₀ = 1.6, a₁ = −2.5, a₂ = 0.9.
+        system.setImplicitStep(ImplicitStep(timeStep: 0.3, newCoefficient: 1.6, history: [(-2.5, old), (0.9, older)]))
+        let worst = try Check.jacobianDeviation(&system, at: u)
+        #expect(worst < 1e-6, "\(c): worst |analytic − FD| / max(1, |FD|) = \(worst)")
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+import SXFlowsheet
+import SXModel
+import SXReport
+
+/// `sxsim dynamic` in-process: the start-up example against its stored output, and the
+/// command's refusals.
+struct DynamicCommandTests {
+    /// Flowsheets/expected/prnd-startup.dynamic.txt: first line the exit status, then the text
+    /// report of `sxsim dynamic Flowsheets/prnd-startup.yaml --until 2h --rtol 1e-3 --atol 1e-6`
+    /// (the first hours of the start-up: a debug-build test must stay short).
+    /// Re-record with SXSIM_RECORD=1.
+    @Test func startUpExampleMatchesExpectedOutput() throws {
+        let path = "Flowsheets/prnd-startup.yaml"
+        var settings = DynamicSettings()
+        settings.until = 2
+        settings.relativeTolerance = 1e-3
+        settings.absoluteTolerance = 1e-6
+        let out = Pipeline.dynamic(text: try Repository.text(path), fileName: path, settings: settings)
+        let actual = "# exit status \(out.status.exitCode)\n" + out.standardOutput
+        try Repository.expectMatchesStored(actual, at: "Flowsheets/expected/prnd-startup.dynamic.txt")
+        #expect(out.standardError.isEmpty, "\(out.standardError)")
+        let report = try #require(out.report)
+        #expect(report.result.conservationError <= 1e-10)
+    }
+
+    /// Sections without a holdup are named, located, with the remedy; a flowsheet whose
+    /// separation-factor organic cannot start empty is refused with the reason.
+    @Test func refusesWhatItCannotSimulate() throws {
+        let path = "Flowsheets/prnd-split.yaml"
+        let text = try Repository.text(path)
+        let missing = Pipeline.dynamic(text: text, fileName: path, settings: DynamicSettings())
+        #expect(missing.status == .inputError)
+        #expect(missing.standardError.contains("error[SX111]: section 'extraction' of cascade 'prnd' has no holdup"))
+        #expect(missing.standardError.contains("prnd-split.yaml:58:7"), "\(missing.standardError)")
+        var settings = DynamicSettings()
+        settings.defaultResidenceTime = 0.5
+        let empty = Pipeline.dynamic(text: text, fileName: path, settings: settings)
+        #expect(empty.status == .inputError)
+        #expect(empty.standardError.contains("cannot start solvent-filled"), "\(empty.standardError)")
+    }
+
+    /// An upset of the separation-factor example from its steady state: the run completes,
+    /// conserves, and the outputs are well formed.
+    @Test func upsetFromSteadyStateInEveryFormat() throws {
+        let path = "Flowsheets/prnd-split.yaml"
+        let text = try Repository.text(path) + """
+
+            events:
+              - {at: 1 h, stream: feed, flow: 105 L/h}
+            """
+        var settings = DynamicSettings()
+        settings.defaultResidenceTime = 0.2
+        settings.start = .steady
+        settings.until = 1.2
+        let out = Pipeline.dynamic(text: text, fileName: path, settings: settings, format: .csv)
+        #expect(out.status == .ok, "\(out.standardError)")
+        let lines = out.standardOutput.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("time_h,pr-product:Pr_mol_per_L,") == true)
+        #expect(lines.count > 3)
+        let report = try #require(out.report)
+        #expect(report.result.conservationError <= 1e-10)
+        let json = report.rendered(.json)
+        #expect(json.contains("\"samples\""))
+        #expect(report.rendered(.text).contains("at 1.0 h: stream 'feed' flow 105.0 L/h"))
+    }
+}

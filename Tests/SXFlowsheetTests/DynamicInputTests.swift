@@ -85,7 +85,7 @@ struct DynamicInputTests {
               - {at: 3 h, stream: organic, acidity: ⟪SX321⟫1 mol/L}
               - ⟪SX111⟫{at: 3 h, stream: feed}
               - {at: 4 h, stream: feed, flow: 2 L/h}
-              - ⟪SX409⟫{at: 4 h, stream: feed, flow: 3 L/h}
+              - ⟪SX412⟫{at: 4 h, stream: feed, flow: 3 L/h}
               - {at: 5 h, stream: feed, ⟪SX110⟫flw: 3 L/h, flow: 1 L/h}
               - {at: 6 h, stream: feed, flow: ⟪SX210⟫-1 L/h}
             """))

@@ -33,7 +33,10 @@ struct DynamicCommandTests {
         let missing = Pipeline.dynamic(text: text, fileName: path, settings: DynamicSettings())
         #expect(missing.status == .inputError)
         #expect(missing.standardError.contains("error[SX111]: section 'extraction' of cascade 'prnd' has no holdup"))
-        #expect(missing.standardError.contains("prnd-split.yaml:58:7"), "\(missing.standardError)")
+        // Located at the section's line in the file (found here, so an edit above it does not matter).
+        let line = try #require(text.split(separator: "\n", omittingEmptySubsequences: false)
+            .firstIndex { $0.hasPrefix("      extraction: {stages") }) + 1
+        #expect(missing.standardError.contains("prnd-split.yaml:\(line):7"), "\(missing.standardError)")
         var settings = DynamicSettings()
         settings.defaultResidenceTime = 0.5
         let empty = Pipeline.dynamic(text: text, fileName: path, settings: settings)

@@ -70,7 +70,9 @@ extension DesignReport {
         line("   base            \(f(fl.baseFlow, 4)) mol/h \(fl.base.rawValue) (\(f(fl.baseMass, 4)) kg/h) for saponification")
         if fl.acidReleased > 0 { line("   acid released   \(f(fl.acidReleased, 4)) mol/h H⁺ into the raffinate by unsaponified extraction") }
         line("   O/A             extraction \(f(fl.organicToAqueousExtraction, 3)), scrub \(f(fl.organicToAqueousScrub, 3))")
-        line("   reagents        HCl \(f(fl.acidPerTonneFeedOxide, 1)) kg/t REO fed (\(f(fl.acidPerTonneProduct, 1)) kg/t product REO); \(fl.base.rawValue) \(f(fl.basePerTonneFeedOxide, 1)) kg/t REO fed (\(f(fl.basePerTonneProduct, 1)) kg/t product REO)")
+        // Per tonne of product only from a steady state (n/a otherwise, never "inf").
+        let perProduct = { (x: Double) in performance != nil && x.isFinite ? f(x, 1) : "n/a" }
+        line("   reagents        HCl \(f(fl.acidPerTonneFeedOxide, 1)) kg/t REO fed (\(perProduct(fl.acidPerTonneProduct)) kg/t product REO); \(fl.base.rawValue) \(f(fl.basePerTonneFeedOxide, 1)) kg/t REO fed (\(perProduct(fl.basePerTonneProduct)) kg/t product REO)")
         if distribution.isEmpty && result != nil {
             line()
             line("7. Where each element goes: n/a (no steady state)")

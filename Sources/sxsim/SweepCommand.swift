@@ -98,12 +98,15 @@ struct Sweep: ParsableCommand {
         do {
             cases = study.grid.cases(shard: try shard.map { s throws(SweepError) in try SweepShard.parse(s) })
         } catch { throw ValidationError(error.message) }
-        let (text, grid, sheet, products, limitKeys, columns) = (study.text, study.grid, study.sheet, study.products, study.limitKeys, study.columns)
+        let (grid, sheet, products, limitKeys, columns) = (study.grid, study.sheet, study.products, study.limitKeys, study.columns)
+        let composed = ComposedFlowsheet(text: study.text, fileName: file)
         let elements = sheet.elements
         // Each case starts from the last converged solution of its warm-start chain
         // (SweepRunner: chains fixed by the grid, so rows do not depend on threads or shards).
         let evaluate: @Sendable (SweepCase, TrainResult?) -> (cells: [String], seed: TrainResult?) = { [warm] c, previous in
-            let (cells, r) = Self.solve(c, text: text, file: file, startingFrom: { _ in warm ? previous : nil }, products: products,
+            let (cells, r) = Self.solve(c, composed: composed, file: file, solver: { f throws(TrainSpecificationError) in
+                try TrainSolver.solve(f.train, options: f.solveOptions, startingFrom: warm ? previous : nil)
+            }, products: products,
                                         elements: elements, limitKeys: limitKeys, columnCount: columns.count)
             return (cells, r?.outcome.isConverged == true ? r : previous)
         }
@@ -122,14 +125,14 @@ struct Sweep: ParsableCommand {
         try FileIO.write(page.rendered(), to: html, force: force)
     }
 
-    /// Parses the flowsheet with `c`'s assignments, solves it (warm from `start(flowsheet)` when
-    /// that gives a result) and
+    /// Parses the flowsheet with `c`'s assignments, solves it with `solver` (the sweep's warm
+    /// chain or the uncertainty study's `SampleContinuation`) and
     /// returns its row's cells (`cells`) and the solution; a value the flowsheet refuses gives
     /// `input-error` (or `infeasible` for a design refused as such) with the diagnostic.
     /// Shared by `sweep` and `uncertainty`.
-    static func solve(_ c: SweepCase, text: String, file: String, startingFrom start: (Flowsheet) -> TrainResult?, products: [String],
+    static func solve(_ c: SweepCase, composed: ComposedFlowsheet, file: String, solver: (Flowsheet) throws(TrainSpecificationError) -> TrainResult, products: [String],
                       elements: [Element], limitKeys: [String], columnCount: Int) -> (cells: [String], result: TrainResult?) {
-        let parsed = FlowsheetParser.parse(text: text, fileName: file, overrides: c.assignments.map { (keyPath: $0.key, value: $0.value) })
+        let parsed = composed.parse(overrides: c.assignments.map { (keyPath: $0.key, value: $0.value) })
         guard let f = parsed.flowsheet else {
             let errors = parsed.diagnostics.filter { $0.severity == .error }
             let first = errors.first.map { String(describing: $0) } ?? "invalid flowsheet"
@@ -138,7 +141,7 @@ struct Sweep: ParsableCommand {
                                          code: infeasible ? "infeasible" : "input-error"), nil)
         }
         do throws(TrainSpecificationError) {
-            let r = try TrainSolver.solve(f.train, options: f.solveOptions, startingFrom: start(f))
+            let r = try solver(f)
             return (cells(RunReport(flowsheet: f, fileName: file, result: r), products: products, elements: elements, limitKeys: limitKeys), r)
         } catch {
             return (SweepColumns.failure("cascade '\(error.cascade)': \(error.problems.first ?? "invalid specification")", columns: columnCount), nil)

@@ -88,13 +88,21 @@ struct Uncertainty: ParsableCommand {
         let seedResult = nominal?.outcome.isConverged == true ? nominal : nil
         // One cascade: start each sample from the nominal state moved along the tangents of
         // the varied values (TangentPredictor); otherwise from the nominal state itself.
-        let predictor = seedResult.flatMap { TangentPredictor(text: text, fileName: file, nominal: $0, keys: study.parameters.map(\.key)) }
+        let keys = study.parameters.map(\.key)
+        let predictor = seedResult.flatMap { TangentPredictor(text: text, fileName: file, nominal: $0, keys: keys) }
+        // Each sample: Newton from that prediction, else continuation from the nominal state
+        // along the sample's values, else the cold chain (SampleContinuation).
+        let composed = ComposedFlowsheet(text: text, fileName: file)
+        let continuation = seedResult.map { SampleContinuation(composed: composed, text: text, nominal: $0, keys: keys, predictor: predictor) }
         let products = sheet.train.cascades.indices.flatMap { c in sheet.train.productOutletNames(cascade: c) }
         let limitKeys = RunReport.LimitCheck.keys(of: sheet)
         let columns = SweepColumns.header(outlets: products, elements: sheet.elements) + SweepColumns.limitHeader(limitKeys) + ["targets-met"]
         let elements = sheet.elements
         let evaluate: @Sendable (SweepCase, TrainResult?) -> (cells: [String], seed: TrainResult?) = { sample, _ in
-            (Sweep.solve(sample, text: text, file: file, startingFrom: { f in predictor?.seed(for: sample, flowsheet: f) ?? seedResult },
+            (Sweep.solve(sample, composed: composed, file: file, solver: { f throws(TrainSpecificationError) in
+                guard let continuation else { return try TrainSolver.solve(f.train, options: f.solveOptions) }
+                return try continuation.solve(sample, flowsheet: f)
+            },
                          products: products, elements: elements, limitKeys: limitKeys, columnCount: columns.count).cells, nil)
         }
         let progress = !noProgress && isatty(2) != 0 ? Sweep.progressBar : nil

@@ -14,9 +14,9 @@ import SXModel
 /// and shards. Flowsheets of one cascade only (nil otherwise).
 public struct TangentPredictor: Sendable {
     let linearization: CascadeLinearization
-    /// ln of each varied value as written in the flowsheet, nil when it is not written there
-    /// or not positive (that value then moves nothing).
-    let nominalLogs: [Double?]
+    /// Each varied value as written in the flowsheet, nil when it is not written there or not
+    /// positive (that value then moves nothing).
+    let nominalValues: [FlowsheetParser.NumericValue?]
     let tangents: [[Double]?]
 
     /// Nil when `nominal` is not a converged single-cascade result or its Jacobian is singular.
@@ -24,20 +24,20 @@ public struct TangentPredictor: Sendable {
         guard nominal.outcome.isConverged, nominal.train.cascades.count == 1, nominal.train.links.isEmpty, nominal.results.count == 1,
               let linearization = try? CascadeLinearization(nominal: nominal.results[0]) else { return nil }
         self.linearization = linearization
-        var logs: [Double?] = [], tangents: [[Double]?] = []
+        var values: [FlowsheetParser.NumericValue?] = [], tangents: [[Double]?] = []
         for key in keys {
-            guard let p = FlowsheetParser.numericValue(at: key, in: text), p.number > 0 else { logs.append(nil); tangents.append(nil); continue }
+            guard let p = FlowsheetParser.numericValue(at: key, in: text), p.number > 0 else { values.append(nil); tangents.append(nil); continue }
             let stencil = Stencil.central(step)
             let cascades = stencil.offsets.compactMap { s in
                 FlowsheetParser.parse(text: text, fileName: fileName, overrides: [Override(keyPath: key, value: p.scaled(by: exp(s)))])
                     .flowsheet?.train.cascades.first
             }
             guard cascades.count == stencil.offsets.count, let t = try? linearization.tangent(stencil, cascades: cascades) else {
-                logs.append(nil); tangents.append(nil); continue
+                values.append(nil); tangents.append(nil); continue
             }
-            logs.append(log(p.number)); tangents.append(t)
+            values.append(p); tangents.append(t)
         }
-        nominalLogs = logs
+        nominalValues = values
         self.tangents = tangents
     }
 
@@ -48,11 +48,18 @@ public struct TangentPredictor: Sendable {
         guard flowsheet.train.cascades.count == 1, flowsheet.train.links.isEmpty else { return nil }
         var moves: [(offset: Double, tangent: [Double])] = []
         for (k, assignment) in sample.assignments.enumerated() {
-            guard k < tangents.count, let t = tangents[k], let log0 = nominalLogs[k],
-                  let v = Units.split(assignment.value)?.number, v > 0 else { continue }
-            moves.append((log(v) - log0, t))
+            guard k < tangents.count, let t = tangents[k], let offset = Self.logOffset(of: assignment.value, from: nominalValues[k]) else { continue }
+            moves.append((offset, t))
         }
         guard let r = try? linearization.predictedStart(cascade: flowsheet.train.cascades[0], moves: moves) else { return nil }
         return TrainResult(singleCascade: flowsheet.train, result: r)
+    }
+
+    /// ln(v/p₀) of a value text against the nominal value, nil unless both are positive
+    /// numbers written in the same unit (a value in another unit is not compared by number).
+    static func logOffset(of text: String, from nominal: FlowsheetParser.NumericValue?) -> Double? {
+        guard let nominal, nominal.number > 0, let v = Units.split(text), v.number > 0, v.number.isFinite,
+              v.unit == nominal.unit else { return nil }
+        return log(v.number / nominal.number)
     }
 }

@@ -37,16 +37,7 @@ public enum FlowsheetParser {
     }
 
     public static func parse(text: String, fileName: String, overrides: [Override] = []) -> FlowsheetParseResult {
-        let source = SourceText(text, fileName: fileName)
-        let reader = Reader(source: source)
-        guard var root = compose(text, source: source, reader: reader) else {
-            return FlowsheetParseResult(flowsheet: nil, diagnostics: reader.diagnostics.sorted)
-        }
-        for (k, o) in overrides.enumerated() { apply(o, number: k + 1, to: &root, reader: reader) }
-        var builder = FlowsheetBuilder(reader: reader, fileName: fileName)
-        let flowsheet = builder.build(root)
-        let diagnostics = reader.diagnostics
-        return FlowsheetParseResult(flowsheet: diagnostics.hasErrors ? nil : flowsheet, diagnostics: diagnostics.sorted)
+        ComposedFlowsheet(text: text, fileName: fileName).parse(overrides: overrides)
     }
 
     /// Parses the YAML; syntax errors become located diagnostics.
@@ -199,5 +190,42 @@ public enum FlowsheetParser {
             node.kind = .sequence(items)
         default: break
         }
+    }
+}
+
+/// A flowsheet text whose YAML has been read once into its located tree, to be read as a
+/// flowsheet many times with different overrides: a sweep's cases, an uncertainty study's
+/// samples and the points of their continuations. Reading the YAML is most of the cost of a
+/// parse (about a third of a 102-stage sample's solve, docs/uncertainty.md); the result of
+/// `parse(overrides:)` is the same as `FlowsheetParser.parse(text:fileName:overrides:)`'s.
+public struct ComposedFlowsheet: Sendable {
+    let source: SourceText
+    let fileName: String
+    /// The tree, nil when the YAML could not be read (then `compositionDiagnostics` say why).
+    let root: SourceNode?
+    let compositionDiagnostics: Diagnostics
+
+    public init(text: String, fileName: String) {
+        source = SourceText(text, fileName: fileName)
+        self.fileName = fileName
+        let reader = Reader(source: source)
+        root = FlowsheetParser.compose(text, source: source, reader: reader)
+        compositionDiagnostics = reader.diagnostics
+    }
+
+    /// The flowsheet with `overrides` applied in order, or every diagnostic.
+    public func parse(overrides: [Override] = []) -> FlowsheetParseResult {
+        let reader = Reader(source: source)
+        reader.diagnostics = compositionDiagnostics
+        guard var root else { return FlowsheetParseResult(flowsheet: nil, diagnostics: reader.diagnostics.sorted) }
+        for (k, o) in overrides.enumerated() { FlowsheetParser.apply(o, number: k + 1, to: &root, reader: reader) }
+        var builder = FlowsheetBuilder(reader: reader, fileName: fileName)
+        let flowsheet = builder.build(root)
+        let diagnostics = reader.diagnostics
+        return FlowsheetParseResult(flowsheet: diagnostics.hasErrors ? nil : flowsheet, diagnostics: diagnostics.sorted)
+    }
+
+    public func parse(overrides: [(keyPath: String, value: String)]) -> FlowsheetParseResult {
+        parse(overrides: overrides.map { Override(keyPath: $0.keyPath, value: $0.value) })
     }
 }

@@ -237,13 +237,37 @@ public struct TrainResult: Sendable {
                     passes: passes, recycleChange: recycleChange, totalIterations: totalIterations)
     }
 
+    /// The same result counting `extra` more Newton iterations (e.g. those of the
+    /// continuation steps that led to it).
+    public func counting(extraIterations extra: Int) -> TrainResult {
+        TrainResult(train: train, results: results, cascadeIndices: cascadeIndices, outcome: outcome,
+                    passes: passes, recycleChange: recycleChange, totalIterations: totalIterations + extra)
+    }
+
+    /// A secant seed for the next point of a continuation: every cascade's state moved
+    /// `factor` times the step from `earlier` (`CascadeResult.extrapolated(awayFrom:by:)`);
+    /// nil unless both results hold every cascade with a state of the same layout.
+    public func extrapolated(awayFrom earlier: TrainResult, by factor: Double) -> TrainResult? {
+        guard cascadeIndices == earlier.cascadeIndices else { return nil }
+        var moved: [CascadeResult] = []
+        for (r, e) in zip(results, earlier.results) {
+            guard let m = r.extrapolated(awayFrom: e, by: factor) else { return nil }
+            moved.append(m)
+        }
+        return TrainResult(train: train, results: moved, cascadeIndices: cascadeIndices, outcome: outcome,
+                           passes: passes, recycleChange: recycleChange, totalIterations: totalIterations)
+    }
+
     /// The train's products: every outlet no link consumes, with the index in `results` of
     /// the cascade that produces it.
     public var products: [(cascade: Int, outlet: OutletStream)] {
         var out: [(Int, OutletStream)] = []
+        // The result's outlets are its network's (`CascadeTrain.productOutletNames` without
+        // building the network again).
         for (k, r) in results.enumerated() {
-            let names = train.productOutletNames(cascade: cascadeIndices[k])
-            for name in names { if let o = r.outlet(named: name) { out.append((k, o)) } }
+            let consumed = Set(train.links.filter { $0.sourceCascade == cascadeIndices[k] }.map(\.sourceOutlet))
+            var seen = Set<String>()
+            for o in r.outlets where !consumed.contains(o.name) && seen.insert(o.name).inserted { out.append((k, o)) }
         }
         return out
     }

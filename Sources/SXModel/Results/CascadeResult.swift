@@ -68,7 +68,7 @@ public struct CascadeResult: Sendable {
 
     /// The solver's unknowns at the returned state and the layout they belong to: what a warm
     /// start maps onto the next cascade (nil when the solve never reached a Newton phase).
-    let solverState: SolverState?
+    private(set) var solverState: SolverState?
 
     init(cascade: Cascade, fedElements: [Int], system: CascadeSystem, outcome: SolveOutcome,
          iterations: Int, residualNorm: Double, continuationSteps: Int, history: [SolveStep] = [],
@@ -163,6 +163,20 @@ public struct CascadeResult: Sendable {
             for s in range { d[s - 1] = m.dosage(freeExtractant: free[s - 1]) }
         }
         return d
+    }
+
+    /// A seed for a warm start (`CascadeSolver.solve(_:options:startingFrom:)`) on a path of
+    /// steady states (a continuation in some flowsheet value): this result's state moved
+    /// `factor` times the step from `earlier` to it, u + factor·(u − u_earlier) in the solver's
+    /// unknowns (ln concentrations), i.e. a secant predictor. Nil unless both results carry a
+    /// state of the same layout.
+    public func extrapolated(awayFrom earlier: CascadeResult, by factor: Double) -> CascadeResult? {
+        guard factor.isFinite, let state = solverState, let previous = earlier.solverState,
+              previous.unknowns.count == state.unknowns.count, previous.elements == state.elements,
+              previous.blockSize == state.blockSize, previous.stageCount == state.stageCount else { return nil }
+        var seed = self
+        seed.solverState!.unknowns = zip(state.unknowns, previous.unknowns).map { u, v in u + factor * (u - v) }
+        return seed
     }
 
     /// Total organic RE loading per stage, mol/L.

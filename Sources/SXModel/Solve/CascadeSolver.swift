@@ -24,12 +24,12 @@ public enum CascadeSolver {
                              startingFrom previous: CascadeResult? = nil,
                              observer: SolveObserver? = nil) throws(CascadeSpecificationError) -> CascadeResult {
         let fed = fedElements(of: cascade)
-        _ = try CascadeNetwork(cascade)  // validate the full specification first
+        let full = try CascadeNetwork(cascade)  // validate the full specification first
         if fed.isEmpty {
             throw CascadeSpecificationError(problems: ["no rare earth is fed: every feed concentration is zero"])
         }
-        let reduced = cascade.keepingElements(fed)
-        let network = try CascadeNetwork(reduced)
+        // Every element fed (the usual case): the reduced cascade is the cascade itself.
+        let network = fed.count == cascade.elements.count ? full : try CascadeNetwork(cascade.keepingElements(fed))
         var system = CascadeSystem(network: network)
         // A specification without a physical steady state is answered before any Newton step.
         if let problem = Feasibility.refusals(network).first {
@@ -74,6 +74,7 @@ public enum CascadeSolver {
             let report = solver.solve(&system, unknowns: &u)
             totalIterations += report.iterations
             if report.reason.isConverged { return finish(u, .converged, warm: true) }
+            if !options.coldChainAfterFailedWarmStart { return finish(u, translate(report.reason, network: network)) }
             // Otherwise the cold chain below answers, as if there had been no previous result.
         }
 
@@ -134,7 +135,7 @@ public enum CascadeSolver {
         // 3. Continuation in the feed (mass action) or the separation factors (Xu).
         if !outcome.isConverged {
             // Continuation.
-            if let family = Continuation.family(reduced, options: options.continuation) {
+            if let family = Continuation.family(network.cascade, options: options.continuation) {
                 let (continued, iterations, steps, reached) = Continuation.run(family, from: start, network: network, options: options,
                                                                                observe: { base in watch(.continuation, from: totalIterations + base) })
                 totalIterations += iterations

@@ -18,6 +18,11 @@ public struct SolveOptions: Sendable, Equatable {
     /// Newton converges quadratically in a handful of iterations; a warm start that needs
     /// more is far off and the cold chain is the better bet.
     public var warmStartIterations = 12
+    /// Whether a warm start that does not converge within `warmStartIterations` gives way to
+    /// the cold strategy chain (the default). False answers with the warm attempt's own
+    /// outcome instead: a continuation that retries with a shorter step (`sxsim uncertainty`,
+    /// docs/uncertainty.md) wants the cheap failure, not a cold solve of hundreds of iterations.
+    public var coldChainAfterFailedWarmStart = true
     /// Pseudo-transient steps of the second attempt (0 skips it).
     public var pseudoTransientSteps = 600
     /// Most continuation steps (the third attempt).

@@ -68,11 +68,20 @@ public enum CascadeSolver {
            options.warmStartIterations > 0, system.models.contains(where: { !$0.isLinear }) {
             var u = state.unknowns
             var warm = options.newton
-            warm.maximumIterations = min(warm.maximumIterations, options.warmStartIterations)
+            let warmLimit = min(warm.maximumIterations, options.warmStartIterations)
+            warm.maximumIterations = min(warmLimit, options.warmTrialIterations)
             var solver = NewtonSolver(for: system, options: warm)
             solver.observer = watch(.warmStart, from: 0)
-            let report = solver.solve(&system, unknowns: &u)
+            var report = solver.solve(&system, unknowns: &u)
             totalIterations += report.iterations
+            // Going on only while it makes progress: a seed far off is dropped after the trial.
+            if warmLimit > warm.maximumIterations,
+               Self.cutShort(report, limit: warm.maximumIterations, progressFactor: options.warmProgressFactor) {
+                solver.options.maximumIterations = warmLimit - report.iterations
+                solver.observer = watch(.warmStart, from: totalIterations)
+                report = solver.solve(&system, unknowns: &u)
+                totalIterations += report.iterations
+            }
             if report.reason.isConverged { return finish(u, .converged, warm: true) }
             if !options.coldChainAfterFailedWarmStart { return finish(u, translate(report.reason, network: network)) }
             // Otherwise the cold chain below answers, as if there had been no previous result.
@@ -96,14 +105,14 @@ public enum CascadeSolver {
         var report = solver.solve(&system, unknowns: &unknowns)
         totalIterations += report.iterations
         var directUnfinished = false
-        if case .iterationLimit = report.reason, directLimit > direct.maximumIterations {
-            if report.residualNorm <= options.directProgressFactor * (report.history.first?.residualNorm ?? .infinity) {
-                // Progressing well: let the direct attempt finish.
+        if directLimit > direct.maximumIterations {
+            if Self.cutShort(report, limit: direct.maximumIterations, progressFactor: options.directProgressFactor) {
+                // Progressing well (or converged but not yet polished): let the direct attempt finish.
                 solver.options.maximumIterations = directLimit - report.iterations
                 solver.observer = watch(.newton, from: totalIterations)
                 report = solver.solve(&system, unknowns: &unknowns)
                 totalIterations += report.iterations
-            } else {
+            } else if case .iterationLimit = report.reason {
                 directUnfinished = true
             }
         }
@@ -191,6 +200,16 @@ public enum CascadeSolver {
     }
 
     /// Maps a numerics-level reason to the cascade's terms.
+    /// Whether a trial of `limit` Newton iterations should go on: it reached its limit while
+    /// lowering ‖F‖∞ by `progressFactor`, or it reached the tolerance in its last iteration,
+    /// which leaves the polishing steps (`NewtonOptions.polishIterations`) untaken.
+    static func cutShort(_ report: NewtonReport, limit: Int, progressFactor: Double) -> Bool {
+        guard report.iterations >= limit else { return false }
+        if report.reason.isConverged { return true }
+        guard case .iterationLimit = report.reason else { return false }
+        return report.residualNorm <= progressFactor * (report.history.first?.residualNorm ?? .infinity)
+    }
+
     static func translate(_ reason: ConvergenceReason, network: CascadeNetwork) -> SolveOutcome {
         switch reason {
         case .converged: return .converged

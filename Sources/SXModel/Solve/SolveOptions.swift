@@ -18,6 +18,12 @@ public struct SolveOptions: Sendable, Equatable {
     /// Newton converges quadratically in a handful of iterations; a warm start that needs
     /// more is far off and the cold chain is the better bet.
     public var warmStartIterations = 12
+    /// A warm start goes on past `warmTrialIterations` only when it has lowered ‖F‖∞ by
+    /// `warmProgressFactor` by then: from a seed close enough Newton converges quadratically,
+    /// and a seed that has not gained two decades in five iterations rarely converges in
+    /// twelve (300 samples of `prnd-split.yaml` at 3 % β: docs/uncertainty.md, "Solving").
+    public var warmTrialIterations = 5
+    public var warmProgressFactor = 1e-2
     /// Whether a warm start that does not converge within `warmStartIterations` gives way to
     /// the cold strategy chain (the default). False answers with the warm attempt's own
     /// outcome instead: a continuation that retries with a shorter step (`sxsim uncertainty`,

@@ -27,6 +27,10 @@ public struct SampleContinuation: Sendable {
     /// The first step in t, and the smallest before the path is given up.
     public var firstStep = 0.5
     public var smallestStep = 1.0 / 64
+    /// Newton tolerance on ‖F‖∞ at the path's intermediate points, which only seed the next
+    /// point: looser than a steady state's (1e-12), without polishing steps. The sample itself
+    /// (t = 1) is solved to the flowsheet's own tolerance.
+    public var intermediateTolerance = 1e-10
 
     /// The nominal flowsheet, read once (each continuation point re-reads it with overrides).
     let composed: ComposedFlowsheet
@@ -66,7 +70,12 @@ public struct SampleContinuation: Sendable {
                 guard let f = t == 1 ? flowsheet : parse(point) else { break }
                 let secant = before.flatMap { b in last.result.extrapolated(awayFrom: b.result, by: (t - last.t) / (last.t - b.t)) }
                 let seed = secant ?? predictor?.seed(for: point, flowsheet: f) ?? last.result
-                let r = try TrainSolver.solve(f.train, options: warmOnly, startingFrom: seed)
+                var options = warmOnly
+                if t < 1 {
+                    options.newton.residualTolerance = max(options.newton.residualTolerance, intermediateTolerance)
+                    options.newton.polishIterations = 0
+                }
+                let r = try TrainSolver.solve(f.train, options: options, startingFrom: seed)
                 spent += r.totalIterations
                 if r.outcome.isConverged {
                     if t == 1 { return r.counting(extraIterations: spent - r.totalIterations) }

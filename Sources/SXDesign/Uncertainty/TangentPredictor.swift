@@ -51,7 +51,7 @@ public struct TangentPredictor: Sendable {
             guard k < tangents.count, let t = tangents[k], let offset = Self.logOffset(of: assignment.value, from: nominalValues[k]) else { continue }
             moves.append((offset, t))
         }
-        guard let r = try? linearization.predictedStart(cascade: flowsheet.train.cascades[0], moves: moves) else { return nil }
+        guard let r = try? linearization.predictedStart(moves: moves) else { return nil }
         return TrainResult(singleCascade: flowsheet.train, result: r)
     }
 

@@ -174,8 +174,14 @@ public struct CascadeResult: Sendable {
         guard factor.isFinite, let state = solverState, let previous = earlier.solverState,
               previous.unknowns.count == state.unknowns.count, previous.elements == state.elements,
               previous.blockSize == state.blockSize, previous.stageCount == state.stageCount else { return nil }
+        return replacingState(zip(state.unknowns, previous.unknowns).map { u, v in u + factor * (u - v) })
+    }
+
+    /// This result with other solver unknowns of the same layout (a seed), nil without a state.
+    func replacingState(_ unknowns: [Double]) -> CascadeResult? {
+        guard let state = solverState, state.unknowns.count == unknowns.count else { return nil }
         var seed = self
-        seed.solverState!.unknowns = zip(state.unknowns, previous.unknowns).map { u, v in u + factor * (u - v) }
+        seed.solverState!.unknowns = unknowns
         return seed
     }
 

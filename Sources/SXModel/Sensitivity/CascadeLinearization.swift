@@ -87,13 +87,20 @@ public struct CascadeLinearization: Sendable {
         try predictedResult(cascade: cascade, moves: [(offset, tangent)], keepingState: false)
     }
 
-    /// The first-order prediction of the steady state of `cascade` at another point of
-    /// several parameters: u + Σ offsets[k] · tangents[k] (offsets in ln p), with the solver
-    /// state kept, so that it can seed a warm start (`CascadeSolver.solve(startingFrom:)`):
-    /// Newton then starts from the prediction rather than from the nominal state. Marked
-    /// converged only so that the solver accepts it as a seed; it is not a steady state.
-    public func predictedStart(cascade: Cascade, moves: [(offset: Double, tangent: [Double])]) throws(SensitivityError) -> CascadeResult {
-        try predictedResult(cascade: cascade, moves: moves, keepingState: true)
+    /// The first-order prediction of the steady state at another point of several
+    /// parameters, u + Σ offsets[k] · tangents[k] (offsets in ln p), as a seed for a warm
+    /// start (`CascadeSolver.solve(startingFrom:)`): Newton then starts from the prediction
+    /// rather than from the nominal state. Only the solver state is the prediction's: the
+    /// profiles and outlets are the nominal result's, and it is marked converged only so that
+    /// the solver accepts it as a seed; it is not a steady state. Nothing is evaluated (a
+    /// prediction outside the model's domain is refused by Newton's first evaluation).
+    public func predictedStart(moves: [(offset: Double, tangent: [Double])]) throws(SensitivityError) -> CascadeResult {
+        var u = unknowns
+        for (offset, tangent) in moves { for i in u.indices { u[i] += offset * tangent[i] } }
+        guard u.allSatisfy(\.isFinite), let seed = nominal.replacingState(u) else {
+            throw SensitivityError("cascade '\(nominal.cascade.name)': the prediction along the tangent is not finite")
+        }
+        return seed
     }
 
     func predictedResult(cascade: Cascade, moves: [(offset: Double, tangent: [Double])], keepingState: Bool) throws(SensitivityError) -> CascadeResult {

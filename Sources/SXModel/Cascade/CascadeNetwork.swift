@@ -76,6 +76,13 @@ public struct CascadeNetwork: Sendable {
     public let fullLoading: [Double]
     /// Streams leaving the cascade.
     public let outlets: [Outlet]
+    /// Index in `organicSources` of the closed organic circuit's return (last stage → entry
+    /// stage; `Cascade.organicCircuit`), nil without a circuit. The return carries the
+    /// stripped organic's rare earth round; its saponifying cation is replaced at the
+    /// saponification step (the entry feed brings s·C·Q), so the cation balances skip it.
+    public let circuitReturnSource: Int?
+    /// Volumetric flow of the circuit's return, L/h (0 without a circuit).
+    public var circuitReturnFlow: Double { circuitReturnSource.map { organicSources[$0].flow } ?? 0 }
     /// Jacobian bandwidths in stages (how far below/above its own stage a stage's equations reach).
     public let stagesBelow: Int
     public let stagesAbove: Int
@@ -135,6 +142,18 @@ public struct CascadeNetwork: Sendable {
         }
         for (key, total) in splitTotal.sorted(by: { $0.key < $1.key }) where total > 1 + 1e-12 {
             problems.append("the splits of outlet \(key) add up to \(total), more than 1")
+        }
+        if let circuit = cascade.organicCircuit {
+            if let entry = cascade.organicFeeds.first(where: { $0.name == circuit.feedName }) {
+                if entry.concentrations.contains(where: { $0 > 0 }) {
+                    problems.append("organic feed '\(entry.name)' receives the returning stripped organic, whose loading is solved for; give it no loading of its own")
+                }
+            } else {
+                problems.append("the organic circuit returns into organic feed '\(circuit.feedName)', which does not feed this cascade")
+            }
+            if !(circuit.bleedFraction >= 0 && circuit.bleedFraction < 1) {
+                problems.append("the organic circuit's bleed fraction \(circuit.bleedFraction) is outside [0, 1)")
+            }
         }
         if cascade.organicFeeds.isEmpty { problems.append("no organic feed: the organic never enters the cascade") }
         if cascade.aqueousFeeds.isEmpty { problems.append("no aqueous feed: the aqueous never enters the cascade") }
@@ -264,6 +283,20 @@ public struct CascadeNetwork: Sendable {
                 else { outlets.append(Outlet(name: o.product!, phase: .organic, stage: k, flow: organicFlow[k] * o.fraction)) }
             }
         }
+        // A closed organic circuit: the stripped organic returns into its entry feed's stage,
+        // all but the bled fraction; make-up tops the entering flow up to the feed's.
+        var circuitEntry: (stage: Int, position: Int)? = nil
+        if let circuit = cascade.organicCircuit, let entry = cascade.organicFeeds.first(where: { $0.name == circuit.feedName }),
+           let k = outlets.firstIndex(where: { $0.phase == .organic && $0.name == cascade.organicOutletName }) {
+            let stripped = outlets[k]
+            let returning = (1 - circuit.bleedFraction) * stripped.flow
+            if returning > entry.flow * (1 + 1e-12) {
+                throw CascadeSpecificationError(problems: ["the stripped organic returning to stage \(entry.stage) (\(returning) L/h) is more than the circulating flow of '\(entry.name)' (\(entry.flow) L/h): another organic feed joins the circuit; bleed more or circulate more"])
+            }
+            circuitEntry = (entry.stage - 1, orgIn[entry.stage - 1].count)
+            orgIn[entry.stage - 1].append(Link(from: stripped.stage, flow: returning))
+            if circuit.bleedFraction > 0 { outlets[k].flow = circuit.bleedFraction * stripped.flow } else { outlets.remove(at: k) }
+        }
         self.outlets = outlets
         var start = [0]; var flat: [Link] = []
         for i in 0..<n { flat += aqIn[i]; start.append(flat.count) }
@@ -271,6 +304,7 @@ public struct CascadeNetwork: Sendable {
         start = [0]; flat = []
         for i in 0..<n { flat += orgIn[i]; start.append(flat.count) }
         self.organicSourceStart = start; self.organicSources = flat
+        self.circuitReturnSource = circuitEntry.map { start[$0.stage] + $0.position }
 
         // Separation-factor loading per stage (acid fed into a stage is consumed by exchange).
         var fullLoading = [Double](repeating: 0, count: n)

@@ -152,6 +152,11 @@ public struct Provenance: Sendable, Equatable {
     public var status: String
     public var source: String
     public var conditions: String?
+    public init(status: String, source: String, conditions: String? = nil) {
+        self.status = status
+        self.source = source
+        self.conditions = conditions
+    }
 }
 
 /// A fresh stream and the reagents it brings, per hour.

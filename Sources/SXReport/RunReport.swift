@@ -257,7 +257,7 @@ public struct RunReport: Sendable {
                            concentrations: conc, oxideConcentrations: oxide,
                            purity: OxideBasis.purity(elements: elements, concentrations: conc),
                            purityAmongAllMetals: OxideBasis.amongAllMetals(elements: elements, concentrations: conc),
-                           recovery: elements.indices.map { fresh[$0] > 0 ? o.flow * conc[$0] / fresh[$0] : 0 },
+                           recovery: elements.indices.map { OxideBasis.groupRecovery([$0], flow: o.flow, concentrations: conc, fed: fresh) },
                            totalOxide: total, hasOtherMetals: elements.contains { !$0.isRareEarth },
                            oxideTonnesPerYear: total * o.flow * hours / 1e6, acidity: o.acidity)
         }
@@ -286,9 +286,8 @@ public struct RunReport: Sendable {
             var purity: Double?, recovery: Double?
             if let p = found?.product, known {
                 // A group's purity adds its oxide fractions; its recovery is its moles out over its moles fed.
-                purity = group.reduce(0) { $0 + p.purity[$1] }
-                let fed = group.reduce(0) { $0 + fresh[$1] }
-                recovery = fed > 0 ? group.reduce(0) { $0 + p.flow * p.concentrations[$1] } / fed : 0
+                purity = OxideBasis.groupPurity(group, elements: elements, concentrations: p.concentrations)
+                recovery = OxideBasis.groupRecovery(group, flow: p.flow, concentrations: p.concentrations, fed: fresh)
             }
             var limits: [LimitCheck] = []
             if let m = t.minimumPurity { limits.append(check(t.product, .minPurity, t.elements, m, purity)) }

@@ -447,16 +447,17 @@ public enum Designer {
     /// and the raffinate).
     public static func performance(_ r: CascadeResult, _ split: KeySplit) -> SplitPerformance {
         let org = r.outlet(named: productName)!, raf = r.outlet(named: r.cascade.raffinateName)!
+        // The same figures as the run report's targets (`OxideBasis`, one place).
         let e = r.cascade.elements
-        func sum(_ v: [Double], _ g: [Int]) -> Double { g.reduce(0) { $0 + v[$1] } }
-        let oMole = org.concentrations, rMole = raf.concentrations
-        let oOx = zip(e, oMole).map { $0.oxideMassPerMole * $1 }, rOx = zip(e, rMole).map { $0.oxideMassPerMole * $1 }
+        let fed = e.indices.map { r.feedFlow(element: $0) }
         let a = split.organicSide, b = split.raffinateSide
-        let fedA = a.reduce(0) { $0 + r.feedFlow(element: $1) }, fedB = b.reduce(0) { $0 + r.feedFlow(element: $1) }
         return SplitPerformance(
-            molePurityA: sum(oMole, a) / oMole.reduce(0, +), molePurityB: sum(rMole, b) / rMole.reduce(0, +),
-            oxidePurityA: sum(oOx, a) / oOx.reduce(0, +), oxidePurityB: sum(rOx, b) / rOx.reduce(0, +),
-            recoveryA: org.flow * sum(oMole, a) / fedA, recoveryB: raf.flow * sum(rMole, b) / fedB)
+            molePurityA: OxideBasis.groupMoleFraction(a, concentrations: org.concentrations),
+            molePurityB: OxideBasis.groupMoleFraction(b, concentrations: raf.concentrations),
+            oxidePurityA: OxideBasis.groupPurity(a, elements: e, concentrations: org.concentrations),
+            oxidePurityB: OxideBasis.groupPurity(b, elements: e, concentrations: raf.concentrations),
+            recoveryA: OxideBasis.groupRecovery(a, flow: org.flow, concentrations: org.concentrations, fed: fed),
+            recoveryB: OxideBasis.groupRecovery(b, flow: raf.flow, concentrations: raf.concentrations, fed: fed))
     }
 
     static func distributionOf(_ r: CascadeResult, _ split: KeySplit, _ spec: DesignSpecification) -> [ElementDistribution] {

@@ -119,11 +119,13 @@ extension FlowsheetBuilder {
             do {
                 networks[k] = try CascadeNetwork(c)
             } catch {
-                // One diagnostic per cascade; further problems (often one per stage) as notes.
-                let problems = error.problems
-                var notes = problems.dropFirst().prefix(3).map { DiagnosticNote($0, at: nil) }
-                if problems.count > 4 { notes.append(DiagnosticNote("and \(problems.count - 4) more like these", at: nil)) }
-                reader.report(.cascadeSpecification, "cascade '\(c.name)': \(problems.first ?? "invalid specification")", at: cascadeNodes[k], notes: notes)
+                // Each problem under its own id, at the feed or section it concerns; problems of
+                // one kind at one place (often one per stage) as notes of one diagnostic.
+                let places = CascadeLocations(
+                    cascade: cascadeNodes[k].location,
+                    feeds: Dictionary(uniqueKeysWithValues: feedLocations.filter { $0.key.hasPrefix("\(c.name)/") }.map { (String($0.key.dropFirst(c.name.count + 1)), $0.value) }),
+                    sections: zip(c.sections, c.sectionStageRanges).map { s, r in (s.name, r, sectionLocations["\(c.name)/\(s.name)"]) })
+                reader.diagnostics.append(contentsOf: error.diagnostics(cascade: c.name, at: places))
             }
         }
         return (cascades, links, reagents)
@@ -238,6 +240,7 @@ extension FlowsheetBuilder {
                 }
                 stream.usedAt = feed.keyNode
                 streams[feed.key] = stream
+                feedLocations["\(e.key)/\(feed.key)"] = feed.keyNode.location
                 guard let stage = stageRef.resolve(feed.value, what: "the feed stage of '\(feed.key)'"), let kind = stream.kind else {
                     unreadFeeds.insert(index)
                     continue

@@ -29,6 +29,7 @@ struct FlowsheetBuilder {
     var cascadeLocations: [String: TextLocation] = [:]
     var sectionEquilibriumLocations: [String: TextLocation] = [:]
     var sectionLocations: [String: TextLocation] = [:]
+    var feedLocations: [String: TextLocation] = [:]
     var sectionHoldups: [String: SectionHoldup] = [:]
     /// Cascades with a feed whose stream or stage could not be read (their structure checks are skipped).
     var unreadFeeds: Set<Int> = []
@@ -136,6 +137,7 @@ struct FlowsheetBuilder {
                          warnings: reader.diagnostics.warnings)
         flowsheet.sectionEquilibriumLocations = sectionEquilibriumLocations
         flowsheet.sectionLocations = sectionLocations
+        flowsheet.feedLocations = feedLocations
         flowsheet.sectionHoldups = sectionHoldups
         flowsheet.events = events
         flowsheet.hydroxideSolubility = hydroxide

@@ -214,9 +214,58 @@ public struct Cascade: Sendable, Equatable {
     }
 }
 
-/// A problem with a cascade specification found before any solving.
+/// Problems with a cascade specification found before any solving: typed values (a kind,
+/// the stream or stage concerned) that a caller turns into its own messages and locations (the
+/// flowsheet reader maps each kind to a diagnostic id, `DiagnosticID(cascadeProblem:)`), with
+/// an English message each.
 public struct CascadeSpecificationError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var problems: [String]
-    public init(problems: [String]) { self.problems = problems }
+    /// What is wrong, independent of the wording.
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        /// Sections, elements or equilibrium parameters that do not fit together.
+        case sections
+        /// A feed at a stage the cascade does not have.
+        case feedStage
+        /// A feed value out of its range (flow, concentrations, acidity, saponification, extractant).
+        case feedValue
+        /// A split (draw or route) of a stage the cascade does not have, or fractions over 1.
+        case split
+        /// No organic feed.
+        case noOrganicFeed
+        /// No aqueous feed.
+        case noAqueousFeed
+        /// A phase that circulates between stages without leaving the cascade.
+        case circulation
+        /// A stage that receives no flow of one phase.
+        case stageWithoutFlow
+        /// Acid fed into a fully loaded stage that would strip more than the organic carries.
+        case acidExceedsLoading
+        /// An `organicCircuit` that cannot close (its entry feed, bleed or flows).
+        case organicCircuit
+        /// No rare earth fed at all.
+        case noRareEarthFed
+        /// What a particular solver (the time integrator) cannot do with this cascade.
+        case unsupported
+    }
+
+    /// One problem: its kind, the feed (by name) or stage (1-based) it concerns, its message.
+    public struct Problem: Sendable, Equatable {
+        public var kind: Kind
+        public var message: String
+        public var stream: String?
+        public var stage: Int?
+        public init(_ kind: Kind, _ message: String, stream: String? = nil, stage: Int? = nil) {
+            self.kind = kind
+            self.message = message
+            self.stream = stream
+            self.stage = stage
+        }
+    }
+
+    public var items: [Problem]
+    public init(_ items: [Problem]) { self.items = items }
+    /// Untyped problems (kind `sections`), for callers with only a message.
+    public init(problems: [String]) { items = problems.map { Problem(.sections, $0) } }
+    /// The messages, in order.
+    public var problems: [String] { items.map(\.message) }
     public var description: String { problems.joined(separator: "\n") }
 }

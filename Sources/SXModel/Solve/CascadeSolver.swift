@@ -26,7 +26,7 @@ public enum CascadeSolver {
         let fed = fedElements(of: cascade)
         _ = try CascadeNetwork(cascade)  // validate the full specification first
         if fed.isEmpty {
-            throw CascadeSpecificationError(problems: ["no rare earth is fed: every feed concentration is zero"])
+            throw CascadeSpecificationError([.init(.noRareEarthFed, "no rare earth is fed: every feed concentration is zero")])
         }
         let reduced = cascade.keepingElements(fed)
         let network = try CascadeNetwork(reduced)

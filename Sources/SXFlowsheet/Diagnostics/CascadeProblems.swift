@@ -66,15 +66,22 @@ extension CascadeSpecificationError {
     }
 }
 
+extension CascadeLocations {
+    /// The places of `cascade` from the reader's maps keyed "CASCADE/FEED" and "CASCADE/SECTION".
+    init(_ cascade: Cascade, at location: TextLocation, feeds: [String: TextLocation], sections: [String: TextLocation]) {
+        let prefix = "\(cascade.name)/"
+        var own: [String: TextLocation] = [:]
+        for (key, l) in feeds where key.hasPrefix(prefix) { own[String(key.dropFirst(prefix.count))] = l }
+        self.init(cascade: location, feeds: own,
+                  sections: zip(cascade.sections, cascade.sectionStageRanges).map { s, r in (s.name, r, sections[prefix + s.name]) })
+    }
+}
+
 extension Flowsheet {
     /// Where the parts of the named cascade were defined (empty maps for a flowsheet made in code).
     public func locations(ofCascade name: String, fileName: String) -> CascadeLocations {
-        let cascade = train.cascades.first { $0.name == name }
-        let sections = cascade.map { c in
-            zip(c.sections, c.sectionStageRanges).map { s, r in (s.name, r, sectionLocations["\(name)/\(s.name)"]) }
-        } ?? []
-        var feeds: [String: TextLocation] = [:]
-        for (key, l) in feedLocations where key.hasPrefix("\(name)/") { feeds[String(key.dropFirst(name.count + 1))] = l }
-        return CascadeLocations(cascade: cascadeLocations[name] ?? TextLocation(file: fileName, line: 1, column: 1), feeds: feeds, sections: sections)
+        let location = cascadeLocations[name] ?? TextLocation(file: fileName, line: 1, column: 1)
+        guard let cascade = train.cascades.first(where: { $0.name == name }) else { return CascadeLocations(cascade: location) }
+        return CascadeLocations(cascade, at: location, feeds: feedLocations, sections: sectionLocations)
     }
 }

@@ -121,10 +121,7 @@ extension FlowsheetBuilder {
             } catch {
                 // Each problem under its own id, at the feed or section it concerns; problems of
                 // one kind at one place (often one per stage) as notes of one diagnostic.
-                let places = CascadeLocations(
-                    cascade: cascadeNodes[k].location,
-                    feeds: Dictionary(uniqueKeysWithValues: feedLocations.filter { $0.key.hasPrefix("\(c.name)/") }.map { (String($0.key.dropFirst(c.name.count + 1)), $0.value) }),
-                    sections: zip(c.sections, c.sectionStageRanges).map { s, r in (s.name, r, sectionLocations["\(c.name)/\(s.name)"]) })
+                let places = CascadeLocations(c, at: cascadeNodes[k].location, feeds: feedLocations, sections: sectionLocations)
                 reader.diagnostics.append(contentsOf: error.diagnostics(cascade: c.name, at: places))
             }
         }

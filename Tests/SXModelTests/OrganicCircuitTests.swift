@@ -127,5 +127,14 @@ struct OrganicCircuitTests {
         c = Self.closed("constant-D", bleed: 0)
         c.organicFeeds.append(OrganicFeed(name: "extra", stage: 3, flow: 1, concentrations: [0, 0, 0]))
         #expect(throws: CascadeSpecificationError.self) { try CascadeNetwork(c) }
+        // 100,000 stages: a dense Jacobian of 3·(3e5)² doubles is refused before allocating
+        // (the open cascade of the same size compiles).
+        var big = Build.fractionalWithStrip(model: "constant-D", elements: 3, n: 50_000, m: 40_000, k: 10_000, reflux: 0.2)
+        #expect((try? CascadeNetwork(big)) != nil)
+        big.organicCircuit = OrganicCircuit(feedName: "organic")
+        do { _ = try CascadeNetwork(big); Issue.record("accepted") } catch {
+            #expect(error.items.map(\.kind) == [.organicCircuit])
+            #expect(error.problems[0].contains("dense"), "\(error.problems)")
+        }
     }
 }

@@ -338,7 +338,22 @@ public struct CascadeNetwork: Sendable {
         }
         self.stagesBelow = below
         self.stagesAbove = above
+        // A closed circuit's return link (last stage → entry stage) makes the band as wide as the
+        // cascade: its LU storage grows with the square of the unknowns. Refused before allocating.
+        if cascade.organicCircuit != nil {
+            let unknowns = Double(n * blockSize)
+            let entries = unknowns * Double(2 * lowerBandwidth + upperBandwidth + 1)
+            if entries > Self.maximumCircuitJacobianEntries {
+                let megabytes = (Self.maximumCircuitJacobianEntries * 8 / 1e6).rounded()
+                let stages = Int((Self.maximumCircuitJacobianEntries / 3).squareRoot() / Double(blockSize))
+                throw CascadeSpecificationError([.init(.organicCircuit, "a closed organic circuit links the last stage back to the first, so its Jacobian is dense: \(n) stages of \(blockSize) unknowns would need \(EngineeringFormat.string(entries * 8 / 1e6)) MB, more than the \(EngineeringFormat.string(megabytes)) MB allowed (about \(stages) stages at this model and element count); solve the open cascade with the returning organic as a feed of measured loading", stream: cascade.organicCircuit?.feedName)])
+            }
+        }
     }
+
+    /// Largest Jacobian band storage (doubles) a closed organic circuit may need: 25 million
+    /// entries, 200 MB (the dense band of about 2,900 unknowns, e.g. 1,400 stages of 2 elements).
+    public static let maximumCircuitJacobianEntries = 25_000_000.0
 
     /// Rare-earth feed of element j summed over all feeds, mol/h.
     public func totalFeed(element j: Int) -> Double {

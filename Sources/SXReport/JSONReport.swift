@@ -77,7 +77,13 @@ extension RunReport {
                          })),
                          ("outcome", .string(c.outcome.code)), ("explanation", .string(c.outcome.explanation)),
                          ("iterations", .integer(c.iterations)), ("continuationSteps", .integer(c.continuationSteps)),
-                         ("residualNorm", .number(c.residualNorm)), ("massBalanceClosure", perElement(c.closure))])
+                         ("residualNorm", .number(c.residualNorm)), ("massBalanceClosure", perElement(c.closure)),
+                         ("organicCircuit", c.circuit.map { k in
+                             .object([("entryStage", .integer(k.entryStage)), ("returnFlow_L_per_h", .number(k.returnFlow)),
+                                      ("makeUpFlow_L_per_h", .number(k.makeUpFlow)),
+                                      ("returningLoading_mol_per_L", show ? perElement(k.returningLoading) : .null),
+                                      ("returningREO_g_per_L", show ? .number(k.returningOxide) : .null)])
+                         } ?? .null)])
             })),
             ("equilibria", .array(equilibria.map { e in
                 .object([("name", .string(e.name)), ("model", .string(e.model)), ("status", .string(e.provenance.status)),

@@ -70,8 +70,7 @@ public enum Pipeline {
             result = try TrainSolver.solve(train, options: flowsheet.solveOptions, progress: progress, observer: observer)
         } catch {
             // Problems only visible once linked streams carry their real values, located at the cascade.
-            let location = flowsheet.cascadeLocations[error.cascade] ?? TextLocation(file: fileName, line: 1, column: 1)
-            let found = error.problems.map { Diagnostic(.cascadeSpecification, "cascade '\(error.cascade)': \($0)", at: location) }
+            let found = error.error.diagnostics(cascade: error.cascade, at: flowsheet.locations(ofCascade: error.cascade, fileName: fileName))
             return PipelineOutput(status: .inputError, standardOutput: "", standardError: stderr + render(found) + summaryLine(found),
                                   diagnostics: parsed.diagnostics + found, report: nil)
         }

@@ -139,6 +139,21 @@ public struct RunReport: Sendable {
         public var residualNorm: Double
         /// (fed − out)/fed per element of the cascade (flowsheet order; 0 when not fed).
         public var closure: [Double]
+        /// The closed organic circuit, when the cascade has one.
+        public var circuit: CircuitSummary? = nil
+    }
+
+    /// What circulates in a closed organic circuit (`SXModel.OrganicCircuit`).
+    public struct CircuitSummary: Sendable {
+        /// Stage the stripped organic returns into (1-based).
+        public var entryStage: Int
+        /// Stripped organic returning, L/h; clean make-up organic, L/h.
+        public var returnFlow: Double
+        public var makeUpFlow: Double
+        /// Residual loading the returning organic carries, mol/L per element (flowsheet order).
+        public var returningLoading: [Double]
+        /// The same as total rare-earth oxide, g/L REO.
+        public var returningOxide: Double
     }
 
     public struct Reagents: Sendable {
@@ -229,7 +244,8 @@ public struct RunReport: Sendable {
                 sections: r.cascade.sections.map { ($0.name, $0.stageCount, $0.equilibrium.modelName, $0.murphreeEfficiency) },
                 stageCount: r.cascade.stageCount, outcome: r.outcome, iterations: r.iterations,
                 continuationSteps: r.continuationSteps, residualNorm: r.residualNorm,
-                closure: elements.map { e in r.cascade.elements.firstIndex(of: e).map { closure[$0] } ?? 0 })
+                closure: elements.map { e in r.cascade.elements.firstIndex(of: e).map { closure[$0] } ?? 0 },
+                circuit: Self.circuitSummary(r, elements: elements))
         }
         let hours = flowsheet.operatingHours
         func product(_ c: Int, _ o: OutletStream) -> Product {
@@ -241,7 +257,7 @@ public struct RunReport: Sendable {
                            concentrations: conc, oxideConcentrations: oxide,
                            purity: OxideBasis.purity(elements: elements, concentrations: conc),
                            purityAmongAllMetals: OxideBasis.amongAllMetals(elements: elements, concentrations: conc),
-                           recovery: elements.indices.map { fresh[$0] > 0 ? o.flow * conc[$0] / fresh[$0] : 0 },
+                           recovery: elements.indices.map { OxideBasis.groupRecovery([$0], flow: o.flow, concentrations: conc, fed: fresh) },
                            totalOxide: total, hasOtherMetals: elements.contains { !$0.isRareEarth },
                            oxideTonnesPerYear: total * o.flow * hours / 1e6, acidity: o.acidity)
         }
@@ -270,9 +286,8 @@ public struct RunReport: Sendable {
             var purity: Double?, recovery: Double?
             if let p = found?.product, known {
                 // A group's purity adds its oxide fractions; its recovery is its moles out over its moles fed.
-                purity = group.reduce(0) { $0 + p.purity[$1] }
-                let fed = group.reduce(0) { $0 + fresh[$1] }
-                recovery = fed > 0 ? group.reduce(0) { $0 + p.flow * p.concentrations[$1] } / fed : 0
+                purity = OxideBasis.groupPurity(group, elements: elements, concentrations: p.concentrations)
+                recovery = OxideBasis.groupRecovery(group, flow: p.flow, concentrations: p.concentrations, fed: fresh)
             }
             var limits: [LimitCheck] = []
             if let m = t.minimumPurity { limits.append(check(t.product, .minPurity, t.elements, m, purity)) }
@@ -413,5 +428,17 @@ public struct RunReport: Sendable {
                                   at: location, help: "lower the saponification or feed more acid; precipitation pH from log *K (docs/references.md)"))
         }
         return out
+    }
+}
+
+extension RunReport {
+    /// The circuit of a solved cascade: the return's flow from its network, the returning
+    /// loading from the last stage's organic outlet.
+    static func circuitSummary(_ r: CascadeResult, elements: [Element]) -> CircuitSummary? {
+        guard let circuit = r.cascade.organicCircuit, let entry = r.cascade.organicFeeds.first(where: { $0.name == circuit.feedName }),
+              let network = try? CascadeNetwork(r.cascade), let last = r.organic.last else { return nil }
+        let loading = elements.map { e in r.cascade.elements.firstIndex(of: e).map { last[$0] } ?? 0 }
+        return CircuitSummary(entryStage: entry.stage, returnFlow: network.circuitReturnFlow, makeUpFlow: entry.flow - network.circuitReturnFlow,
+                              returningLoading: loading, returningOxide: OxideBasis.totalRareEarthOxide(elements: elements, concentrations: loading))
     }
 }

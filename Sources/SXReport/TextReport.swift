@@ -89,6 +89,10 @@ extension RunReport {
             out.write("  \(c.name): \(c.stageCount) stages (" + c.sections.map { "\($0.name) \($0.stages) \($0.model)" + ($0.efficiency < 1 ? " E=\(Fmt.g($0.efficiency, 3))" : "") }.joined(separator: ", ") + ")\n")
             out.write("    \(c.outcome.code), \(c.iterations) Newton iterations" + (c.continuationSteps > 0 ? ", \(c.continuationSteps) continuation steps" : "")
                       + ", residual \(Fmt.eng(c.residualNorm, 2)), mass-balance closure \(Fmt.closure(c.closure))\n")
+            if let k = c.circuit {
+                out.write("    organic circuit: \(Fmt.g(k.returnFlow)) L/h of stripped organic return to stage \(k.entryStage) carrying "
+                          + (show ? "\(Fmt.eng(k.returningOxide, 3)) g/L REO" : Fmt.notAvailable) + ", make-up \(Fmt.g(k.makeUpFlow)) L/h\n")
+            }
         }
         out.write("  train closure (fresh feeds in - products out)/fresh: \(show ? Fmt.closure(trainClosure) : Fmt.notAvailable)\n")
         if let s = seconds { out.write("  time: \(Fmt.f(s * 1000, 1)) ms\n") }

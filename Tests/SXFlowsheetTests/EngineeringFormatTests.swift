@@ -1,4 +1,5 @@
 import Testing
+import SXModel
 import SXFlowsheet
 
 /// Issue 13, item 15: numbers in engineering form in every text output (no "4e+04 L/h").

@@ -66,6 +66,7 @@ struct DynamicCommandTests {
         #expect(report.result.conservationError <= 1e-10)
         let json = report.rendered(.json)
         #expect(json.contains("\"samples\""))
-        #expect(report.rendered(.text).contains("at 1.0 h: stream 'feed' flow 105.0 L/h"))
+        // Event times and values in engineering form (issue 13, item 15; before: "1.0 h", "105.0 L/h").
+        #expect(report.rendered(.text).contains("at 1 h: stream 'feed' flow 105 L/h"))
     }
 }

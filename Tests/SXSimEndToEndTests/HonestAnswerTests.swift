@@ -264,14 +264,18 @@ struct CheckMatchesRunTests {
 
     /// 20 mol/L of acid in the linked strip liquor: the second cascade's stage 40 would be
     /// stripped of more than its organic carries. `check` passed it and `run` printed an
-    /// unlocated message; both now give SX402 at the cascade (light-re-train.yaml line 78, "  pr-ndsm:").
+    /// unlocated message; then both gave SX402 at the cascade. Now the model's problem is a
+    /// typed value (`CascadeSpecificationError.Kind.acidExceedsLoading`) that the flowsheet
+    /// layer reports as SX411 at the section holding stage 40 (light-re-train.yaml line 80,
+    /// "      extraction:"), its numbers in engineering form (before: "6785.999999999999 mol/h").
     @Test func linkedAcidityIsCheckedWithTheLinkedFlow() throws {
         let acid = [Override(keyPath: "streams.prndsm-liquor", value: "{from: prndsm-strip-liquor, acidity: 20 mol/L}")]
         for out in try Self.both("Flowsheets/light-re-train.yaml", acid) {
             #expect(out.status == .inputError)
-            let d = try #require(out.diagnostics.first { $0.id == .cascadeSpecification })
-            #expect(d.location.line == 78 && d.message.contains("stage 40"), "\(d)")
-            #expect(out.standardError.contains("light-re-train.yaml:78:3: error[SX402]"))
+            let d = try #require(out.diagnostics.first { $0.id == .loadedOrganicExceedsFeed })
+            #expect(d.location.line == 80 && d.location.column == 7 && d.message.contains("stage 40"), "\(d)")
+            #expect(out.standardError.contains("light-re-train.yaml:80:7: error[SX411]"))
+            #expect(d.message.contains("(6786 mol/h H⁺)") && !d.message.contains("99999"), "\(d.message)")
         }
     }
 

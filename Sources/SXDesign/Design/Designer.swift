@@ -117,7 +117,7 @@ public enum Designer {
         // Fenske's total-reflux count is a lower bound on n + m: beyond max-stages no search can
         // succeed (at β = 1.000001 it is millions, and each of hundreds of solves failed slowly).
         guard fenske <= Double(spec.maximumStages) else {
-            throw DesignSpecificationError(problems: [String(format: "the targets need at least %.4g stages even at total reflux (Fenske, key β = %.9g), more than max-stages = %d; relax the purities, or raise max-stages if that many stages are meant", fenske, beta, spec.maximumStages)])
+            throw DesignSpecificationError(problems: ["the targets need at least \(EngineeringFormat.string(fenske)) stages even at total reflux (Fenske, key β = \(EngineeringFormat.string(beta, digits: 9))), more than max-stages = \(spec.maximumStages); relax the purities, or raise max-stages if that many stages are meant"])
         }
         let optimum = XuTheory.optimumOperatingPoint(beta: beta, cut: cut)
         var s: Double, w: Double
@@ -139,8 +139,7 @@ public enum Designer {
         // aqueous rare earth into the fresh organic; with Murphree efficiency E the equilibrium
         // aqueous x* = x_in − (x_in − x)/E is negative unless E > E_M.
         if spec.efficiency < 1 && spec.efficiency <= ratios.extraction {
-            throw DesignSpecificationError(problems: [String(format: "a Murphree efficiency of %@ cannot be represented under Xu's fully loaded model at these fluxes: stage 1 must move E_M = S/(1 + W) = %.4g of its aqueous rare earth into fresh organic, more than a stage of efficiency %@ can; give efficiency above %.4g, or keep efficiency 1 and add stages with stage-margin",
-                                                         formatPercent(spec.efficiency), ratios.extraction, formatPercent(spec.efficiency), ratios.extraction)])
+            throw DesignSpecificationError(problems: ["a Murphree efficiency of \(formatPercent(spec.efficiency)) cannot be represented under Xu's fully loaded model at these fluxes: stage 1 must move E_M = S/(1 + W) = \(EngineeringFormat.string(ratios.extraction)) of its aqueous rare earth into fresh organic, more than a stage of efficiency \(formatPercent(spec.efficiency)) can; give efficiency above \(EngineeringFormat.string(ratios.extraction)), or keep efficiency 1 and add stages with stage-margin"])
         }
         let approx = XuTheory.approximateStages(beta: beta, feedFractionA: fA, purityA: pA, purityB: pB, s: s, w: w)
         var notes: [String] = []
@@ -193,7 +192,7 @@ public enum Designer {
             shown = recommended!
         case .plateau(let best):
             shown = best
-            notes.append(String(format: "purity plateau: the best split of %d stages misses the targets by %.3g and adding stages no longer helps; raise S (and W) above the minimum", best.total, -best.margin))
+            notes.append("purity plateau: the best split of \(best.total) stages misses the targets by \(EngineeringFormat.string(-best.margin, digits: 3)) and adding stages no longer helps; raise S (and W) above the minimum")
         case .notReached(let best):
             shown = best
             notes.append("the targets were not reached within \(spec.maximumStages) stages")
@@ -222,8 +221,7 @@ public enum Designer {
         let stripStages = stripStageCount(spec, flows: flows)
         let unstripped = stripFactor < 1 ? unstrippedFraction(stripFactor, stages: stripStages) : 1
         if unstripped > DesignSpecification.unstrippedTarget {
-            notes.append(String(format: "the strip leaves %.3g of the loaded rare earth on the organic (%d stages, stripping factor D·O/A = %.3g at O/A = %.3g): a strip this lean in acid needs a lower D (stronger acid) or more strip acid (strip-acid-excess, strip-acid); the loss is counted in the recoveries above",
-                                unstripped, stripStages, stripFactor, flows.organicFlow / flows.stripAcidFlow))
+            notes.append("the strip leaves \(EngineeringFormat.string(unstripped, digits: 3)) of the loaded rare earth on the organic (\(stripStages) stages, stripping factor D·O/A = \(EngineeringFormat.string(stripFactor, digits: 3)) at O/A = \(EngineeringFormat.string(flows.organicFlow / flows.stripAcidFlow, digits: 3))): a strip this lean in acid needs a lower D (stronger acid) or more strip acid (strip-acid-excess, strip-acid); the loss is counted in the recoveries above")
         }
         return DesignReport(specification: spec, split: split, purityA: pA, purityB: pB, cut: cut,
                             recoveryA: recoveries.a, recoveryB: recoveries.b, minimumS: minimum.s, minimumW: minimum.w,
@@ -447,16 +445,17 @@ public enum Designer {
     /// and the raffinate).
     public static func performance(_ r: CascadeResult, _ split: KeySplit) -> SplitPerformance {
         let org = r.outlet(named: productName)!, raf = r.outlet(named: r.cascade.raffinateName)!
+        // The same figures as the run report's targets (`OxideBasis`, one place).
         let e = r.cascade.elements
-        func sum(_ v: [Double], _ g: [Int]) -> Double { g.reduce(0) { $0 + v[$1] } }
-        let oMole = org.concentrations, rMole = raf.concentrations
-        let oOx = zip(e, oMole).map { $0.oxideMassPerMole * $1 }, rOx = zip(e, rMole).map { $0.oxideMassPerMole * $1 }
+        let fed = e.indices.map { r.feedFlow(element: $0) }
         let a = split.organicSide, b = split.raffinateSide
-        let fedA = a.reduce(0) { $0 + r.feedFlow(element: $1) }, fedB = b.reduce(0) { $0 + r.feedFlow(element: $1) }
         return SplitPerformance(
-            molePurityA: sum(oMole, a) / oMole.reduce(0, +), molePurityB: sum(rMole, b) / rMole.reduce(0, +),
-            oxidePurityA: sum(oOx, a) / oOx.reduce(0, +), oxidePurityB: sum(rOx, b) / rOx.reduce(0, +),
-            recoveryA: org.flow * sum(oMole, a) / fedA, recoveryB: raf.flow * sum(rMole, b) / fedB)
+            molePurityA: OxideBasis.groupMoleFraction(a, concentrations: org.concentrations),
+            molePurityB: OxideBasis.groupMoleFraction(b, concentrations: raf.concentrations),
+            oxidePurityA: OxideBasis.groupPurity(a, elements: e, concentrations: org.concentrations),
+            oxidePurityB: OxideBasis.groupPurity(b, elements: e, concentrations: raf.concentrations),
+            recoveryA: OxideBasis.groupRecovery(a, flow: org.flow, concentrations: org.concentrations, fed: fed),
+            recoveryB: OxideBasis.groupRecovery(b, flow: raf.flow, concentrations: raf.concentrations, fed: fed))
     }
 
     static func distributionOf(_ r: CascadeResult, _ split: KeySplit, _ spec: DesignSpecification) -> [ElementDistribution] {

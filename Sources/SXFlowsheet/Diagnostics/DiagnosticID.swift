@@ -42,6 +42,10 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case loadedOrganicExceedsFeed = "loaded-organic-exceeds-feed"
     /// Two events change the same quantity at the same time (`events`).
     case conflictingEvents = "conflicting-events"
+    /// A phase that circulates through linked streams without any outlet leaving the train.
+    case phaseWithoutOutlet = "phase-without-outlet"
+    /// An `organic-circuit` whose entry stream cannot receive the returning stripped organic.
+    case organicCircuit = "organic-circuit"
     // Overrides (SX5xx)
     case overridePath = "override-path"
     case overrideValue = "override-value"
@@ -94,6 +98,8 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .loadingAboveCapacity: n = 410
         case .loadedOrganicExceedsFeed: n = 411
         case .conflictingEvents: n = 412
+        case .phaseWithoutOutlet: n = 413
+        case .organicCircuit: n = 414
         case .overridePath: n = 501
         case .overrideValue: n = 502
         case .unusedStream: n = 901

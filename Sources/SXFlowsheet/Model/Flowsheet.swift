@@ -33,6 +33,9 @@ public struct Flowsheet: Sendable {
     public var sectionEquilibriumLocations: [String: TextLocation] = [:]
     /// Where each section is defined ("CASCADE/SECTION" → its key), for diagnostics of `sxsim dynamic`.
     public var sectionLocations: [String: TextLocation] = [:]
+    /// Where each cascade feeds each stream ("CASCADE/STREAM" → the key in its `feeds`), for
+    /// model problems about a feed found after reading (`CascadeSpecificationError.diagnostics`).
+    public var feedLocations: [String: TextLocation] = [:]
     /// The liquid held per stage of each section that gives one ("CASCADE/SECTION"), L.
     public var sectionHoldups: [String: SectionHoldup] = [:]
     /// Changes at given times for `sxsim dynamic` (the `events` list), in file order.
@@ -152,6 +155,11 @@ public struct Provenance: Sendable, Equatable {
     public var status: String
     public var source: String
     public var conditions: String?
+    public init(status: String, source: String, conditions: String? = nil) {
+        self.status = status
+        self.source = source
+        self.conditions = conditions
+    }
 }
 
 /// A fresh stream and the reagents it brings, per hour.

@@ -2,7 +2,7 @@ import Foundation
 import SXModel
 
 extension FlowsheetBuilder {
-    static let cascadeKeys = ["sections", "feeds", "raffinate", "organic-outlet", "draws", "routes"]
+    static let cascadeKeys = ["sections", "feeds", "raffinate", "organic-outlet", "draws", "routes", "organic-circuit"]
     static let sectionKeys = ["stages", "equilibrium", "efficiency", "holdup"]
 
     /// A section as read, with the nodes later diagnostics point at.
@@ -84,12 +84,13 @@ extension FlowsheetBuilder {
                                    sourceCascade: outlet.cascade, sourceOutlet: p.outlet))
             }
         }
+        let circulating = reportPhasesWithoutOutlet(cascades: cascades, links: links, pending: pending)
         // Structure the engine checks, located at the cascade. Cascades are checked in solve
         // order with each linked feed's flow (and set acidity) taken from its source's network:
         // volumetric flows do not depend on the solution, so problems `run` would find once the
         // links carry their real flows (acid stripping more than the organic carries) are found here.
         var networks: [Int: CascadeNetwork] = [:]
-        for k in CascadeTrain(cascades: cascades, links: links).solveOrder where cascadeOK[k] && !unreadFeeds.contains(k) {
+        for k in CascadeTrain(cascades: cascades, links: links).solveOrder where cascadeOK[k] && !unreadFeeds.contains(k) && !circulating.contains(k) {
             var c = cascades[k]
             for link in links where link.cascade == k {
                 guard let flow = networks[link.sourceCascade]?.outlets.first(where: { $0.name == link.sourceOutlet })?.flow else { continue }
@@ -118,14 +119,52 @@ extension FlowsheetBuilder {
             do {
                 networks[k] = try CascadeNetwork(c)
             } catch {
-                // One diagnostic per cascade; further problems (often one per stage) as notes.
-                let problems = error.problems
-                var notes = problems.dropFirst().prefix(3).map { DiagnosticNote($0, at: nil) }
-                if problems.count > 4 { notes.append(DiagnosticNote("and \(problems.count - 4) more like these", at: nil)) }
-                reader.report(.cascadeSpecification, "cascade '\(c.name)': \(problems.first ?? "invalid specification")", at: cascadeNodes[k], notes: notes)
+                // Each problem under its own id, at the feed or section it concerns; problems of
+                // one kind at one place (often one per stage) as notes of one diagnostic.
+                let places = CascadeLocations(c, at: cascadeNodes[k].location, feeds: feedLocations, sections: sectionLocations)
+                reader.diagnostics.append(contentsOf: error.diagnostics(cascade: c.name, at: places))
             }
         }
         return (cascades, links, reagents)
+    }
+
+    /// A phase must leave the train somewhere: a cascade whose outlets of one phase are all
+    /// taken by linked streams passes that phase on, and when following those links never
+    /// reaches an outlet left as a product, the phase circulates without leaving and its flow
+    /// has no steady state (the recycle passes would only grow it). Found here, before any
+    /// solving; reported at each linked stream of such a loop. Returns the cascades involved.
+    mutating func reportPhasesWithoutOutlet(cascades: [Cascade], links: [CascadeTrain.Link], pending: [PendingLink]) -> Set<Int> {
+        let taken = Set(links.map(\.sourceOutlet))
+        var circulating: Set<Int> = []
+        for phase in Phase.allCases {
+            // Cascades with an outlet of this phase that no linked stream takes.
+            var drains = Set(outlets.values.filter { $0.phase == phase }.map(\.cascade))
+            drains = drains.filter { c in outlets.contains { $0.value.cascade == c && $0.value.phase == phase && !taken.contains($0.key) } }
+            // Walk the links backwards from the draining cascades.
+            var reaches = drains
+            var changed = true
+            while changed {
+                changed = false
+                for l in links where l.phase == phase && reaches.contains(l.cascade) && !reaches.contains(l.sourceCascade) {
+                    reaches.insert(l.sourceCascade)
+                    changed = true
+                }
+            }
+            for p in pending {
+                guard let outlet = outlets[p.outlet], outlet.phase == phase, !reaches.contains(outlet.cascade) else { continue }
+                circulating.formUnion([outlet.cascade, p.cascade])
+                let source = cascades[outlet.cascade].name
+                let help: String
+                if phase == .organic && outlet.cascade == p.cascade {
+                    help = "to return a cascade's stripped organic to its first stage, feed a fresh organic stream there (the circulating flow, extractant, saponification) and add 'organic-circuit: {stream: NAME}' to cascade '\(source)' (docs/flowsheet-format.md); 'bleed:' bleeds part of it"
+                } else {
+                    help = "leave one \(phase.rawValue) outlet of the loop as a product, or divide one with 'draws' so that part of it leaves"
+                }
+                reader.report(.phaseWithoutOutlet, "stream '\(p.stream.name)' takes '\(p.outlet)', closing a loop in which the \(phase.rawValue) phase never leaves: every \(phase.rawValue) outlet of the cascades it passes through is taken by a linked stream, so its flow has no steady state",
+                              at: p.outletNode, help: help)
+            }
+        }
+        return circulating
     }
 
     mutating func readCascade(_ e: Reader.Entry, index: Int, pending: inout [PendingLink], reagents: inout [ReagentStream]) -> Cascade {
@@ -198,6 +237,7 @@ extension FlowsheetBuilder {
                 }
                 stream.usedAt = feed.keyNode
                 streams[feed.key] = stream
+                feedLocations["\(e.key)/\(feed.key)"] = feed.keyNode.location
                 guard let stage = stageRef.resolve(feed.value, what: "the feed stage of '\(feed.key)'"), let kind = stream.kind else {
                     unreadFeeds.insert(index)
                     continue
@@ -256,8 +296,53 @@ extension FlowsheetBuilder {
                 }
             }
         }
+        if let c = reader.value(body, "organic-circuit") { cascade.organicCircuit = readOrganicCircuit(c, cascade: cascade, what: what) }
         _ = total
         return cascade
+    }
+
+    /// `organic-circuit: {stream: organic, bleed: 1 %}`: the cascade's stripped organic returns
+    /// into the stage where the fresh organic stream `stream` enters (`SXModel.OrganicCircuit`).
+    /// With no bleed the organic outlet does not exist, so its name is withdrawn.
+    mutating func readOrganicCircuit(_ node: SourceNode, cascade: Cascade, what: String) -> OrganicCircuit? {
+        let cw = "organic-circuit of \(what)"
+        guard let spec = reader.mapping(node, what: cw) else { return nil }
+        reader.checkKeys(spec, allowed: ["stream", "bleed"], in: cw)
+        var bleed: Double? = 0
+        if let b = reader.value(spec, "bleed") { bleed = reader.fraction(b, what: "bleed of \(cw)", openUpper: true) }
+        guard let s = reader.require(spec, "stream", in: node, what: cw, example: "organic"), let name = reader.string(s, what: "stream") else { return nil }
+        let help = "name the fresh organic stream fed at the circuit's entry (usually extraction.first): the stripped organic returns into it"
+        guard let stream = streams[name] else {
+            reader.report(.unknownReference, "\(cw) returns into stream '\(name)', which is not defined under 'streams'", at: s,
+                          help: Suggestions.help(for: name, in: streamOrder, kind: "stream"))
+            return nil
+        }
+        switch stream.kind {
+        case .organic(_, _, _, let loading):
+            guard cascade.organicFeeds.contains(where: { $0.name == name }) else {
+                reader.report(.organicCircuit, "\(cw) returns into stream '\(name)', which does not feed \(what)", at: s, help: help)
+                return nil
+            }
+            if loading.contains(where: { $0 > 0 }) {
+                reader.report(.organicCircuit, "stream '\(name)' receives the returning stripped organic, whose loading is solved for; it cannot also state a 'loading'", at: s,
+                              help: "remove 'loading' from stream '\(name)' (its residual loading is a result of the circuit)",
+                              notes: [DiagnosticNote("stream '\(name)' defined here", at: stream.keyNode.location)])
+                return nil
+            }
+        case .aqueous:
+            reader.report(.organicCircuit, "\(cw) returns into stream '\(name)', which is aqueous", at: s, help: help)
+            return nil
+        case .linked:
+            reader.report(.organicCircuit, "\(cw) returns into stream '\(name)', which is linked to another outlet; the circuit's entry must be a fresh organic stream (its flow, extractant and saponification)", at: s, help: help)
+            return nil
+        case nil: return nil
+        }
+        guard let bleed else { return nil }
+        if bleed == 0, let o = outlets[cascade.organicOutletName], o.phase == .organic {
+            outlets[cascade.organicOutletName] = nil
+            productLocations[cascade.organicOutletName] = nil
+        }
+        return OrganicCircuit(feedName: name, bleedFraction: bleed)
     }
 
     func readPhase(_ spec: [Reader.Entry]) -> Phase? {

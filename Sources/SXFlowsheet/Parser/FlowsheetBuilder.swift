@@ -29,6 +29,7 @@ struct FlowsheetBuilder {
     var cascadeLocations: [String: TextLocation] = [:]
     var sectionEquilibriumLocations: [String: TextLocation] = [:]
     var sectionLocations: [String: TextLocation] = [:]
+    var feedLocations: [String: TextLocation] = [:]
     var sectionHoldups: [String: SectionHoldup] = [:]
     /// Cascades with a feed whose stream or stage could not be read (their structure checks are skipped).
     var unreadFeeds: Set<Int> = []
@@ -119,8 +120,8 @@ struct FlowsheetBuilder {
         if let t = temperature {
             for n in equilibriumOrder {
                 if let e = equilibria[n], let te = e.set.temperature, abs(te - t) > 5 {
-                    // %.4g keeps an absurd temperature short (1e300 K is not 300 digits).
-                    let celsius = { (k: Double) in abs(k - 273.15) < 1e6 ? String(format: "%.1f", k - 273.15) : String(format: "%.4g", k - 273.15) }
+                    // Engineering form keeps an absurd temperature short (1e300 K is not 300 digits).
+                    let celsius = { (k: Double) in EngineeringFormat.string(k - 273.15, digits: 4) }
                     reader.report(.temperatureMismatch, "equilibrium set '\(n)' holds at \(celsius(te)) °C but the flowsheet runs at \(celsius(t)) °C; its constants may not apply",
                                   at: e.keyNode)
                 }
@@ -136,6 +137,7 @@ struct FlowsheetBuilder {
                          warnings: reader.diagnostics.warnings)
         flowsheet.sectionEquilibriumLocations = sectionEquilibriumLocations
         flowsheet.sectionLocations = sectionLocations
+        flowsheet.feedLocations = feedLocations
         flowsheet.sectionHoldups = sectionHoldups
         flowsheet.events = events
         flowsheet.hydroxideSolubility = hydroxide
@@ -405,7 +407,7 @@ struct FlowsheetBuilder {
                 if let fractions {
                     let sum = fractions.reduce(0) { $0 + ($1 ?? 0) }
                     if abs(sum - 1) > 1e-3 {
-                        reader.report(.compositionSum, String(format: "the reo-split adds up to %.4g %%, not 100 %%", sum * 100), at: split.value,
+                        reader.report(.compositionSum, "the reo-split adds up to \(EngineeringFormat.string(sum * 100)) %, not 100 %", at: split.value,
                                       help: "list every rare earth of the feed; the fractions are mass fractions of the total REO")
                         ok = false
                     }
@@ -429,7 +431,7 @@ struct FlowsheetBuilder {
                     let charge = zip(elements, concentrations).reduce(0) { $0 + Double($1.0.charge) * $1.1 }
                     let derived = chloride + bisulfate + 2 * sulfate - cation - charge
                     if derived >= 0 { acidity = derived } else {
-                        reader.report(.outOfRange, String(format: "the anions (%.6g mol/L as charge) are fewer than the cations (%.6g mol/L): electroneutrality would leave a negative acidity", chloride + bisulfate + 2 * sulfate, cation + charge),
+                        reader.report(.outOfRange, "the anions (\(EngineeringFormat.string(chloride + bisulfate + 2 * sulfate, digits: 6)) mol/L as charge) are fewer than the cations (\(EngineeringFormat.string(cation + charge, digits: 6)) mol/L): electroneutrality would leave a negative acidity",
                                       at: chlorideNode, help: "check the chloride and the metal concentrations, or give the acidity instead")
                         ok = false
                     }

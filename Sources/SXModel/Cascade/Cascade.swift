@@ -127,13 +127,38 @@ public struct OutletSplit: Sendable, Equatable {
     }
 }
 
+/// A closed organic circuit: the organic leaving the last stage (the stripped organic) returns
+/// into the stage where the organic feed `feedName` enters, carrying its residual loading round.
+///
+/// That feed then describes the circulating organic after the saponification step: its flow
+/// Q (L/h) is the circulating flow entering its stage, its extractant and saponification those
+/// the saponification step restores (base added = s·C·Q less the cation the returning organic
+/// still carries, none once strong acid has stripped it), and its loading must be zero (the
+/// loading entering is the stripped organic's, a result). A fraction `bleedFraction` of the
+/// stripped organic leaves as the organic outlet (`organicOutletName`); clean make-up organic of
+/// flow Q − (1 − b)·(stripped organic flow) keeps the circulating flow at Q.
+///
+/// The return is one more organic link of the cascade (last stage → entry stage), so the
+/// returning loading is solved with the stage balances in the cascade's own Newton system.
+public struct OrganicCircuit: Sendable, Equatable {
+    /// Name of the organic feed (in `Cascade.organicFeeds`) the stripped organic returns into.
+    public var feedName: String
+    /// Fraction of the stripped organic bled out of the circuit, 0 ≤ b < 1.
+    public var bleedFraction: Double
+
+    public init(feedName: String, bleedFraction: Double = 0) {
+        self.feedName = feedName
+        self.bleedFraction = bleedFraction
+    }
+}
+
 /// A countercurrent cascade: stages 1…N, the aqueous flowing from stage N towards stage 1,
 /// the organic from stage 1 towards stage N. Stage 1 is the raffinate end.
 ///
 /// Assumptions: phase volumes do not change on mass transfer (the volumetric flow of each
 /// phase leaving a stage equals the volumetric flow of that phase entering it); the organic
-/// leaving the last stage is an outlet (a recycle of stripped organic to stage 1 is
-/// represented by an organic feed of the stripped composition).
+/// leaving the last stage is an outlet, or returns to the organic entry stage when the cascade
+/// has an `organicCircuit`.
 public struct Cascade: Sendable, Equatable {
     public var name: String
     /// The elements, in the order every per-element array uses.
@@ -145,12 +170,15 @@ public struct Cascade: Sendable, Equatable {
     public var splits: [OutletSplit]
     /// Name of the aqueous leaving stage 1.
     public var raffinateName: String
-    /// Name of the organic leaving the last stage.
+    /// Name of the organic leaving the last stage (with an `organicCircuit`, its bled part).
     public var organicOutletName: String
+    /// The closed organic circuit, when the stripped organic returns (nil: it leaves).
+    public var organicCircuit: OrganicCircuit?
 
     public init(name: String = "cascade", elements: [Element], sections: [Section],
                 aqueousFeeds: [AqueousFeed], organicFeeds: [OrganicFeed], splits: [OutletSplit] = [],
-                raffinateName: String = "raffinate", organicOutletName: String = "organic out") {
+                raffinateName: String = "raffinate", organicOutletName: String = "organic out",
+                organicCircuit: OrganicCircuit? = nil) {
         self.name = name
         self.elements = elements
         self.sections = sections
@@ -159,6 +187,7 @@ public struct Cascade: Sendable, Equatable {
         self.splits = splits
         self.raffinateName = raffinateName
         self.organicOutletName = organicOutletName
+        self.organicCircuit = organicCircuit
     }
 
     /// Total number of stages.
@@ -185,9 +214,58 @@ public struct Cascade: Sendable, Equatable {
     }
 }
 
-/// A problem with a cascade specification found before any solving.
+/// Problems with a cascade specification found before any solving: typed values (a kind,
+/// the stream or stage concerned) that a caller turns into its own messages and locations (the
+/// flowsheet reader maps each kind to a diagnostic id, `DiagnosticID(cascadeProblem:)`), with
+/// an English message each.
 public struct CascadeSpecificationError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var problems: [String]
-    public init(problems: [String]) { self.problems = problems }
+    /// What is wrong, independent of the wording.
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        /// Sections, elements or equilibrium parameters that do not fit together.
+        case sections
+        /// A feed at a stage the cascade does not have.
+        case feedStage
+        /// A feed value out of its range (flow, concentrations, acidity, saponification, extractant).
+        case feedValue
+        /// A split (draw or route) of a stage the cascade does not have, or fractions over 1.
+        case split
+        /// No organic feed.
+        case noOrganicFeed
+        /// No aqueous feed.
+        case noAqueousFeed
+        /// A phase that circulates between stages without leaving the cascade.
+        case circulation
+        /// A stage that receives no flow of one phase.
+        case stageWithoutFlow
+        /// Acid fed into a fully loaded stage that would strip more than the organic carries.
+        case acidExceedsLoading
+        /// An `organicCircuit` that cannot close (its entry feed, bleed or flows).
+        case organicCircuit
+        /// No rare earth fed at all.
+        case noRareEarthFed
+        /// What a particular solver (the time integrator) cannot do with this cascade.
+        case unsupported
+    }
+
+    /// One problem: its kind, the feed (by name) or stage (1-based) it concerns, its message.
+    public struct Problem: Sendable, Equatable {
+        public var kind: Kind
+        public var message: String
+        public var stream: String?
+        public var stage: Int?
+        public init(_ kind: Kind, _ message: String, stream: String? = nil, stage: Int? = nil) {
+            self.kind = kind
+            self.message = message
+            self.stream = stream
+            self.stage = stage
+        }
+    }
+
+    public var items: [Problem]
+    public init(_ items: [Problem]) { self.items = items }
+    /// Untyped problems (kind `sections`), for callers with only a message.
+    public init(problems: [String]) { items = problems.map { Problem(.sections, $0) } }
+    /// The messages, in order.
+    public var problems: [String] { items.map(\.message) }
     public var description: String { problems.joined(separator: "\n") }
 }

@@ -76,69 +76,88 @@ public struct CascadeNetwork: Sendable {
     public let fullLoading: [Double]
     /// Streams leaving the cascade.
     public let outlets: [Outlet]
+    /// Index in `organicSources` of the closed organic circuit's return (last stage → entry
+    /// stage; `Cascade.organicCircuit`), nil without a circuit. The return carries the
+    /// stripped organic's rare earth round; its saponifying cation is replaced at the
+    /// saponification step (the entry feed brings s·C·Q), so the cation balances skip it.
+    public let circuitReturnSource: Int?
+    /// Volumetric flow of the circuit's return, L/h (0 without a circuit).
+    public var circuitReturnFlow: Double { circuitReturnSource.map { organicSources[$0].flow } ?? 0 }
     /// Jacobian bandwidths in stages (how far below/above its own stage a stage's equations reach).
     public let stagesBelow: Int
     public let stagesAbove: Int
 
     /// Compiles and validates `cascade`. Throws every problem found at once.
     public init(_ cascade: Cascade) throws(CascadeSpecificationError) {
-        var problems: [String] = []
+        var problems: [CascadeSpecificationError.Problem] = []
         let n = cascade.stageCount
         let ne = cascade.elements.count
         self.cascade = cascade
         self.stageCount = n
         self.elementCount = ne
 
-        if cascade.sections.isEmpty { problems.append("the cascade has no sections") }
-        if ne == 0 { problems.append("the cascade has no elements") }
-        if Set(cascade.elements).count != ne { problems.append("an element is listed twice") }
+        if cascade.sections.isEmpty { problems.append(.init(.sections, "the cascade has no sections")) }
+        if ne == 0 { problems.append(.init(.sections, "the cascade has no elements")) }
+        if Set(cascade.elements).count != ne { problems.append(.init(.sections, "an element is listed twice")) }
         for s in cascade.sections {
-            if s.stageCount <= 0 { problems.append("section '\(s.name)' has \(s.stageCount) stages; it needs at least 1") }
+            if s.stageCount <= 0 { problems.append(.init(.sections, "section '\(s.name)' has \(s.stageCount) stages; it needs at least 1")) }
             if !(s.murphreeEfficiency > 0 && s.murphreeEfficiency <= 1) {
-                problems.append("section '\(s.name)': Murphree efficiency \(s.murphreeEfficiency) is outside (0, 1]")
+                problems.append(.init(.sections, "section '\(s.name)': Murphree efficiency \(EngineeringFormat.string(s.murphreeEfficiency, digits: 6)) is outside (0, 1]"))
             }
             if s.equilibrium.elementCount != ne {
-                problems.append("section '\(s.name)': equilibrium parameters for \(s.equilibrium.elementCount) elements, the cascade has \(ne)")
+                problems.append(.init(.sections, "section '\(s.name)': equilibrium parameters for \(s.equilibrium.elementCount) elements, the cascade has \(ne)"))
             }
-            problems += s.equilibrium.parameterProblems(section: s.name)
+            problems += s.equilibrium.parameterProblems(section: s.name).map { .init(.sections, $0) }
         }
         let chemistry = cascade.stageChemistry
         if let other = cascade.sections.first(where: { $0.equilibrium.stageChemistry != chemistry }) {
-            problems.append("section '\(other.name)' uses the \(other.equilibrium.modelName) model, which cannot share a cascade with the \(cascade.sections[0].equilibrium.modelName) model of section '\(cascade.sections[0].name)': an acid-exchange model adds extractant and acid unknowns to every stage")
+            problems.append(.init(.sections, "section '\(other.name)' uses the \(other.equilibrium.modelName) model, which cannot share a cascade with the \(cascade.sections[0].equilibrium.modelName) model of section '\(cascade.sections[0].name)': an acid-exchange model adds extractant and acid unknowns to every stage"))
         }
         let stageText = n > 0 ? "stages are numbered 1 to \(n)" : "the cascade has no stages"
         for f in cascade.aqueousFeeds {
-            if !(1...max(n, 1)).contains(f.stage) || n == 0 { problems.append("aqueous feed '\(f.name)' enters stage \(f.stage); \(stageText)") }
-            if !(f.flow > 0) || !f.flow.isFinite { problems.append("aqueous feed '\(f.name)': flow must be positive, got \(f.flow) L/h") }
-            if f.concentrations.count != ne { problems.append("aqueous feed '\(f.name)': \(f.concentrations.count) concentrations for \(ne) elements") }
-            if f.concentrations.contains(where: { !($0 >= 0) || !$0.isFinite }) { problems.append("aqueous feed '\(f.name)': concentrations must be ≥ 0") }
+            if !(1...max(n, 1)).contains(f.stage) || n == 0 { problems.append(.init(.feedStage, "aqueous feed '\(f.name)' enters stage \(f.stage); \(stageText)", stream: f.name, stage: f.stage)) }
+            if !(f.flow > 0) || !f.flow.isFinite { problems.append(.init(.feedValue, "aqueous feed '\(f.name)': flow must be positive, got \(EngineeringFormat.string(f.flow)) L/h", stream: f.name)) }
+            if f.concentrations.count != ne { problems.append(.init(.feedValue, "aqueous feed '\(f.name)': \(f.concentrations.count) concentrations for \(ne) elements", stream: f.name)) }
+            if f.concentrations.contains(where: { !($0 >= 0) || !$0.isFinite }) { problems.append(.init(.feedValue, "aqueous feed '\(f.name)': concentrations must be ≥ 0", stream: f.name)) }
             if !(f.acidity >= 0) || !(f.cation >= 0) || !(f.bisulfate >= 0) || !(f.sulfate >= 0) {
-                problems.append("aqueous feed '\(f.name)': acidity, cation, bisulfate and sulfate must be ≥ 0")
+                problems.append(.init(.feedValue, "aqueous feed '\(f.name)': acidity, cation, bisulfate and sulfate must be ≥ 0", stream: f.name))
             }
         }
         for f in cascade.organicFeeds {
-            if !(1...max(n, 1)).contains(f.stage) || n == 0 { problems.append("organic feed '\(f.name)' enters stage \(f.stage); \(stageText)") }
-            if !(f.flow > 0) || !f.flow.isFinite { problems.append("organic feed '\(f.name)': flow must be positive, got \(f.flow) L/h") }
-            if f.concentrations.count != ne { problems.append("organic feed '\(f.name)': \(f.concentrations.count) concentrations for \(ne) elements") }
-            if f.concentrations.contains(where: { !($0 >= 0) || !$0.isFinite }) { problems.append("organic feed '\(f.name)': loadings must be ≥ 0") }
-            if !(f.saponification >= 0 && f.saponification < 1) { problems.append("organic feed '\(f.name)': saponification \(f.saponification) is outside [0, 1)") }
-            if chemistry.exchangesAcid && !(f.extractant > 0) { problems.append("organic feed '\(f.name)': the \(cascade.sections[0].equilibrium.modelName) model needs an extractant concentration > 0") }
+            if !(1...max(n, 1)).contains(f.stage) || n == 0 { problems.append(.init(.feedStage, "organic feed '\(f.name)' enters stage \(f.stage); \(stageText)", stream: f.name, stage: f.stage)) }
+            if !(f.flow > 0) || !f.flow.isFinite { problems.append(.init(.feedValue, "organic feed '\(f.name)': flow must be positive, got \(EngineeringFormat.string(f.flow)) L/h", stream: f.name)) }
+            if f.concentrations.count != ne { problems.append(.init(.feedValue, "organic feed '\(f.name)': \(f.concentrations.count) concentrations for \(ne) elements", stream: f.name)) }
+            if f.concentrations.contains(where: { !($0 >= 0) || !$0.isFinite }) { problems.append(.init(.feedValue, "organic feed '\(f.name)': loadings must be ≥ 0", stream: f.name)) }
+            if !(f.saponification >= 0 && f.saponification < 1) { problems.append(.init(.feedValue, "organic feed '\(f.name)': saponification \(EngineeringFormat.string(f.saponification, digits: 6)) is outside [0, 1)", stream: f.name)) }
+            if chemistry.exchangesAcid && !(f.extractant > 0) { problems.append(.init(.feedValue, "organic feed '\(f.name)': the \(cascade.sections[0].equilibrium.modelName) model needs an extractant concentration > 0", stream: f.name)) }
         }
         var splitTotal: [String: Double] = [:]
         for s in cascade.splits {
-            if !(1...max(n, 1)).contains(s.stage) || n == 0 { problems.append("a split of the \(s.phase.rawValue) outlet names stage \(s.stage); \(stageText)") }
-            if !(s.fraction > 0 && s.fraction <= 1) { problems.append("a split of stage \(s.stage)'s \(s.phase.rawValue) outlet has fraction \(s.fraction), outside (0, 1]") }
+            if !(1...max(n, 1)).contains(s.stage) || n == 0 { problems.append(.init(.split, "a split of the \(s.phase.rawValue) outlet names stage \(s.stage); \(stageText)", stage: s.stage)) }
+            if !(s.fraction > 0 && s.fraction <= 1) { problems.append(.init(.split, "a split of stage \(s.stage)'s \(s.phase.rawValue) outlet has fraction \(EngineeringFormat.string(s.fraction, digits: 6)), outside (0, 1]", stage: s.stage)) }
             if case .stage(let t) = s.destination, !(1...max(n, 1)).contains(t) {
-                problems.append("a split of stage \(s.stage)'s \(s.phase.rawValue) outlet is routed to stage \(t); \(stageText)")
+                problems.append(.init(.split, "a split of stage \(s.stage)'s \(s.phase.rawValue) outlet is routed to stage \(t); \(stageText)", stage: s.stage))
             }
             splitTotal["\(s.stage)-\(s.phase.rawValue)", default: 0] += s.fraction
         }
         for (key, total) in splitTotal.sorted(by: { $0.key < $1.key }) where total > 1 + 1e-12 {
-            problems.append("the splits of outlet \(key) add up to \(total), more than 1")
+            problems.append(.init(.split, "the splits of outlet \(key) add up to \(EngineeringFormat.string(total, digits: 6)), more than 1"))
         }
-        if cascade.organicFeeds.isEmpty { problems.append("no organic feed: the organic never enters the cascade") }
-        if cascade.aqueousFeeds.isEmpty { problems.append("no aqueous feed: the aqueous never enters the cascade") }
-        if !problems.isEmpty { throw CascadeSpecificationError(problems: problems) }
+        if let circuit = cascade.organicCircuit {
+            if let entry = cascade.organicFeeds.first(where: { $0.name == circuit.feedName }) {
+                if entry.concentrations.contains(where: { $0 > 0 }) {
+                    problems.append(.init(.organicCircuit, "organic feed '\(entry.name)' receives the returning stripped organic, whose loading is solved for; give it no loading of its own", stream: circuit.feedName))
+                }
+            } else {
+                problems.append(.init(.organicCircuit, "the organic circuit returns into organic feed '\(circuit.feedName)', which does not feed this cascade", stream: circuit.feedName))
+            }
+            if !(circuit.bleedFraction >= 0 && circuit.bleedFraction < 1) {
+                problems.append(.init(.organicCircuit, "the organic circuit's bleed fraction \(EngineeringFormat.string(circuit.bleedFraction, digits: 6)) is outside [0, 1)", stream: circuit.feedName))
+            }
+        }
+        if cascade.organicFeeds.isEmpty { problems.append(.init(.noOrganicFeed, "no organic feed: the organic never enters the cascade")) }
+        if cascade.aqueousFeeds.isEmpty { problems.append(.init(.noAqueousFeed, "no aqueous feed: the aqueous never enters the cascade")) }
+        if !problems.isEmpty { throw CascadeSpecificationError(problems) }
 
         // Section of each stage, efficiencies.
         var sectionOfStage = [Int](repeating: 0, count: n)
@@ -186,7 +205,7 @@ public struct CascadeNetwork: Sendable {
             for (k, outs) in routes.enumerated() { for o in outs { if let t = o.to { matrix.add(-o.fraction, row: t, column: k) } } }
             var lu = BandLUWorkspace(order: n)
             do { try lu.factorize(&matrix) } catch {
-                throw CascadeSpecificationError(problems: ["a phase circulates between stages without ever leaving the cascade"])
+                throw CascadeSpecificationError([.init(.circulation, "a phase circulates between stages without ever leaving the cascade")])
             }
             var results: [[Double]] = []
             for rhs in rhsList {
@@ -228,13 +247,13 @@ public struct CascadeNetwork: Sendable {
         let aq = try mixing(aqueousOut, [aqFeedVolume, aqAnionFlux, cationFeedFlux, aqSulfateFlux])
         let org = try mixing(organicOut, [orgFeedVolume, orgExtractantFlux])
         let aqueousFlow = aq[0], organicFlow = org[0]
-        var late: [String] = []
+        var late: [CascadeSpecificationError.Problem] = []
         let largestAqueous = aqueousFlow.max() ?? 1, largestOrganic = organicFlow.max() ?? 1
         for i in 0..<n {
-            if !(aqueousFlow[i] > 1e-12 * largestAqueous) { late.append("stage \(i + 1) receives no aqueous flow: check the feeds and splits upstream of it") }
-            if !(organicFlow[i] > 1e-12 * largestOrganic) { late.append("stage \(i + 1) receives no organic flow: check the organic feeds and splits upstream of it") }
+            if !(aqueousFlow[i] > 1e-12 * largestAqueous) { late.append(.init(.stageWithoutFlow, "stage \(i + 1) receives no aqueous flow: check the feeds and splits upstream of it", stage: i + 1)) }
+            if !(organicFlow[i] > 1e-12 * largestOrganic) { late.append(.init(.stageWithoutFlow, "stage \(i + 1) receives no organic flow: check the organic feeds and splits upstream of it", stage: i + 1)) }
         }
-        if !late.isEmpty { throw CascadeSpecificationError(problems: late) }
+        if !late.isEmpty { throw CascadeSpecificationError(late) }
         self.aqueousFlow = aqueousFlow
         self.organicFlow = organicFlow
         self.anionConcentration = (0..<n).map { aq[1][$0] / aqueousFlow[$0] }
@@ -264,6 +283,20 @@ public struct CascadeNetwork: Sendable {
                 else { outlets.append(Outlet(name: o.product!, phase: .organic, stage: k, flow: organicFlow[k] * o.fraction)) }
             }
         }
+        // A closed organic circuit: the stripped organic returns into its entry feed's stage,
+        // all but the bled fraction; make-up tops the entering flow up to the feed's.
+        var circuitEntry: (stage: Int, position: Int)? = nil
+        if let circuit = cascade.organicCircuit, let entry = cascade.organicFeeds.first(where: { $0.name == circuit.feedName }),
+           let k = outlets.firstIndex(where: { $0.phase == .organic && $0.name == cascade.organicOutletName }) {
+            let stripped = outlets[k]
+            let returning = (1 - circuit.bleedFraction) * stripped.flow
+            if returning > entry.flow * (1 + 1e-12) {
+                throw CascadeSpecificationError([.init(.organicCircuit, "the stripped organic returning to stage \(entry.stage) (\(EngineeringFormat.string(returning)) L/h) is more than the circulating flow of '\(entry.name)' (\(EngineeringFormat.string(entry.flow)) L/h): another organic feed joins the circuit; bleed more or circulate more", stream: entry.name)])
+            }
+            circuitEntry = (entry.stage - 1, orgIn[entry.stage - 1].count)
+            orgIn[entry.stage - 1].append(Link(from: stripped.stage, flow: returning))
+            if circuit.bleedFraction > 0 { outlets[k].flow = circuit.bleedFraction * stripped.flow } else { outlets.remove(at: k) }
+        }
         self.outlets = outlets
         var start = [0]; var flat: [Link] = []
         for i in 0..<n { flat += aqIn[i]; start.append(flat.count) }
@@ -271,19 +304,20 @@ public struct CascadeNetwork: Sendable {
         start = [0]; flat = []
         for i in 0..<n { flat += orgIn[i]; start.append(flat.count) }
         self.organicSourceStart = start; self.organicSources = flat
+        self.circuitReturnSource = circuitEntry.map { start[$0.stage] + $0.position }
 
         // Separation-factor loading per stage (acid fed into a stage is consumed by exchange).
         var fullLoading = [Double](repeating: 0, count: n)
-        var loadingProblems: [String] = []
+        var loadingProblems: [CascadeSpecificationError.Problem] = []
         for i in 0..<n {
             if let loading = cascade.sections[sectionOfStage[i]].equilibrium.fixedOrganicLoading {
                 fullLoading[i] = loading - acidFeedFlux[i] / (AqueousChargeBalance.rareEarthCharge * organicFlow[i])
                 if !(fullLoading[i] > 0) {
-                    loadingProblems.append("stage \(i + 1): the acid fed there (\(acidFeedFlux[i]) mol/h H⁺) would strip more rare earth than the fully loaded organic carries (\(loading * organicFlow[i]) mol/h)")
+                    loadingProblems.append(.init(.acidExceedsLoading, "stage \(i + 1): the acid fed there (\(EngineeringFormat.string(acidFeedFlux[i])) mol/h H⁺) would strip more rare earth than the fully loaded organic carries (\(EngineeringFormat.string(loading * organicFlow[i])) mol/h)", stage: i + 1))
                 }
             }
         }
-        if !loadingProblems.isEmpty { throw CascadeSpecificationError(problems: loadingProblems) }
+        if !loadingProblems.isEmpty { throw CascadeSpecificationError(loadingProblems) }
         self.fullLoading = fullLoading
 
         // Unknown layout and Jacobian reach.
@@ -304,7 +338,22 @@ public struct CascadeNetwork: Sendable {
         }
         self.stagesBelow = below
         self.stagesAbove = above
+        // A closed circuit's return link (last stage → entry stage) makes the band as wide as the
+        // cascade: its LU storage grows with the square of the unknowns. Refused before allocating.
+        if cascade.organicCircuit != nil {
+            let unknowns = Double(n * blockSize)
+            let entries = unknowns * Double(2 * lowerBandwidth + upperBandwidth + 1)
+            if entries > Self.maximumCircuitJacobianEntries {
+                let megabytes = (Self.maximumCircuitJacobianEntries * 8 / 1e6).rounded()
+                let stages = Int((Self.maximumCircuitJacobianEntries / 3).squareRoot() / Double(blockSize))
+                throw CascadeSpecificationError([.init(.organicCircuit, "a closed organic circuit links the last stage back to the first, so its Jacobian is dense: \(n) stages of \(blockSize) unknowns would need \(EngineeringFormat.string(entries * 8 / 1e6)) MB, more than the \(EngineeringFormat.string(megabytes)) MB allowed (about \(stages) stages at this model and element count); solve the open cascade with the returning organic as a feed of measured loading", stream: cascade.organicCircuit?.feedName)])
+            }
+        }
     }
+
+    /// Largest Jacobian band storage (doubles) a closed organic circuit may need: 25 million
+    /// entries, 200 MB (the dense band of about 2,900 unknowns, e.g. 1,400 stages of 2 elements).
+    public static let maximumCircuitJacobianEntries = 25_000_000.0
 
     /// Rare-earth feed of element j summed over all feeds, mol/h.
     public func totalFeed(element j: Int) -> Double {

@@ -278,7 +278,13 @@ public struct TrainResult: Sendable {
 public struct TrainSpecificationError: Error, Sendable, Equatable {
     /// The cascade's name, and the problems its model found.
     public var cascade: String
-    public var problems: [String]
+    public var error: CascadeSpecificationError
+    public init(cascade: String, error: CascadeSpecificationError) {
+        self.cascade = cascade
+        self.error = error
+    }
+    /// The problems' messages.
+    public var problems: [String] { error.problems }
 }
 
 /// Solves a `CascadeTrain` (see its documentation for the method).
@@ -325,7 +331,7 @@ public enum TrainSolver {
                 // recycle are solved exactly as without it.
                 let seed = passes == 1 ? previous?.result(forCascade: c) : nil
                 do { r = try CascadeSolver.solve(cascades[c], options: options, startingFrom: seed, observer: observer) } catch {
-                    throw TrainSpecificationError(cascade: cascades[c].name, problems: error.problems)
+                    throw TrainSpecificationError(cascade: cascades[c].name, error: error)
                 }
                 iterations += r.iterations
                 results[c] = r

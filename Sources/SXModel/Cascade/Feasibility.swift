@@ -61,7 +61,7 @@ public enum Feasibility {
         /// H⁺ missing from the strip, mol/h.
         public var shortfall: Double { max(acidNeeded - acidFed, 0) }
 
-        static func format(_ v: Double) -> String { String(format: "%.4g", v) }
+        static func format(_ v: Double) -> String { EngineeringFormat.string(v, digits: 4) }
         static func percent(_ v: Double) -> String { String(format: "%.1f", 100 * v) }
     }
 

@@ -25,11 +25,11 @@ public struct DynamicEvent: Sendable {
 
     /// One line for reports: "10 h: feed flow 120 L/h".
     public var summary: String {
-        let t = "\(time) h"
+        let t = "\(EngineeringFormat.string(time)) h"
         switch change {
-        case .streamFlow(let s, let f): return f == 0 ? "\(t): stream '\(s)' stopped" : "\(t): stream '\(s)' flow \(f) L/h"
-        case .streamConcentration(let s, let e, let c): return "\(t): stream '\(s)' \(e.symbol) \(c) mol/L"
-        case .streamAcidity(let s, let a): return "\(t): stream '\(s)' acidity \(a) mol/L"
+        case .streamFlow(let s, let f): return f == 0 ? "\(t): stream '\(s)' stopped" : "\(t): stream '\(s)' flow \(EngineeringFormat.string(f)) L/h"
+        case .streamConcentration(let s, let e, let c): return "\(t): stream '\(s)' \(e.symbol) \(EngineeringFormat.string(c)) mol/L"
+        case .streamAcidity(let s, let a): return "\(t): stream '\(s)' acidity \(EngineeringFormat.string(a)) mol/L"
         case .sectionEquilibrium(let s, let m): return "\(t): section '\(s)' equilibrium \(m.modelName)"
         }
     }
@@ -42,7 +42,7 @@ public struct DynamicEvent: Sendable {
         func fail(_ s: String) -> Result<Cascade, CascadeSpecificationError> { .failure(CascadeSpecificationError(problems: ["event at \(time) h: " + s])) }
         switch change {
         case .streamFlow(let name, let flow):
-            guard flow >= 0 && flow.isFinite else { return fail("flow \(flow) L/h must be ≥ 0") }
+            guard flow >= 0 && flow.isFinite else { return fail("flow \(EngineeringFormat.string(flow)) L/h must be ≥ 0") }
             if let k = c.aqueousFeeds.firstIndex(where: { $0.name == name }) {
                 if flow == 0 { c.aqueousFeeds.remove(at: k) } else { c.aqueousFeeds[k].flow = flow }
             } else if let k = c.organicFeeds.firstIndex(where: { $0.name == name }) {
@@ -57,7 +57,7 @@ public struct DynamicEvent: Sendable {
                 return fail("no stream '\(name)' is fed to cascade '\(cascade.name)'" + (flow == 0 ? " (or it is stopped already)" : ""))
             }
         case .streamConcentration(let name, let element, let value):
-            guard value >= 0 && value.isFinite else { return fail("concentration \(value) mol/L must be ≥ 0") }
+            guard value >= 0 && value.isFinite else { return fail("concentration \(EngineeringFormat.string(value)) mol/L must be ≥ 0") }
             guard let j = c.elements.firstIndex(of: element) else { return fail("\(element.symbol) is not an element of the flowsheet") }
             if let k = c.aqueousFeeds.firstIndex(where: { $0.name == name }) {
                 c.aqueousFeeds[k].concentrations[j] = value
@@ -67,7 +67,7 @@ public struct DynamicEvent: Sendable {
                 return fail("no stream '\(name)' is fed to cascade '\(cascade.name)'")
             }
         case .streamAcidity(let name, let value):
-            guard value >= 0 && value.isFinite else { return fail("acidity \(value) mol/L must be ≥ 0") }
+            guard value >= 0 && value.isFinite else { return fail("acidity \(EngineeringFormat.string(value)) mol/L must be ≥ 0") }
             guard let k = c.aqueousFeeds.firstIndex(where: { $0.name == name }) else {
                 return fail("no aqueous stream '\(name)' is fed to cascade '\(cascade.name)'")
             }

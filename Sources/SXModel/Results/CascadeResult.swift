@@ -193,8 +193,8 @@ public struct CascadeResult: Sendable {
 
     /// Recovery of element j into the named outlet: its flow there over the flow fed.
     public func recovery(element j: Int, in outlet: OutletStream) -> Double {
-        let fed = feedFlow(element: j)
-        return fed > 0 ? outlet.flow * outlet.concentrations[j] / fed : 0
+        OxideBasis.groupRecovery([j], flow: outlet.flow, concentrations: outlet.concentrations,
+                                 fed: outlet.concentrations.indices.map { $0 == j ? feedFlow(element: j) : 0 })
     }
 }
 

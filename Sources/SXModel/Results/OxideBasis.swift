@@ -1,4 +1,5 @@
-/// Purities and totals on an oxide basis, computed in one place.
+/// Purities, totals and recoveries of a stream, computed in one place (the run report, its
+/// targets, the sweep columns, the designer and the dynamic report all call these).
 ///
 /// Rare earths (`Element.isRareEarth`) are reported as commercial REO: an element's purity is
 /// its oxide mass over the total rare-earth oxide (TREO) of the stream. Metals that are not
@@ -32,5 +33,25 @@ public enum OxideBasis {
         let oxide = oxideConcentrations(elements: elements, concentrations: concentrations)
         let all = oxide.reduce(0, +)
         return oxide.map { all > 0 ? $0 / all : 0 }
+    }
+
+    /// Oxide-basis purity of a group of elements (indices into `elements`): the sum of its
+    /// members' `purity` (a group target's purity, and a design side's).
+    public static func groupPurity(_ group: [Int], elements: [Element], concentrations: [Double]) -> Double {
+        let each = purity(elements: elements, concentrations: concentrations)
+        return group.reduce(0) { $0 + each[$1] }
+    }
+
+    /// Mole fraction of a group of elements among all the stream's metals.
+    public static func groupMoleFraction(_ group: [Int], concentrations: [Double]) -> Double {
+        let total = concentrations.reduce(0, +)
+        return total > 0 ? group.reduce(0) { $0 + concentrations[$1] } / total : 0
+    }
+
+    /// Recovery of a group into an outlet: its moles there (flow L/h × concentrations mol/L)
+    /// over its moles fed (`fed`, mol/h per element); 0 when none of it is fed.
+    public static func groupRecovery(_ group: [Int], flow: Double, concentrations: [Double], fed: [Double]) -> Double {
+        let total = group.reduce(0) { $0 + fed[$1] }
+        return total > 0 ? group.reduce(0) { $0 + flow * concentrations[$1] } / total : 0
     }
 }

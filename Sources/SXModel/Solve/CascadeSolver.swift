@@ -26,7 +26,7 @@ public enum CascadeSolver {
         let fed = fedElements(of: cascade)
         let full = try CascadeNetwork(cascade)  // validate the full specification first
         if fed.isEmpty {
-            throw CascadeSpecificationError(problems: ["no rare earth is fed: every feed concentration is zero"])
+            throw CascadeSpecificationError([.init(.noRareEarthFed, "no rare earth is fed: every feed concentration is zero")])
         }
         // Every element fed (the usual case): the reduced cascade is the cascade itself.
         let network = fed.count == cascade.elements.count ? full : try CascadeNetwork(cascade.keepingElements(fed))

@@ -368,7 +368,7 @@ public struct CascadeSystem: NewtonSystem {
         for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
             s.add(logAqueousLinkFlow[k] + logCation[net.aqueousSources[k].from])
         }
-        for k in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
+        for k in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] where k != net.circuitReturnSource {
             s.add(logOrganicLinkFlow[k] + logOrganicCation[net.organicSources[k].from])
         }
         return s.value
@@ -471,7 +471,7 @@ public struct CascadeSystem: NewtonSystem {
                         let w = exp(lf + logAqueousLinkFlow[s] + logCation[from] - lin)
                         if w != 0 { jac.add(w, row: crow, column: from * b + cationIndex) }
                     }
-                    for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
+                    for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] where s != net.circuitReturnSource {
                         let from = net.organicSources[s].from
                         addLogYDerivative(&jac, row: crow, stage: from, component: ne, scale: exp(lf + logOrganicLinkFlow[s] + logOrganicCation[from] - lin))
                     }

@@ -54,14 +54,9 @@ extension Pipeline {
         func inputError(_ found: [Diagnostic]) -> DynamicPipelineOutput {
             DynamicPipelineOutput(status: .inputError, standardOutput: "", standardError: stderr + render(found) + summaryLine(found), report: nil)
         }
-        /// One diagnostic for a specification error (often one problem per stage): the first
-        /// problem, the next three as notes.
+        /// A specification error as located diagnostics (`CascadeSpecificationError.diagnostics`).
         func specificationError(_ error: CascadeSpecificationError, cascade: String) -> DynamicPipelineOutput {
-            let problems = error.problems
-            var notes = problems.dropFirst().prefix(3).map { DiagnosticNote($0, at: nil) }
-            if problems.count > 4 { notes.append(DiagnosticNote("and \(problems.count - 4) more like these", at: nil)) }
-            return inputError([Diagnostic(.cascadeSpecification, "cascade '\(cascade)': \(problems.first ?? "invalid specification")",
-                                          at: flowsheet.cascadeLocations[cascade] ?? TextLocation(file: fileName, line: 1, column: 1), notes: notes)])
+            inputError(error.diagnostics(cascade: cascade, at: flowsheet.locations(ofCascade: cascade, fileName: fileName)))
         }
         let origin = TextLocation(file: fileName, line: 1, column: 1)
         guard flowsheet.train.cascades.count == 1, let cascade = flowsheet.train.cascades.first else {

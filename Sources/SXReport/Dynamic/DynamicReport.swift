@@ -35,7 +35,7 @@ public struct DynamicReport: Sendable {
 
     /// Recovery of each element into `outlet` at sample `s`: its flow there over its feed flow at that time.
     func recovery(_ o: OutletStream, _ s: DynamicSample) -> [Double] {
-        elements.indices.map { j in s.feedFlow[j] > 0 ? o.flow * o.concentrations[j] / s.feedFlow[j] : 0 }
+        elements.indices.map { j in OxideBasis.groupRecovery([j], flow: o.flow, concentrations: o.concentrations, fed: s.feedFlow) }
     }
 
     var outcomeText: String {

@@ -4,8 +4,8 @@ import Foundation
 /// diagnostics): `digits` significant digits, plain digits from 0.001 up to 1e9 ("0.2885",
 /// "46.99", "40000"), otherwise a mantissa from 1 to 999 times a power of ten that is a multiple
 /// of 3 ("15.3e-9", "1.8e-15", "12.35e9"): never "4e+04". Trailing zeros are dropped.
-/// Lives here, the lowest module that prints numbers (diagnostic messages), so that SXReport and
-/// SXDesign share it.
+/// Lives here, the lowest module that prints numbers (the model's own problem messages), so
+/// that SXFlowsheet, SXReport and SXDesign share it.
 public enum EngineeringFormat {
     public static func string(_ x: Double, digits: Int = 4) -> String {
         guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }

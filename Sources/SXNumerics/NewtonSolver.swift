@@ -99,6 +99,7 @@ public struct NewtonSolver {
     private var dense: [Double] = []
     private var densePivots: [Int32] = []
     private var limits: [Double]
+    private var transientWeights: [Double]
     private var keptTrial: [Double]
     private var correction: [Double]
 
@@ -114,6 +115,7 @@ public struct NewtonSolver {
         keptTrial = residual
         correction = residual
         limits = Array(repeating: options.maximumStep, count: n)
+        transientWeights = Array(repeating: 1, count: n)
         if options.linearSolver == .dense {
             dense = Array(repeating: 0, count: n * n)
             densePivots = Array(repeating: 0, count: n)
@@ -172,6 +174,17 @@ public struct NewtonSolver {
             }
         }
         return clipped
+    }
+
+    /// ½‖F‖₂² with the equations of negligible trace unknowns (step limit above
+    /// `maximumStep`, from the last `clipStep`) weighted by `negligibleUnknownWeight`.
+    private func polishMerit(_ v: [Double]) -> Double {
+        var s = 0.0
+        for k in 0..<v.count {
+            let w = limits[k] > options.maximumStep ? Self.negligibleUnknownWeight : 1
+            s += w * w * v[k] * v[k]
+        }
+        return 0.5 * s
     }
 
     /// Solves J·δ = −F again with the factors already computed.
@@ -289,8 +302,12 @@ public struct NewtonSolver {
                 // elements' closure at 2.6e-12 (1e-14 after the step).
                 for i in 0..<unknowns.count { trial[i] = unknowns[i] + step[i] }
                 polishLeft -= 1
+                // The merit discounts the equations of negligible trace unknowns, as `controlNorm`
+                // does: at ln x ≈ −700 their residuals are ulp noise (1e-13) that no step lowers,
+                // and counted fully they refused a step that took the mass-action Pr|Nd split's
+                // element closure from 3.7e-12 to round-off.
                 guard (try? system.residual(at: trial, into: &trialResidual)) != nil,
-                      Self.merit(trialResidual) < 0.5 * currentMerit else {
+                      polishMerit(trialResidual) < 0.5 * polishMerit(residual) else {
                     return finish(.converged, norm)
                 }
                 swap(&unknowns, &trial)
@@ -349,8 +366,9 @@ public struct NewtonSolver {
     }
 
     /// Pseudo-transient continuation: implicit-Euler steps of the relaxation du/dt = ±F(u)
-    /// towards the steady state, (J + σ/Δt)·δ = −F with σ_k = sign(J_kk) (each equation
-    /// relaxes its own diagonal unknown), and Δt grown by switched evolution relaxation
+    /// towards the steady state, (J + σ/Δt)·δ = −F with σ_k = w_k·sign(J_kk) (each equation
+    /// relaxes its own diagonal unknown; w_k from `NewtonSystem.pseudoTransientWeights`, 1 by
+    /// default, 0 for equations kept algebraic), and Δt grown by switched evolution relaxation
     /// (Δt ← Δt·‖F_old‖/‖F_new‖, at least doubled when the norm fell, ×1.5 when it rose by
     /// less than 10 %, at most halved when it rose more; the norm is `controlNorm`, which
     /// discounts negligible trace species) until the steps are Newton steps. Robust where the
@@ -375,9 +393,11 @@ public struct NewtonSolver {
             iterations += 1
             let shift = 1 / dt
             if shift > 0 {
+                let weighted = system.pseudoTransientWeights(into: &transientWeights)
                 for k in 0..<jacobian.order {
                     let d = jacobian[k, k]
-                    jacobian[k, k] = d + (d > 0 ? shift : -shift)
+                    let w = weighted ? transientWeights[k] : 1
+                    jacobian[k, k] = d + w * (d > 0 ? shift : -shift)
                 }
             }
             do {

@@ -25,10 +25,17 @@ public protocol NewtonSystem {
     /// trace concentrations) can let negligible unknowns move further, so that they do not
     /// hold back the others. `limits` is the solver's buffer: nothing is allocated.
     func stepLimits(uniform: Double, into limits: inout [Double]) -> Bool
+    /// Writes each equation's weight of the pseudo-transient term into `weights` and returns
+    /// true, or returns false for weight 1 everywhere. Weight 0 keeps an equation algebraic
+    /// during pseudo-transient continuation (a constraint that holds at every instant, such
+    /// as electroneutrality, rather than a balance that relaxes). `weights` is the solver's
+    /// buffer: nothing is allocated.
+    func pseudoTransientWeights(into weights: inout [Double]) -> Bool
 }
 
 extension NewtonSystem {
     public func stepLimits(uniform: Double, into limits: inout [Double]) -> Bool { false }
+    public func pseudoTransientWeights(into weights: inout [Double]) -> Bool { false }
 }
 
 /// Raised by a residual evaluation whose unknowns have left the physical domain

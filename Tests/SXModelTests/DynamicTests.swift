@@ -193,12 +193,7 @@ struct DynamicTests {
 
     @Test("The step equations' analytic Jacobian matches central differences", arguments: JacobianTests.cases)
     func stepJacobian(_ c: JacobianTests.Case) throws {
-        let cascade = c.model == "empirical" ? PrOMMiSP1.cascade(stages: 4, efficiency: c.efficiency)
-            : c.model == "separation-factors reflux acid" ? AcidTests.prNd(extraction: 3, scrub: 3, draw: 1 - c.reflux)
-            : c.model == "acid-dependent strip" ? AcidTests.prNd(extraction: 3, scrub: 3, draw: 1 - c.reflux, acidDependentStrip: true)
-            : c.model == "mass-action NaA·HA"
-            ? Build.withSolvatedSoap(Build.fractionalWithStrip(model: "mass-action", elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency))
-            : Build.fractionalWithStrip(model: c.model, elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency)
+        let cascade = JacobianTests.cascade(c)
         let steady = try CascadeSolver.solve(cascade)
         let net = try CascadeNetwork(cascade)
         var system = DynamicCascadeSystem(network: net, holdups: holdups(cascade.stageCount, graded: true))

@@ -25,7 +25,7 @@ struct FailureLocationTests {
         #expect((1...cascade.stageCount).contains(worst.stage))
         let range = cascade.sectionStageRanges[try #require(cascade.sectionIndex(ofStage: worst.stage))]
         #expect(worst.stageInSection == worst.stage - range.lowerBound + 1)
-        let names = cascade.elements.map(\.symbol) + ["extractant", "saponifying cation"]
+        let names = cascade.elements.map(\.symbol) + ["extractant", "saponifying cation", "electroneutrality"]
         #expect(names.contains(worst.balance))
         // The residual's ∞-norm, evaluated independently by the result at the same unknowns.
         #expect(abs(worst.logError).isApproximatelyEqual(to: result.residualNorm, relativeTolerance: 1e-12))

@@ -6,14 +6,15 @@ import Testing
 @Suite("Feasibility before solving")
 struct FeasibilityTests {
     /// The mass-action Pr|Nd split of Flowsheets/prnd-mass-action.yaml (40 + 50 + 12 stages,
-    /// P507 1.5 mol/L, 36 % saponified) with the organic and scrub flows given.
-    static func prNd(organic: Double, scrub: Double) -> Cascade {
+    /// P507 1.5 mol/L, 36 % saponified) with the organic and scrub flows (L/h) and the feed's
+    /// free acid (mol/L) given.
+    static func prNd(organic: Double, scrub: Double, feedAcidity: Double = 0.05) -> Cascade {
         let eq = MassActionModel(extractionConstants: [1.0, 1.5])
         return Cascade(name: "prnd", elements: [.Pr, .Nd],
                        sections: [Section(name: "extraction", stageCount: 40, equilibrium: eq),
                                   Section(name: "scrub", stageCount: 50, equilibrium: eq),
                                   Section(name: "strip", stageCount: 12, equilibrium: eq)],
-                       aqueousFeeds: [AqueousFeed(name: "feed", stage: 40, flow: 1, concentrations: [0.3, 0.9], acidity: 0.05),
+                       aqueousFeeds: [AqueousFeed(name: "feed", stage: 40, flow: 1, concentrations: [0.3, 0.9], acidity: feedAcidity),
                                       AqueousFeed(name: "scrub", stage: 90, flow: scrub, concentrations: [0, 0], acidity: 3.5),
                                       AqueousFeed(name: "strip", stage: 102, flow: 1.5, concentrations: [0, 0], acidity: 4.5)],
                        organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: organic, extractant: 1.5,

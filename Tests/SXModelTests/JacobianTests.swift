@@ -23,6 +23,9 @@ struct JacobianTests {
         // the P1 chemistry of PrOMMiSParityTests on 4 stages.
         // The sodium soap written NaA·HA (two HA per Na, [CA·HA] ∝ [(HA)₂]).
         Case(model: "mass-action NaA·HA", efficiency: 0.9, reflux: 0.2),
+        // [H⁺] so low (pH ≈ 14) that [OH⁻] = K_w/h is comparable with the chloride: the
+        // water term of the electroneutrality residual carries weight in ∂R/∂ln h.
+        Case(model: "mass-action alkaline", efficiency: 1, reflux: 0.2),
         Case(model: "empirical", efficiency: 1, reflux: 0),
         Case(model: "empirical", efficiency: 0.85, reflux: 0),
         // Xu's model whose scrub-feed stage receives refluxed strip liquor with acid: the
@@ -32,14 +35,23 @@ struct JacobianTests {
         Case(model: "acid-dependent strip", efficiency: 1, reflux: 0.766),
     ]
 
+    /// The cascade of a case (also used by the time integrator's Jacobian test).
+    static func cascade(_ c: Case) -> Cascade {
+        switch c.model {
+        case "empirical": PrOMMiSP1.cascade(stages: 4, efficiency: c.efficiency)
+        case "separation-factors reflux acid": AcidTests.prNd(extraction: 3, scrub: 3, draw: 1 - c.reflux)
+        case "acid-dependent strip": AcidTests.prNd(extraction: 3, scrub: 3, draw: 1 - c.reflux, acidDependentStrip: true)
+        case "mass-action NaA·HA":
+            Build.withSolvatedSoap(Build.fractionalWithStrip(model: "mass-action", elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency))
+        case "mass-action alkaline":
+            Build.fractionalWithStrip(model: "mass-action", elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency)
+        default: Build.fractionalWithStrip(model: c.model, elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency)
+        }
+    }
+
     @Test("∂F/∂u matches central differences to 1e-6 relative", arguments: cases)
     func jacobianMatchesFiniteDifferences(_ c: Case) throws {
-        let cascade = c.model == "empirical" ? PrOMMiSP1.cascade(stages: 4, efficiency: c.efficiency)
-            : c.model == "separation-factors reflux acid" ? AcidTests.prNd(extraction: 3, scrub: 3, draw: 1 - c.reflux)
-            : c.model == "acid-dependent strip" ? AcidTests.prNd(extraction: 3, scrub: 3, draw: 1 - c.reflux, acidDependentStrip: true)
-            : c.model == "mass-action NaA·HA"
-            ? Build.withSolvatedSoap(Build.fractionalWithStrip(model: "mass-action", elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency))
-            : Build.fractionalWithStrip(model: c.model, elements: 3, n: 4, m: 3, k: 2, reflux: c.reflux, efficiency: c.efficiency)
+        let cascade = Self.cascade(c)
         let net = try CascadeNetwork(cascade)
         var system = CascadeSystem(network: net)
         var startOptions = StartOptions()
@@ -55,6 +67,16 @@ struct JacobianTests {
         var moved = u
         for k in u.indices { moved[k] += 0.02 * (rng.nextUnit() - 0.5) }
         if (try? system.residual(at: moved, into: &r)) != nil { u = moved }   // stay inside the domain
+        if c.model == "mass-action alkaline" {
+            for i in 0..<net.stageCount {
+                u[i * net.blockSize + net.acidityIndex] = log(AqueousChargeBalance.waterIonProduct / net.anionConcentration[i])
+            }
+            _ = try system.residual(at: u, into: &r)
+            let weight = (0..<net.stageCount).map { i in
+                AqueousChargeBalance.hydroxide(acidity: system.acidityProfile[i]) / system.chargeSides(stage: i).negative
+            }
+            #expect(weight.max()! > 0.1, "the hydroxide term should carry weight: \(weight)")
+        }
         let worst = try Check.jacobianDeviation(&system, at: u)
         #expect(worst < 1e-6, "\(c): worst |analytic − FD| / max(1, |FD|) = \(worst)")
         if c.model == "separation-factors reflux acid" {

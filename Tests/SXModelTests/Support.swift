@@ -161,12 +161,14 @@ enum Check {
             case let p as MassActionModel:
                 let h = r.acidity![i], free = r.freeDimer![i]
                 // Proton balance (electroneutrality in chloride; with bisulfate buffering in
-                // sulfate: T = h + S·h/(h + Ka2)) and extractant balance, checked separately.
+                // sulfate and water: T = h + S·h/(h + Ka2) − Kw/h) and extractant balance,
+                // checked separately.
                 let cation = r.aqueousCation?[i] ?? 0
                 let charges = r.cascade.elements.map { Double($0.charge) }
                 let protons = net.anionConcentration[i] - cation - zip(charges, r.aqueous[i]).reduce(0) { $0 + $1.0 * $1.1 }
                 let s = net.sulfateConcentration[i], ka2 = pow(10, -1.99)   // Ka2 of HSO4⁻ (domain.md §7)
-                worst = max(worst, abs(protons - h - s * h / (h + ka2)) / net.anionConcentration[i])
+                let kw = pow(10, -13.995)   // pKw at 25 °C (CRC Handbook, from Bandura & Lvov 2006)
+                worst = max(worst, abs(protons - h - s * h / (h + ka2) + kw / h) / net.anionConcentration[i])
                 let organicCation = r.organicCation?[i] ?? 0
                 let soapHA = p.soap == .monomer ? 1.0 : 2.0   // NaA or NaA·HA
                 let extractant = 2 * free + 6 * r.organic[i].reduce(0, +) + soapHA * organicCation
@@ -185,7 +187,8 @@ enum Check {
                 let charges = r.cascade.elements.map { Double($0.charge) }
                 let protons = net.anionConcentration[i] - cation - zip(charges, r.aqueous[i]).reduce(0) { $0 + $1.0 * $1.1 }
                 let s = net.sulfateConcentration[i], ka2 = pow(10, -1.99)   // Ka2 of HSO4⁻ (domain.md §7)
-                worst = max(worst, abs(protons - h - s * h / (h + ka2)) / net.anionConcentration[i])
+                let kw = pow(10, -13.995)   // pKw at 25 °C (CRC Handbook, from Bandura & Lvov 2006)
+                worst = max(worst, abs(protons - h - s * h / (h + ka2) + kw / h) / net.anionConcentration[i])
                 let bound = zip(charges, r.organic[i]).reduce(0) { $0 + $1.0 * $1.1 }
                 worst = max(worst, abs(free + bound - net.extractantConcentration[i]) / net.extractantConcentration[i])
                 for j in 0..<ne {

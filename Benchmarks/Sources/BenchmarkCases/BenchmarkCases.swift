@@ -21,8 +21,8 @@ public struct BenchmarkCase: Hashable, Sendable, CustomStringConvertible {
     /// "mass-action/500x6/band": stable, used as the ordo-one benchmark name and `--filter` key.
     public var description: String { "\(model.rawValue)/\(stages)x\(elements)/\(solver.rawValue)" }
 
-    /// Unknowns per stage: the elements, plus [(HA)₂] and the saponifying cation for mass action.
-    public var blockSize: Int { elements + (model == .massAction ? 2 : 0) }
+    /// Unknowns per stage: the elements, plus [(HA)₂], the saponifying cation and [H⁺] for mass action.
+    public var blockSize: Int { elements + (model == .massAction ? 3 : 0) }
     /// Order of each Newton system.
     public var unknowns: Int { stages * blockSize }
 

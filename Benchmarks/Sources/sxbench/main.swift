@@ -243,7 +243,10 @@ func peak(_ c: BenchmarkCase) {
     let r = c.solve()
     let w1 = monotonicSeconds()
     let after = peakResidentBytes()
-    print("\(c): \(r.outcome.code), \(r.iterations) iterations, \(ms(w1 - w0)) ms; peak RSS \(String(format: "%.1f", Double(after) / 1_048_576)) MB (before the solve \(String(format: "%.1f", Double(before) / 1_048_576)) MB)")
+    var phases: [String] = []
+    for step in r.history where phases.last?.hasPrefix(step.phase.rawValue + " ") != true { phases.append(step.phase.rawValue + " ") }
+    let counts = phases.map { p in "\(p)\(r.history.filter { $0.phase.rawValue + " " == p }.count)" }
+    print("\(c): \(r.outcome.code), \(r.iterations) iterations (\(counts.joined(separator: ", ")); continuation steps \(r.continuationSteps)), \(ms(w1 - w0)) ms; peak RSS \(String(format: "%.1f", Double(after) / 1_048_576)) MB (before the solve \(String(format: "%.1f", Double(before) / 1_048_576)) MB)")
 }
 
 func loop(_ c: BenchmarkCase, solver: LinearSolverKind) {

@@ -29,8 +29,12 @@ public struct CascadeNetwork: Sendable {
     public var exchangesAcid: Bool { stageChemistry.exchangesAcid }
     /// True when an acid-exchange cascade is fed a saponifying cation (one more unknown per stage).
     public let hasCation: Bool
-    /// Unknowns per stage: elements, then ln[(HA)₂], then ln[C⁺] (when present).
+    /// Unknowns per stage: elements, then ln[(HA)₂], then ln[C⁺] (when present), then ln[H⁺]
+    /// (acid exchange).
     public let blockSize: Int
+    /// Index of ln [H⁺] within a stage block (acid exchange only): after the extractant and,
+    /// when present, the cation, so that their indices stay ne and ne + 1.
+    public var acidityIndex: Int { elementCount + (hasCation ? 2 : 1) }
 
     /// Total aqueous / organic volumetric flow leaving each stage (= entering it), L/h.
     public let aqueousFlow: [Double]
@@ -325,7 +329,7 @@ public struct CascadeNetwork: Sendable {
         let exchangesAcid = chemistry.exchangesAcid
         let hasCation = exchangesAcid && cationFeedFlux.contains { $0 > 0 }
         self.hasCation = hasCation
-        self.blockSize = ne + (exchangesAcid ? 1 : 0) + (hasCation ? 1 : 0)
+        self.blockSize = ne + (exchangesAcid ? 2 : 0) + (hasCation ? 1 : 0)
         var below = 0, above = 0
         func reach(_ row: Int, _ column: Int) { below = max(below, row - column); above = max(above, column - row) }
         for i in 0..<n {

@@ -19,8 +19,18 @@ import Foundation
 ///     h + S·h/(h + K_a2) = T    ⇔    h² + (K_a2 + S − T)·h − K_a2·T = 0
 ///
 /// whose positive root is taken in the cancellation-free form 2K_a2·T/(b + √(b² + 4K_a2·T)),
-/// b = K_a2 + S − T (for S = 0 it is h = T exactly). The aqueous is outside the physical
-/// domain when T ≤ 0 (more cations than the liquor's acid capacity).
+/// b = K_a2 + S − T (for S = 0 it is h = T exactly). This explicit form is what models
+/// without acid exchange use (`AcidDependentDistributionModel`); there the aqueous is
+/// outside the physical domain when T ≤ 0.
+///
+/// Under acid exchange the cascade carries ln h as an unknown and closes electroneutrality
+/// with water's hydroxide, [OH⁻] = K_w/h, as a residual whose two sides are sums of positive
+/// terms (`CascadeSystem.chargeSides`):
+///
+///     h + [HSO₄⁻] + [C⁺] + Σ z x = Q + K_w/h,
+///
+/// so that h is never the difference T of nearly equal terms (near neutral pH) and a solution
+/// exists at any pH (docs/engine.md §3).
 public enum AqueousChargeBalance {
     /// Charge of a rare-earth ion, RE³⁺ (Xu's model counts 3 H⁺ per RE stripped).
     public static let rareEarthCharge = 3.0
@@ -29,6 +39,30 @@ public enum AqueousChargeBalance {
     /// concentration scale at 25 °C: 10^−1.99 mol/L (docs/references.md [PROMMIS]: the value PrOMMiS
     /// uses in its sulfate leach-solution property packages).
     public static let bisulfateDissociationConstant = pow(10, -1.99)
+
+    /// Ionic product of water, K_w = [H⁺][OH⁻] on the mol/L scale at 25 °C: 10^−13.995 (mol/L)²
+    /// (pK_w = 13.995 at 25 °C and 0.1 MPa, Bandura and Lvov, J. Phys. Chem. Ref. Data 35
+    /// (2006) 15, as tabulated in the CRC Handbook; docs/references.md [KW]). Molality and
+    /// molarity are not distinguished (dilute-water approximation, like the other constants).
+    public static let waterIonProduct = pow(10, -13.995)
+
+    /// [OH⁻] (mol/L) at free acid h (mol/L): K_w / h.
+    @inlinable
+    public static func hydroxide(acidity h: Double) -> Double { waterIonProduct / h }
+
+    /// Free [H⁺] (mol/L) of an aqueous whose protons T = Q − [C⁺] − Σ z x (mol/L, any sign)
+    /// are balanced by free acid, bisulfate and hydroxide, h + [HSO₄⁻] − K_w/h = T: positive for
+    /// every T (a negative T is an alkaline aqueous, [OH⁻] ≈ −T). Without sulfate it is exact,
+    /// h = (T + √(T² + 4K_w))/2 in a cancellation-free form; with sulfate the larger of the
+    /// bisulfate root (`freeAcid`) and the water root, which differ from the exact root only
+    /// where both buffers matter at once (within a factor 2 there). For starting points and
+    /// guesses: the solver carries ln [H⁺] as an unknown and closes the balance as a residual.
+    public static func freeAcidWithWater(protons t: Double, sulfate s: Double) -> Double {
+        let root = (t * t + 4 * waterIonProduct).squareRoot()
+        let water = t >= 0 ? (t + root) / 2 : 2 * waterIonProduct / (root - t)
+        guard s > 0, t > 0 else { return water }
+        return max(freeAcid(protons: t, sulfate: s), water)
+    }
 
     /// Q of an aqueous stream with free acid `acidity`, HSO₄⁻ `bisulfate`, cation `cation`
     /// and metal charge Σ z x = `metalCharge`, all mol/L.

@@ -21,7 +21,7 @@ struct BalanceScaling {
 ///     N_ij = V_aq,i · x_ij + V_org,i · y_ij          (mol; V in L, x and y in mol/L)
 ///
 /// and dN_ij/dt = in_ij − out_ij (mol/h), the same fluxes as the steady `CascadeSystem`; the
-/// extractant balance of mass action stays algebraic (the organic's extractant moves with the
+/// extractant balance and the electroneutrality of mass action stay algebraic (the organic's extractant moves with the
 /// organic, and y follows x at every instant). A step of the integrator,
 /// a₀·N(u) + Σ a_m N_m = Δt·(in − out), is written with the positive terms on each side,
 ///
@@ -169,7 +169,7 @@ public struct DynamicCascadeSystem: InventorySystem {
         let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
         for i in 0..<n {
             for j in 0..<ne { logInventory[i * b + j] = logElementInventory(stage: i, element: j) }
-            if net.exchangesAcid { logInventory[i * b + ne] = -.infinity }
+            if net.exchangesAcid { logInventory[i * b + ne] = -.infinity; logInventory[i * b + net.acidityIndex] = -.infinity }
             if net.hasCation { logInventory[i * b + ne + 1] = logCationInventory(stage: i) }
             logInventory[n * b + i] = log(holdups.aqueous[i] * net.anionConcentration[i])
             logInventory[n * b + n + i] = log(holdups.aqueous[i] * net.sulfateConcentration[i])

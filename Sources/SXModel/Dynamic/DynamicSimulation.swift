@@ -157,6 +157,9 @@ public enum DynamicSimulation {
                     let perFree = first.stageChemistry.stoichiometry?.perFreeExtractant ?? 2
                     u[i * b + ne] = log(first.extractantConcentration[i] / perFree)
                     if first.hasCation { u[i * b + ne + 1] = lnEmpty }
+                    // The solvent-filled aqueous holds only its acid (and no metal yet).
+                    u[i * b + first.acidityIndex] = log(AqueousChargeBalance.freeAcidWithWater(
+                        protons: first.anionConcentration[i], sulfate: first.sulfateConcentration[i]))
                 }
             }
         case .steady(let result):

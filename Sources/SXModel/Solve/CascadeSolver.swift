@@ -123,8 +123,17 @@ public enum CascadeSolver {
         if !report.reason.isConverged && options.pseudoTransientSteps > 0 {
             var u = start
             solver.observer = watch(.pseudoTransient, from: totalIterations)
-            let transient = solver.solvePseudoTransient(&system, unknowns: &u, maximumSteps: options.pseudoTransientSteps)
+            var transient = solver.solvePseudoTransient(&system, unknowns: &u, maximumSteps: options.pseudoTransientSteps)
             totalIterations += transient.iterations
+            if !transient.reason.isConverged && network.exchangesAcid {
+                // Again with electroneutrality algebraic where free acid fixes [H⁺] (docs/engine.md §5).
+                u = start
+                system.algebraicElectroneutrality = true
+                solver.observer = watch(.pseudoTransient, from: totalIterations)
+                transient = solver.solvePseudoTransient(&system, unknowns: &u, maximumSteps: options.pseudoTransientSteps)
+                totalIterations += transient.iterations
+                system.algebraicElectroneutrality = false
+            }
             solver.observer = watch(.newton, from: totalIterations)
             if transient.reason.isConverged {
                 report = solver.solve(&system, unknowns: &u)   // polish to round-off
@@ -187,6 +196,7 @@ public enum CascadeSolver {
     /// What unknown (and balance) `component` of a stage block is.
     static func componentName(_ component: Int, network: CascadeNetwork) -> String {
         if component < network.elementCount { return network.cascade.elements[component].symbol }
+        if network.exchangesAcid && component == network.acidityIndex { return "electroneutrality" }
         return component == network.elementCount ? "extractant" : "saponifying cation"
     }
 
@@ -221,7 +231,8 @@ public enum CascadeSolver {
             let c = unknown % b
             let name = componentName(c, network: network)
             return .singular(stage: stage, variable: c < network.elementCount ? name + " (aqueous)"
-                             : c == network.elementCount ? "free extractant [(HA)2]" : name)
+                             : c == network.elementCount ? "free extractant [(HA)2]"
+                             : network.exchangesAcid && c == network.acidityIndex ? "free acid [H+]" : name)
         case .leftDomain(let v): return .leftDomain(reason: v.reason)
         case .invalidStart(let v): return .leftDomain(reason: "the starting point: " + v.reason)
         case .nonFinite: return .nonFinite
@@ -229,3 +240,4 @@ public enum CascadeSolver {
         }
     }
 }
+

@@ -4,15 +4,18 @@ import SXNumerics
 /// The steady-state equations of a cascade as a `NewtonSystem`, evaluated in logarithms.
 ///
 /// **Unknowns** (per stage, stage by stage so the Jacobian is banded): u = ln x_j for every
-/// element (x_j aqueous outlet concentration, mol/L); for mass action also ln [(HA)₂] (free
-/// dimer in the organic outlet, mol/L) and, when a saponifying cation is present, ln [C⁺]
-/// (aqueous outlet, mol/L).
+/// element (x_j aqueous outlet concentration, mol/L); for acid exchange also ln [(HA)₂] (free
+/// dimer in the organic outlet, mol/L), when a saponifying cation is present ln [C⁺]
+/// (aqueous outlet, mol/L), and ln [H⁺] (aqueous outlet, mol/L).
 ///
 /// **Residuals**, each a logarithm of inflow over outflow, hence a relative error:
 /// - element j at stage i: ln(in_ij) − ln(out_ij), in_ij = Σ aqueous links F·x + Σ organic
 ///   links F·y + feeds (mol/h), out_ij = A_i·x_ij + O_i·y_ij (mol/h);
 /// - extractant (mass action): ln(2[(HA)₂] + 6Σ_j y_j + [CA]) − ln(C_HA,i);
-/// - cation (mass action with saponification): ln(C⁺ in) − ln(C⁺ out), both in mol/h.
+/// - cation (mass action with saponification): ln(C⁺ in) − ln(C⁺ out), both in mol/h;
+/// - electroneutrality (acid exchange): ln(h + [HSO₄⁻] + [C⁺] + Σ_j z_j x_j) − ln(Q + K_w/h),
+///   both sides sums of positive terms (`AqueousChargeBalance`), so [H⁺] is never formed as
+///   the difference Q − [C⁺] − Σ z x, which cancels near neutral pH.
 ///
 /// Every flux is carried as its logarithm and sums are formed as log-sum-exp, so a
 /// concentration of 1e-400 mol/L (below the range of `Double`) is still exact to relative
@@ -21,7 +24,8 @@ import SXNumerics
 ///
 /// The organic outlet follows from the section's `EquilibriumModel` evaluated at
 /// x*_ij = x_ij / E − x_in,ij (1 − E) / E (aqueous Murphree efficiency E, x_in,ij the mixed
-/// aqueous inlet); for acid exchange [H⁺] follows from `AqueousChargeBalance`. The model
+/// aqueous inlet); under acid exchange [H⁺] is an unknown, otherwise (an acid-dependent
+/// model) it follows from `AqueousChargeBalance`. The model
 /// returns derivatives with respect to its own variables (ln x*, ln [H⁺], ln [(HA)₂],
 /// ln [C⁺]); this type composes them with the Murphree and charge-balance derivatives.
 public struct CascadeSystem: NewtonSystem {
@@ -157,6 +161,8 @@ public struct CascadeSystem: NewtonSystem {
     var dimerIndex: Int { network.elementCount }
     /// Index of the cation unknown within a block.
     var cationIndex: Int { network.elementCount + 1 }
+    /// Index of the ln [H⁺] unknown within a block (acid exchange).
+    var acidityIndex: Int { network.acidityIndex }
 
     @inline(__always)
     func logElementInflow(stage i: Int, element j: Int) -> Double {
@@ -206,18 +212,13 @@ public struct CascadeSystem: NewtonSystem {
             if net.exchangesAcid {
                 let ld = u[i * b + dimerIndex]
                 let lc = net.hasCation ? u[i * b + cationIndex] : -Double.infinity
+                let lh = u[i * b + acidityIndex]
                 if !(ld < 700 && lc < 700) { throw DomainViolation(index: i * b + dimerIndex, reason: "stage \(i + 1): extractant or cation concentration overflows") }
+                if !(abs(lh) < 700) { throw DomainViolation(index: i * b + acidityIndex, reason: "stage \(i + 1): [H⁺] overflows or underflows") }
                 dimer[i] = exp(ld)
                 cation[i] = net.hasCation ? exp(lc) : 0
                 logCation[i] = lc
-                let metalCharge = net.metalCharge(stage: i, concentrations: x)
-                let protons = AqueousChargeBalance.protons(capacity: net.anionConcentration[i], cation: cation[i], metalCharge: metalCharge)
-                if !(protons > 1e-14 * net.anionConcentration[i]) {
-                    throw DomainViolation(index: i * b, reason: "stage \(i + 1): the aqueous would need a negative acidity (more cations than its acid capacity)")
-                }
-                let h = AqueousChargeBalance.freeAcid(protons: protons, sulfate: net.sulfateConcentration[i])
-                acidity[i] = h
-                acidSlope[i] = AqueousChargeBalance.freeAcidSlope(acidity: h, sulfate: net.sulfateConcentration[i])
+                acidity[i] = exp(lh)
             } else {
                 let t = AqueousChargeBalance.protons(capacity: net.anionConcentration[i], cation: net.cationAllAqueous[i],
                                                      metalCharge: net.metalCharge(stage: i, concentrations: x))
@@ -281,7 +282,7 @@ public struct CascadeSystem: NewtonSystem {
         for j in 0..<ne { work.logEquilibriumAqueous[j] = lxStar[base + j] }
         work.organicLoading = loading[i]
         if net.exchangesAcid {
-            work.logAcidity = log(acidity[i])
+            work.logAcidity = log(acidity[i])   // = the unknown ln [H⁺] (|ln h| < 700, exact)
             work.logFreeExtractant = log(dimer[i])
             work.logCation = logCation[i]
         } else if acidDependent[i] {
@@ -304,30 +305,32 @@ public struct CascadeSystem: NewtonSystem {
                 dLogYdLocal[row + l] += dLogYdLogXStar[(base + j) * ne + l] * murphreeGain[base + l]
             }
         }
-        guard net.exchangesAcid || acidDependent[i] else { return }
+        if net.exchangesAcid {
+            // ln [H⁺], ln [(HA)₂] and ln [C⁺] are unknowns of the stage: the model's derivatives
+            // are the Jacobian's (the charge balance is a residual of its own).
+            for j in 0..<ne {
+                let row = (rowBase + j) * b
+                dLogYdLocal[row + acidityIndex] = work.logOrganicByLogAcidity[j]
+                dLogYdLocal[row + dimerIndex] = work.logOrganicByLogFreeExtractant[j]
+            }
+            if net.hasCation {
+                let row = (rowBase + ne) * b
+                dLogYdLocal[row + acidityIndex] = work.logOrganicCationByLogAcidity
+                dLogYdLocal[row + dimerIndex] = work.logOrganicCationByLogFreeExtractant
+                dLogYdLocal[row + cationIndex] = work.logOrganicCationByLogCation
+            }
+            return
+        }
+        guard acidDependent[i] else { return }
         // [H⁺] from the proton balance: ∂ln h/∂u_l = −z_l x_l h′/h, ∂ln h/∂ln C⁺ = −C⁺ h′/h,
         // h′ = dh/dT (1 without sulfate).
-        let h = acidity[i]
-        let slopeOverH = acidSlope[i] / h
-        let hByCation = -cation[i] * slopeOverH
+        let slopeOverH = acidSlope[i] / acidity[i]
         for j in 0..<ne {
             let row = (rowBase + j) * b
             let byAcidity = work.logOrganicByLogAcidity[j]
             for l in 0..<ne {
                 dLogYdLocal[row + l] -= byAcidity * net.charges[l] * x[base + l] * slopeOverH
             }
-            guard net.exchangesAcid else { continue }   // acid-dependent D: the metals alone move [H⁺]
-            dLogYdLocal[row + dimerIndex] += work.logOrganicByLogFreeExtractant[j]
-            if net.hasCation { dLogYdLocal[row + cationIndex] += byAcidity * hByCation }
-        }
-        if net.hasCation {
-            let row = (rowBase + ne) * b
-            let byAcidity = work.logOrganicCationByLogAcidity
-            for l in 0..<ne {
-                dLogYdLocal[row + l] = -byAcidity * net.charges[l] * x[base + l] * slopeOverH
-            }
-            dLogYdLocal[row + dimerIndex] = work.logOrganicCationByLogFreeExtractant
-            dLogYdLocal[row + cationIndex] = work.logOrganicCationByLogCation + byAcidity * hByCation
         }
     }
 
@@ -345,6 +348,8 @@ public struct CascadeSystem: NewtonSystem {
                 if net.hasCation {
                     r[i * b + cationIndex] = logCationInflow(stage: i) - logCationOutflow(stage: i)
                 }
+                let sides = chargeSides(stage: i)
+                r[i * b + acidityIndex] = log(sides.positive) - log(sides.negative)
             }
         }
     }
@@ -359,6 +364,17 @@ public struct CascadeSystem: NewtonSystem {
     }
 
 
+
+    /// The two sides of stage i's aqueous electroneutrality (mol/L of charge), each a sum of
+    /// positive terms: h + [HSO₄⁻] + [C⁺] + Σ_j z_j x_j and Q + [OH⁻] (`AqueousChargeBalance`;
+    /// Q the conserved acid capacity, the chloride of a chloride liquor).
+    @inline(__always)
+    func chargeSides(stage i: Int) -> (positive: Double, negative: Double) {
+        let net = network, h = acidity[i]
+        let positive = h + AqueousChargeBalance.bisulfate(acidity: h, sulfate: net.sulfateConcentration[i]) + cation[i]
+            + net.metalCharge(stage: i, concentrations: x)
+        return (positive, net.anionConcentration[i] + AqueousChargeBalance.hydroxide(acidity: h))
+    }
 
     @inline(__always)
     func logCationInflow(stage i: Int) -> Double {
@@ -476,16 +492,40 @@ public struct CascadeSystem: NewtonSystem {
                         addLogYDerivative(&jac, row: crow, stage: from, component: ne, scale: exp(lf + logOrganicLinkFlow[s] + logOrganicCation[from] - lin))
                     }
                 }
+                // Electroneutrality ln P − ln N: ∂/∂ln x_l = z_l x_l/P, ∂/∂ln C⁺ = C⁺/P,
+                // ∂/∂ln h = (h + h·∂[HSO₄⁻]/∂h)/P + (K_w/h)/N, ∂[HSO₄⁻]/∂h = S·K_a2/(h + K_a2)².
+                let hrow = i * b + acidityIndex
+                let (positive, negative) = chargeSides(stage: i)
+                let h = acidity[i], s = net.sulfateConcentration[i], k = AqueousChargeBalance.bisulfateDissociationConstant
+                for l in 0..<ne { jac.add(net.charges[l] * x[i * ne + l] / positive, row: hrow, column: i * b + l) }
+                if net.hasCation { jac.add(cation[i] / positive, row: hrow, column: i * b + cationIndex) }
+                let bisulfateSlope = s > 0 ? s * k / ((h + k) * (h + k)) : 0
+                jac.add(h * (1 + bisulfateSlope) / positive + AqueousChargeBalance.hydroxide(acidity: h) / negative,
+                        row: hrow, column: hrow)
             }
         }
     }
 
     // MARK: - Step limits
 
+    /// Largest change of ln [H⁺] in one Newton step (acid exchange) at stages where free acid
+    /// is at least `freeAcidShareForLongSteps` of the cations (an acidic aqueous, e.g. the
+    /// strip). There electroneutrality alone fixes [H⁺]: it is monotone and convex in ln [H⁺]
+    /// (ln(h + A) − ln(Q + K_w/h)), so its Newton step from below overshoots at most once and
+    /// then converges from above; clipped at the uniform 2, [H⁺] could not follow the metals
+    /// and the clipped step turned away from the Newton direction. Where the organic has taken
+    /// most of the acid (h ≪ A) the row hardly depends on h, which the coupled equations fix
+    /// instead; a long step there throws D (∝ h⁻³) by orders of magnitude, so the uniform limit
+    /// stays. Measured (release, `sxbench peak mass-action/50x15`, Newton iterations of all
+    /// phases): 1,192 with 27 continuation steps at the uniform limit everywhere, 44 with 50
+    /// everywhere, which broke `Flowsheets/prnd-mass-action.yaml` at feed acidity ≤ 0.003 mol/L.
+    static let acidityLogStepLimit = 50.0
+    static let freeAcidShareForLongSteps = 0.01
+
     /// Unknowns whose concentration is below 1e-9 of their stage's scale (the anion for
     /// mass action, the total RE otherwise) affect no other equation; they may move by up to
     /// 50 in ln per step instead of `uniform`, so a trace profile far from its solution does
-    /// not shrink the step of the main unknowns.
+    /// not shrink the step of the main unknowns; ln [H⁺] may move by `acidityLogStepLimit`.
     public func stepLimits(uniform: Double, into limits: inout [Double]) -> Bool {
         let net = network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
         for k in 0..<limits.count { limits[k] = uniform }
@@ -495,6 +535,30 @@ public struct CascadeSystem: NewtonSystem {
             let threshold = 1e-9 * scale
             for j in 0..<ne where x[i * ne + j] < threshold && exp(ly[i * ne + j]) < threshold { limits[i * b + j] = 50 }
             if net.hasCation && cation[i] < threshold && organicCation[i] < threshold { limits[i * b + cationIndex] = 50 }
+            if net.exchangesAcid && acidity[i] >= Self.freeAcidShareForLongSteps * chargeSides(stage: i).positive {
+                limits[i * b + acidityIndex] = Self.acidityLogStepLimit
+            }
+        }
+        return true
+    }
+
+    /// When true (acid exchange), electroneutrality is kept algebraic in the pseudo-transient
+    /// phase at the stages where free acid is at least `freeAcidShareForLongSteps` of the
+    /// cations (where it alone fixes [H⁺]): their rows get no pseudo-transient term, so [H⁺]
+    /// follows the metals at once instead of relaxing at the rate 1/Δt. The solver tries the
+    /// pseudo-transient phase without this first and with it second (`CascadeSolver`):
+    /// measured (release, Newton iterations of all phases) mass action 50 × 15 converges with
+    /// it in 44 and without it only through continuation (862), while
+    /// `Flowsheets/prnd-mass-action.yaml` converges without it (101) and not with it (the
+    /// pseudo-transient norm climbs to 96 and stalls).
+    public var algebraicElectroneutrality = false
+
+    public func pseudoTransientWeights(into weights: inout [Double]) -> Bool {
+        let net = network
+        guard net.exchangesAcid, algebraicElectroneutrality else { return false }
+        for k in 0..<weights.count { weights[k] = 1 }
+        for i in 0..<net.stageCount where acidity[i] >= Self.freeAcidShareForLongSteps * chargeSides(stage: i).positive {
+            weights[i * net.blockSize + acidityIndex] = 0
         }
         return true
     }

@@ -46,7 +46,10 @@ enum Continuation {
             guard let net = try? CascadeNetwork(family.cascadeAt(t)) else { return (.stalled(iterations: 0), [], nil) }
             var sys = CascadeSystem(network: net)
             var x: [Double]
-            if let guess { x = guess } else {
+            if var guess {
+                StartingPoint.reseatAcidity(net, unknowns: &guess)
+                x = guess
+            } else {
                 switch StartingPoint.make(net, system: &sys, options: options.start) {
                 case .success(let g): x = g
                 case .failure: return (.stalled(iterations: 0), [], net)

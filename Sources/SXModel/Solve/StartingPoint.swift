@@ -8,7 +8,8 @@ import SXNumerics
 /// - a fixed organic loading (Xu): the composition from the linear solve, the aqueous total
 ///   from the total-RE balance (the undamped fixed point is unstable);
 /// - acid exchange: [H⁺] from the charge balance and [(HA)₂] from the stage's extractant
-///   balance (a monotone scalar equation), the cation solved as one more linear species;
+///   balance (a monotone scalar equation), the cation solved as one more linear species; the
+///   start's [H⁺] becomes the solver's ln [H⁺] unknown;
 /// - a linear model is exact in one pass.
 ///
 /// Each linear solve is exact to relative round-off in every component
@@ -251,10 +252,12 @@ enum StartingPoint {
             let charge = metalCharge(net, stage: i, logX: logX)
             if room > 0 && charge > room { for j in 0..<ne { logX[i * ne + j] += log(room / charge) } }
         }
+        var logAcidity = [Double](repeating: 0, count: n)
         if net.exchangesAcid {
-            projectIntoDomain(net, system: &system, logX: &logX, logCation: &logCation, logDimer: &logDimer, options: options)
+            projectIntoDomain(net, system: &system, logX: &logX, logCation: &logCation, logDimer: &logDimer,
+                              logAcidity: &logAcidity, options: options)
         }
-        return .success(unknowns(net, logX: logX, logDimer: logDimer, logCation: logCation))
+        return .success(unknowns(net, logX: logX, logDimer: logDimer, logCation: logCation, logAcidity: logAcidity))
     }
 
     /// ln [H⁺] (mol/L) a concentration-only stage is probed at: the acid its capacity leaves
@@ -267,9 +270,10 @@ enum StartingPoint {
         return log(max(h, options.minimumAcidFraction * capacity, 1e-6))
     }
 
-    /// The solver's unknown vector (stage blocks: ln x_j, then ln [(HA)₂] and ln [C⁺] where
-    /// the cascade carries them) from per-species arrays.
-    static func unknowns(_ net: CascadeNetwork, logX: [Double], logDimer: [Double], logCation: [Double]) -> [Double] {
+    /// The solver's unknown vector (stage blocks: ln x_j, then ln [(HA)₂], ln [C⁺] and ln [H⁺]
+    /// where the cascade carries them) from per-species arrays.
+    static func unknowns(_ net: CascadeNetwork, logX: [Double], logDimer: [Double], logCation: [Double],
+                         logAcidity: [Double]) -> [Double] {
         let n = net.stageCount, ne = net.elementCount, b = net.blockSize
         var u = [Double](repeating: 0, count: n * b)
         for i in 0..<n {
@@ -277,9 +281,29 @@ enum StartingPoint {
             if net.exchangesAcid {
                 u[i * b + ne] = logDimer[i]
                 if net.hasCation { u[i * b + ne + 1] = logCation[i] }
+                u[i * b + net.acidityIndex] = logAcidity[i]
             }
         }
         return u
+    }
+
+    /// Sets ln [H⁺] of a guess (acid-exchange stages) from electroneutrality at its other
+    /// unknowns where the protons T = Q − C⁺ − Σ z x are at least `wellPosedProtonFraction`
+    /// of Q, so that the difference does not cancel (a continuation step that raised the
+    /// metals leaves the previous [H⁺] too high); elsewhere the guess keeps its own.
+    static func reseatAcidity(_ net: CascadeNetwork, unknowns u: inout [Double], wellPosedProtonFraction: Double = 0.01) {
+        guard net.exchangesAcid else { return }
+        let ne = net.elementCount, b = net.blockSize
+        for i in 0..<net.stageCount {
+            var charge = 0.0
+            for j in 0..<ne { charge += net.charges[j] * exp(u[i * b + j]) }
+            let c = net.hasCation ? exp(u[i * b + ne + 1]) : 0
+            let q = net.anionConcentration[i]
+            let t = AqueousChargeBalance.protons(capacity: q, cation: c, metalCharge: charge)
+            if t >= wellPosedProtonFraction * q {
+                u[i * b + net.acidityIndex] = log(AqueousChargeBalance.freeAcidWithWater(protons: t, sulfate: net.sulfateConcentration[i]))
+            }
+        }
     }
 
     /// Murphree stages (E < 1) need x > (1 − E)·x_in so that x* > 0: the ideal-stage start
@@ -302,11 +326,14 @@ enum StartingPoint {
         }
     }
 
-    /// Every acid-exchange stage needs protons T = Q − C⁺ − Σ z x > 0 (`AqueousChargeBalance`):
-    /// caps the cation and the metals, then sets the free extractant from the extractant
+    /// Keeps every acid-exchange stage's protons T = Q − C⁺ − Σ z x positive
+    /// (`AqueousChargeBalance`) by capping the cation and the metals (an estimate with T ≤ 0
+    /// would start [H⁺] at the water root, pH 7 or above, where D is orders of magnitude off),
+    /// then sets [H⁺] from electroneutrality and the free extractant from the extractant
     /// balance at that aqueous.
     static func projectIntoDomain(_ net: CascadeNetwork, system: inout CascadeSystem, logX: inout [Double],
-                                  logCation: inout [Double], logDimer: inout [Double], options: StartOptions) {
+                                  logCation: inout [Double], logDimer: inout [Double], logAcidity: inout [Double],
+                                  options: StartOptions) {
         let ne = net.elementCount
         for i in 0..<net.stageCount {
             let anion = net.anionConcentration[i]
@@ -319,7 +346,10 @@ enum StartingPoint {
                 for j in 0..<ne { logX[i * ne + j] += shift }
                 charge = room
             }
-            let h = net.freeAcid(stage: i, cation: c, metalCharge: charge)
+            let h = AqueousChargeBalance.freeAcidWithWater(
+                protons: AqueousChargeBalance.protons(capacity: anion, cation: c, metalCharge: charge),
+                sulfate: net.sulfateConcentration[i])
+            logAcidity[i] = log(h)
             logDimer[i] = log(freeExtractant(&system, stage: i, logX: logX, acidity: h,
                                              logCation: net.hasCation ? logCation[i] : -.infinity))
         }
@@ -372,8 +402,10 @@ enum StartingPoint {
         var logX = Array(xu.prefix(n * ne))
         var logCation = (0..<n).map { net.hasCation ? traceStart[$0 * b + ne + 1] : -Double.infinity }
         var logDimer = [Double](repeating: 0, count: n)
-        projectIntoDomain(net, system: &system, logX: &logX, logCation: &logCation, logDimer: &logDimer, options: options)
-        return unknowns(net, logX: logX, logDimer: logDimer, logCation: logCation)
+        var logAcidity = [Double](repeating: 0, count: n)
+        projectIntoDomain(net, system: &system, logX: &logX, logCation: &logCation, logDimer: &logDimer,
+                          logAcidity: &logAcidity, options: options)
+        return unknowns(net, logX: logX, logDimer: logDimer, logCation: logCation, logAcidity: logAcidity)
     }
 
     // MARK: - Linear pieces

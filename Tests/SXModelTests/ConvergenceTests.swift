@@ -19,9 +19,10 @@ struct ConvergenceTests {
         let cascade = StandardCascades.fractionalWithStrip(model: .constantDistribution, elementCount: 2, totalStages: 100_000, reflux: 0.2)
         #expect(cascade.stageCount == 100_000)
         let r = try CascadeSolver.solve(cascade)
-        // What the floor allowed here: 4ε·max|ln x| (NewtonOptions.roundOffFactor).
-        let floor = 4 * Double.ulpOfOne * r.aqueous.joined().filter { $0 > 0 }.reduce(0) { max($0, abs(log($1))) }
-        print("100,000 stages: \(r.outcome.code), \(r.iterations) iterations, ‖R‖∞ \(r.residualNorm), round-off floor about \(floor)")
+        // ‖R‖∞ ends above the fixed 1e-12 (7.3e-12 here) and below the floor 4ε·max|ln x|
+        // (NewtonOptions.roundOffFactor), the deepest traces lying beyond the range of Double.
+        print("100,000 stages: \(r.outcome.code), \(r.iterations) iterations, ‖R‖∞ \(r.residualNorm)")
+        #expect(r.residualNorm > 1e-12, "this size needs the floor; if not, the test no longer checks it")
         Check.solved(r)
         #expect(r.iterations <= 3, "the linear start is exact up to round-off: \(r.iterations) iterations")
     }

@@ -63,7 +63,9 @@ let package = Package(
         // Helpers shared by the test targets (re-exports SXNumerics' seeded generator); not a product.
         .target(name: "SXTestSupport", dependencies: ["SXNumerics"], path: "Tests/SXTestSupport"),
         .testTarget(name: "SXNumericsTests", dependencies: ["SXNumerics"]),
-        .testTarget(name: "SXModelTests", dependencies: ["SXModel", "SXNumerics", "SXTestSupport"]),
+        // SXFlowsheet and SXDesign for the convergence cases read from the examples and the
+        // plant-like population (ConvergenceTests).
+        .testTarget(name: "SXModelTests", dependencies: ["SXModel", "SXNumerics", "SXTestSupport", "SXFlowsheet", "SXDesign"]),
         .testTarget(
             name: "SXFlowsheetTests",
             dependencies: ["SXFlowsheet", "SXModel"],

@@ -30,7 +30,7 @@ let package = Package(
         // Monotonic-clock runner that prints the markdown results table (used by run.sh).
         .executableTarget(
             name: "sxbench",
-            dependencies: ["BenchmarkCases"]
+            dependencies: ["BenchmarkCases", .product(name: "SXDesign", package: "SXSim")]
         ),
         // ordo-one/benchmark suites; the plugin finds them under Benchmarks/<target>.
         .executableTarget(

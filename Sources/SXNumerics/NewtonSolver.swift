@@ -26,8 +26,16 @@ public enum ConvergenceReason: Sendable, Equatable {
 /// residual's scaling decides what `residualTolerance` means (SXSim's cascade residuals are
 /// logarithms of inflow over outflow, so it is a relative balance error).
 public struct NewtonOptions: Sendable, Equatable {
-    /// Converged when ‖F‖∞ ≤ this.
+    /// Converged when ‖F‖∞ ≤ this, or ≤ the round-off floor below when that is larger.
     public var residualTolerance: Double = 1e-12
+    /// Round-off floor of the residual, in units of ε·‖u‖∞ (ε = 2.2e-16, u the unknowns): a
+    /// residual that adds a coefficient to an unknown of magnitude |u| and subtracts two such sums
+    /// carries an absolute error of a few ε·|u|, which no step can remove. SXSim's unknowns are
+    /// logarithms: a 100,000-stage constant-D cascade has trace concentrations near e⁻⁵⁰⁰⁰⁰
+    /// (|u| ≈ 5e4, floor ≈ 4e-11), and a 40,000-stage one ended "stalled" at ‖F‖∞ = 1.8e-12
+    /// against the fixed 1e-12. Below |u| ≈ 1100 (every double-range concentration) the floor
+    /// is under 1e-12 and `residualTolerance` decides alone. 0 turns the floor off.
+    public var roundOffFactor: Double = 4
     /// Newton iterations at most.
     public var maximumIterations: Int = 200
     /// Largest change of any unknown in one step (the step is scaled down to it).
@@ -250,6 +258,14 @@ public struct NewtonSolver {
         return nil
     }
 
+    /// The ‖F‖∞ at which `unknowns` count as converged: `residualTolerance`, or the round-off
+    /// floor `roundOffFactor`·ε·‖u‖∞ when that is larger.
+    public func convergenceTolerance(_ unknowns: [Double]) -> Double {
+        guard options.roundOffFactor > 0 else { return options.residualTolerance }
+        let magnitude = unknowns.reduce(0) { max($0, abs($1)) }
+        return max(options.residualTolerance, options.roundOffFactor * Double.ulpOfOne * magnitude)
+    }
+
     /// Solves `system` starting from `unknowns`, which on return hold the last accepted iterate.
     public mutating func solve<System: NewtonSystem>(_ system: inout System, unknowns: inout [Double]) -> NewtonReport {
         precondition(unknowns.count == system.unknownCount)
@@ -269,7 +285,7 @@ public struct NewtonSolver {
         if !norm.isFinite { return finish(.nonFinite(iterations: 0), norm) }
 
         while true {
-            if norm <= options.residualTolerance {
+            if norm <= convergenceTolerance(unknowns) {
                 convergedOnce = true
                 if polishLeft == 0 { return finish(.converged, norm) }
             }
@@ -389,7 +405,7 @@ public struct NewtonSolver {
         if !norm.isFinite { return finish(.nonFinite(iterations: 0), norm) }
         var rejections = 0
         while iterations < maximumSteps {
-            if norm <= options.residualTolerance { return finish(.converged, norm) }
+            if norm <= convergenceTolerance(unknowns) { return finish(.converged, norm) }
             iterations += 1
             let shift = 1 / dt
             if shift > 0 {
@@ -438,6 +454,6 @@ public struct NewtonSolver {
             if let violation = evaluate(&system, at: unknowns) { return finish(.leftDomain(violation), norm) }
             norm = Self.infinityNorm(residual)
         }
-        return finish(norm <= options.residualTolerance ? .converged : .iterationLimit(iterations: iterations), norm)
+        return finish(norm <= convergenceTolerance(unknowns) ? .converged : .iterationLimit(iterations: iterations), norm)
     }
 }

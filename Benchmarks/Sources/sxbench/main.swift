@@ -1,14 +1,19 @@
 // sxbench: times the benchmark grid with a monotonic clock and prints markdown.
 //
 //   sxbench table [--quick] [--filter TEXT]    results table (README.md, via run.sh)
-//   sxbench peak CASE                          one cold solve; peak resident memory of this process
+//   sxbench peak CASE [--unscored-start]       one cold solve; peak resident memory of this process
+//                                              (--unscored-start: the start without pass scoring)
 //   sxbench loop CASE [--dense]                allocations and time inside the Newton loop
+//   sxbench plants [--count N] [--seed S] [--model M]
+//                                              the plant-like population (issue 9 item 5): outcomes
+//                                              and iteration distribution per model
 //
 // CASE is written as in the table, e.g. mass-action/500x6/band.
 // Allocation counts need the malloc interposer preloaded (run.sh does this); without it
 // they print as "n/a".
 import BenchmarkCases
 import Foundation
+import SXDesign
 import SXModel
 import SXNumerics
 
@@ -237,10 +242,13 @@ func table(quick: Bool, filter: String?) {
     }
 }
 
-func peak(_ c: BenchmarkCase) {
+func peak(_ c: BenchmarkCase, unscoredStart: Bool = false) {
     let before = peakResidentBytes()
     let w0 = monotonicSeconds()
-    let r = c.solve()
+    var options = c.options()
+    // The start as it was before its passes were scored (StartOptions.stagnationSweeps), for comparison.
+    if unscoredStart { options.start.stagnationSweeps = 0 }
+    guard let r = try? CascadeSolver.solve(c.cascade, options: options) else { print("\(c): rejected"); return }
     let w1 = monotonicSeconds()
     let after = peakResidentBytes()
     var phases: [String] = []
@@ -267,6 +275,68 @@ func loop(_ c: BenchmarkCase, solver: LinearSolverKind) {
     }
 }
 
+/// The plant-like population of issue 9 item 5 (`PlantLikeCascades`): every case solved cold,
+/// counted as converged, refused before solving (infeasible) or failed; the iteration
+/// distribution per model; each failure named with its case and the solver's explanation.
+func plants(count: Int, seed: UInt64, family: PlantLikeCascades.Family?, only: Int? = nil) {
+    // A cascade the specification checks refuse (CascadeSpecificationError) is counted apart.
+    let specificationPrefix = "specification: "
+    struct Row { var c: PlantLikeCascades.Case; var outcome: SolveOutcome; var iterations: Int; var seconds: Double; var closure: Double }
+    var rows: [Row] = []
+    for index in only.map({ $0...$0 }) ?? 0...(count - 1) {
+        let c = PlantLikeCascades.make(index: index, seed: seed)
+        if let family, c.family != family { continue }
+        let w0 = monotonicSeconds()
+        let outcome: SolveOutcome, iterations: Int, closure: Double
+        do {
+            let r = try CascadeSolver.solve(c.cascade)
+            if only != nil {
+                // The solve's history, every phase change and every 25th step.
+                for (k, step) in r.history.enumerated() where k == 0 || k % 25 == 0 || step.phase != r.history[k - 1].phase || k == r.history.count - 1 {
+                    print("  \(step.phase) \(step.iteration): ‖R‖∞ \(String(format: "%.3e", step.residualNorm)), damping \(String(format: "%.3g", step.damping))")
+                }
+                print(c.summary + ": " + r.outcome.explanation)
+            }
+            (outcome, iterations, closure) = (r.outcome, r.iterations, r.outcome.isConverged ? r.worstClosure : .nan)
+        } catch {
+            (outcome, iterations, closure) = (.infeasible(reason: specificationPrefix + "\(error)"), 0, .nan)
+        }
+        rows.append(Row(c: c, outcome: outcome, iterations: iterations, seconds: monotonicSeconds() - w0, closure: closure))
+        if !outcome.isConverged, case .infeasible = outcome {} else if !outcome.isConverged {
+            print("FAILED \(c.summary): \(outcome.code), \(iterations) iterations, \(ms(monotonicSeconds() - w0)) ms — \(outcome.explanation)")
+        }
+    }
+    func percentile(_ v: [Int], _ p: Double) -> Int { v.isEmpty ? 0 : v.sorted()[min(v.count - 1, Int(p * Double(v.count - 1) + 0.5))] }
+    print("")
+    print("Plant-like cascades, seed \(seed), cases 0..<\(count)\(family.map { " (" + $0.rawValue + " only)" } ?? ""):")
+    print("")
+    print("| model | cases | converged | refused: feasibility (infeasible) | refused: specification | failed | iterations min / median / p90 / p99 / max | solve time median / max (ms) | worst closure |")
+    print("|---|---:|---:|---:|---:|---:|---|---|---:|")
+    for f in PlantLikeCascades.Family.allCases {
+        let mine = rows.filter { $0.c.family == f }
+        guard !mine.isEmpty else { continue }
+        let converged = mine.filter { $0.outcome.isConverged }
+        let refused = mine.filter { if case .infeasible = $0.outcome { return true } else { return false } }
+        let specification = refused.filter { if case .infeasible(let why) = $0.outcome { return why.hasPrefix(specificationPrefix) } else { return false } }
+        let its = converged.map(\.iterations)
+        let times = converged.map(\.seconds).sorted()
+        let worst = converged.map(\.closure).max() ?? 0
+        print("| \(f.rawValue) | \(mine.count) | \(converged.count) | \(refused.count - specification.count) | \(specification.count) | \(mine.count - converged.count - refused.count) | \(percentile(its, 0)) / \(percentile(its, 0.5)) / \(percentile(its, 0.9)) / \(percentile(its, 0.99)) / \(percentile(its, 1)) | \(times.isEmpty ? "–" : ms(times[times.count / 2])) / \(times.isEmpty ? "–" : ms(times.last!)) | \(String(format: "%.1e", worst)) |")
+    }
+    print("")
+    print("Iterations of the converged cases (all models):")
+    let bins = [(1, 1), (2, 5), (6, 10), (11, 20), (21, 50), (51, 100), (101, 200), (201, 500), (501, 1000), (1001, Int.max)]
+    for (lo, hi) in bins {
+        let n = rows.filter { $0.outcome.isConverged && $0.iterations >= lo && $0.iterations <= hi }.count
+        print("  \(hi == Int.max ? "> 1000" : lo == hi ? "\(lo)" : "\(lo)–\(hi)"): \(n)")
+    }
+    let reasons = Dictionary(grouping: rows.compactMap { r -> String? in
+        if case .infeasible(let why) = r.outcome { return String(why.prefix(60)) } else { return nil } }, by: { $0 })
+    print("")
+    print("Refusals by reason (first 60 characters):")
+    for (k, v) in reasons.sorted(by: { $0.value.count > $1.value.count }) { print("  \(v.count) × \(k)") }
+}
+
 // MARK: - Main
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -276,11 +346,18 @@ case "table":
     table(quick: arguments.contains("--quick"), filter: filter)
 case "peak" where arguments.count > 1:
     guard let c = parseCase(arguments[1]) else { FileHandle.standardError.write("bad case \(arguments[1])\n".data(using: .utf8)!); exit(64) }
-    peak(c)
+    peak(c, unscoredStart: arguments.contains("--unscored-start"))
 case "loop" where arguments.count > 1:
     guard let c = parseCase(arguments[1]) else { FileHandle.standardError.write("bad case \(arguments[1])\n".data(using: .utf8)!); exit(64) }
     loop(c, solver: arguments.contains("--dense") ? .dense : .band)
+case "plants":
+    func option(_ name: String) -> String? {
+        arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+    }
+    let family = option("--model").flatMap(PlantLikeCascades.Family.init(rawValue:))
+    plants(count: option("--count").flatMap(Int.init) ?? 600, seed: option("--seed").flatMap(UInt64.init) ?? 1, family: family,
+           only: option("--only").flatMap(Int.init))
 default:
-    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE | loop CASE [--dense]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE | loop CASE [--dense] | plants [--count N] [--seed S] [--model M]\n".data(using: .utf8)!)
     exit(64)
 }

@@ -105,7 +105,8 @@ struct FlowsheetBuilder {
         if let s = reader.value(top, "solver"), let entries = reader.mapping(s, what: "solver") {
             reader.checkKeys(entries, allowed: ["tolerance", "max-iterations", "recycle-tolerance", "max-recycle-passes"], in: "solver")
             if let v = reader.value(entries, "tolerance"), let x = reader.number(v, what: "solver tolerance") {
-                if x > 0 && x < 1 { options.newton.residualTolerance = x } else { reader.report(.outOfRange, "solver tolerance must lie in (0, 1)", at: v) }
+                // A tolerance given is taken literally: no round-off floor (NewtonOptions.roundOffFactor).
+                if x > 0 && x < 1 { options.newton.residualTolerance = x; options.newton.roundOffFactor = 0 } else { reader.report(.outOfRange, "solver tolerance must lie in (0, 1)", at: v) }
             }
             if let v = reader.value(entries, "max-iterations"), let n = reader.integer(v, what: "max-iterations") {
                 if n >= 1 && n <= 100_000 { options.newton.maximumIterations = n } else { reader.report(.outOfRange, "max-iterations must lie in 1…100000", at: v) }

@@ -167,6 +167,11 @@ enum StartingPoint {
         let elementFeeds = (0..<ne).map { j in (0..<n).map { net.feedFlux[$0 * ne + j] } }
         var scaled = [Double](repeating: 0, count: n * ne)
         var fixedLoadings = net.fullLoading
+        // A fixed-loading start without acid exchange is the solver's own unknown vector (ln x):
+        // each pass is scored by its balance errors and the best one kept (`StartOptions.stagnationSweeps`).
+        let scoresPasses = hasFixedLoading && !net.exchangesAcid && options.stagnationSweeps > 0
+        var best = (merit: Double.infinity, sweep: 0, logX: logX)
+        var residual = scoresPasses ? [Double](repeating: 0, count: system.unknownCount) : []
         for sweep in 0..<(needsSweeps ? maximumSweeps : 1) {
             for j in 0..<ne {
                 guard let lx = linearSpeciesLog(net, rightHandSide: elementFeeds[j], workspace: &workspace,
@@ -182,7 +187,16 @@ enum StartingPoint {
                 }
                 for i in 0..<n { logCation[i] = lc[i].isFinite ? lc[i] : options.logFloor }
             }
-            if !needsSweeps || sweep == maximumSweeps - 1 || settled { break }
+            if scoresPasses {
+                let merit = (try? system.residual(at: logX, into: &residual)) != nil
+                    ? residual.reduce(0) { $0 + $1 * $1 } : .infinity
+                if merit < best.merit { best = (merit, sweep, logX) }
+                if sweep - best.sweep >= options.stagnationSweeps { logX = best.logX; break }
+            }
+            if !needsSweeps || sweep == maximumSweeps - 1 || settled {
+                if scoresPasses { logX = best.logX }
+                break
+            }
             // Aqueous RE totals from the total balance (organic totals fixed where fully loaded).
             var aqueousTotals: [Double] = []
             if hasFixedLoading {

@@ -33,6 +33,10 @@ public struct BDFOptions: Sendable, Equatable {
     public var reuseJacobian = true
     /// Chord iterations per attempt before the Jacobian is refreshed.
     public var chordMaximumIterations = 8
+    /// When the kept Jacobian fails, try the chord once more with a Jacobian at the predictor
+    /// before the damped method; off, the damped method solves the step and the Jacobian at its
+    /// solution is kept for the next steps.
+    public var chordFreshAttempt = false
     /// Largest ratio of successive residual norms the chord iteration accepts before the
     /// Jacobian is refreshed (linear convergence slower than this costs more than a new matrix).
     public var chordMaximumRate = 0.3
@@ -81,8 +85,10 @@ public struct BDFStatistics: Sendable, Equatable {
 /// - order 1 (implicit Euler): N_{n+1} − N_n = h·f_{n+1};
 /// - order 2: (1+2ω)/(1+ω)·N_{n+1} − (1+ω)·N_n + ω²/(1+ω)·N_{n−1} = h·f_{n+1}.
 ///
-/// Each step is a damped Newton solve (`NewtonSolver`, band LU) of the system's step
-/// equations from a polynomial extrapolation of the unknowns. The local error is estimated from
+/// Each step solves the system's step equations from a polynomial extrapolation of the
+/// unknowns (each moved by at most `predictorLimit`): first by the chord iteration with the
+/// Jacobian kept from earlier steps (`ChordNewton`, `reuseJacobian`), else by a damped Newton
+/// solve (`NewtonSolver`, band LU), whose solution's Jacobian is then kept. The local error is estimated from
 /// the difference between the corrected inventories and their extrapolation through the past
 /// points (Milne's device): for order q the truncation error is that difference times
 /// h/(2h + h₁) (q = 1) or (h/a₀)/(h + h₁ + h₂ + h/a₀) (q = 2), h₁, h₂ the previous steps, so
@@ -155,7 +161,8 @@ public struct BDFIntegrator<System: InventorySystem> {
     }
 
     /// Solves the current step's equations from `trial` (the predictor), into `trial`: the chord
-    /// iteration with the kept Jacobian, then with a fresh one at the predictor; true on success.
+    /// iteration with the kept Jacobian, then (with `chordFreshAttempt`) with a fresh one at the
+    /// predictor; true on success. On failure `trial` is the predictor again.
     private mutating func chordSolve() -> Bool {
         guard options.reuseJacobian else { return false }
         let start = trial
@@ -165,6 +172,7 @@ public struct BDFIntegrator<System: InventorySystem> {
             if converged { return true }
             for i in 0..<trial.count { trial[i] = start[i] }
         }
+        guard options.chordFreshAttempt else { return false }
         statistics.jacobianEvaluations += 1
         guard chord.factorise(&system, at: trial) else { return false }
         let (converged, iterations) = chord.solve(&system, unknowns: &trial)
@@ -231,8 +239,14 @@ public struct BDFIntegrator<System: InventorySystem> {
                 statistics.jacobianEvaluations += report.iterations + 1
                 accepted = report.reason.isConverged
                 lastNewtonReason = report.reason
-                // The damped method's last Jacobian is closer than the kept one.
+                // The damped method's last Jacobian is closer than the kept one: without a
+                // fresh chord attempt, the next steps' chord starts from the Jacobian at this
+                // step's solution.
                 chord.invalidate()
+                if accepted && options.reuseJacobian && !options.chordFreshAttempt {
+                    statistics.jacobianEvaluations += 1
+                    _ = chord.factorise(&system, at: trial)
+                }
             }
             var error = 0.0
             if accepted {

@@ -3,6 +3,7 @@
 //   sxbench table [--quick] [--filter TEXT]    results table (README.md, via run.sh)
 //   sxbench peak CASE                          one cold solve; peak resident memory of this process
 //   sxbench loop CASE [--dense]                allocations and time inside the Newton loop
+//   sxbench startup [NAME]                     dynamic start-ups to the steady state (StartupCase)
 //
 // CASE is written as in the table, e.g. mass-action/500x6/band.
 // Allocation counts need the malloc interposer preloaded (run.sh does this); without it
@@ -264,6 +265,20 @@ func loop(_ c: BenchmarkCase, solver: LinearSolverKind) {
     }
 }
 
+/// Times each start-up once (wall clock and process CPU; they are seconds long).
+func startup(_ name: String?) {
+    for c in StartupCase.allCases where name == nil || c.rawValue == name {
+        let w0 = monotonicSeconds(), c0 = processCPUSeconds()
+        let outcome = c.run()
+        let wall = monotonicSeconds() - w0, cpu = processCPUSeconds() - c0
+        let st = outcome.statistics
+        print("\(c.rawValue): \(outcome.reachedSteadyState ? "within \(StartupCase.steadyTolerance) of the steady state" : "NOT at the steady state (\(outcome.summary))") "
+              + "at \(String(format: "%.6g", outcome.simulatedTime)) h; "
+              + (st.map { "\($0.acceptedSteps) steps (\($0.rejectedSteps) rejected), \($0.newtonIterations) Newton iterations, \($0.jacobianEvaluations) Jacobian evaluations; " } ?? "")
+              + String(format: "wall %.2f s, CPU %.2f s", wall, cpu))
+    }
+}
+
 // MARK: - Main
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -277,7 +292,9 @@ case "peak" where arguments.count > 1:
 case "loop" where arguments.count > 1:
     guard let c = parseCase(arguments[1]) else { FileHandle.standardError.write("bad case \(arguments[1])\n".data(using: .utf8)!); exit(64) }
     loop(c, solver: arguments.contains("--dense") ? .dense : .band)
+case "startup":
+    startup(arguments.count > 1 ? arguments[1] : nil)
 default:
-    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE | loop CASE [--dense]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE | loop CASE [--dense] | startup [NAME]\n".data(using: .utf8)!)
     exit(64)
 }

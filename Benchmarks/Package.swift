@@ -16,13 +16,15 @@ let package = Package(
     ],
     targets: [
         // MARK: - Implementation details
-        // The benchmark grid (models × stages × elements) and the timed solve, shared by the
-        // ordo-one suites and the table generator so both measure the same thing.
+        // The benchmark grid (models × stages × elements) and the timed solve, and the
+        // start-up cases of the dynamic simulation, shared by the ordo-one suites and the
+        // table generator so both measure the same thing.
         .target(
             name: "BenchmarkCases",
             dependencies: [
                 .product(name: "SXModel", package: "SXSim"),
                 .product(name: "SXNumerics", package: "SXSim"),
+                .product(name: "SXReport", package: "SXSim"),
             ]
         ),
 

@@ -26,6 +26,24 @@ public struct BDFOptions: Sendable, Equatable {
         o.polishIterations = 0
         return o
     }()
+    /// Solve each step first by the chord iteration (`ChordNewton`), keeping one factorised
+    /// Jacobian across iterations and steps while it converges fast enough; the damped Newton
+    /// method (`newton`) only when the chord fails even with a fresh Jacobian. Off: damped
+    /// Newton with a new Jacobian at every iteration, as before.
+    public var reuseJacobian = true
+    /// Chord iterations per attempt before the Jacobian is refreshed.
+    public var chordMaximumIterations = 8
+    /// When the kept Jacobian fails, try the chord once more with a Jacobian at the predictor
+    /// before the damped method; off, the damped method solves the step and the Jacobian at its
+    /// solution is kept for the next steps.
+    public var chordFreshAttempt = false
+    /// Largest ratio of successive residual norms the chord iteration accepts before the
+    /// Jacobian is refreshed (linear convergence slower than this costs more than a new matrix).
+    public var chordMaximumRate = 0.3
+    /// Largest change of any unknown from the current state to the predictor (the
+    /// extrapolation that starts each step's iteration), in the unknowns' units (ln mol/L for
+    /// a cascade: e² at most).
+    public var predictorLimit = 2.0
 
     public init() {}
 }
@@ -53,6 +71,9 @@ public struct BDFStatistics: Sendable, Equatable {
     public var rejectedSteps = 0
     /// Newton iterations (each one Jacobian evaluation and band LU factorisation).
     public var newtonIterations = 0
+    /// Jacobian evaluations and band LU factorisations (chord refreshes and damped Newton
+    /// iterations); with `BDFOptions.reuseJacobian` off, equal to `newtonIterations`.
+    public var jacobianEvaluations = 0
     public var newtonFailures = 0
     public init() {}
 }
@@ -64,8 +85,10 @@ public struct BDFStatistics: Sendable, Equatable {
 /// - order 1 (implicit Euler): N_{n+1} − N_n = h·f_{n+1};
 /// - order 2: (1+2ω)/(1+ω)·N_{n+1} − (1+ω)·N_n + ω²/(1+ω)·N_{n−1} = h·f_{n+1}.
 ///
-/// Each step is a damped Newton solve (`NewtonSolver`, band LU) of the system's step
-/// equations from a polynomial extrapolation of the unknowns. The local error is estimated from
+/// Each step solves the system's step equations from a polynomial extrapolation of the
+/// unknowns (each moved by at most `predictorLimit`): first by the chord iteration with the
+/// Jacobian kept from earlier steps (`ChordNewton`, `reuseJacobian`), else by a damped Newton
+/// solve (`NewtonSolver`, band LU), whose solution's Jacobian is then kept. The local error is estimated from
 /// the difference between the corrected inventories and their extrapolation through the past
 /// points (Milne's device): for order q the truncation error is that difference times
 /// h/(2h + h₁) (q = 1) or (h/a₀)/(h + h₁ + h₂ + h/a₀) (q = 2), h₁, h₂ the previous steps, so
@@ -93,6 +116,9 @@ public struct BDFIntegrator<System: InventorySystem> {
     /// Past accepted points, most recent first (at most 2).
     private var past: [(time: Double, unknowns: [Double], logInventory: [Double])] = []
     private var solver: NewtonSolver
+    private var chord: ChordNewton
+    /// The damped Newton method's last outcome (for the failure message).
+    private var lastNewtonReason: ConvergenceReason?
     private var trial: [Double]
     private var trialInventory: [Double]
     private let scale: [Double]
@@ -110,6 +136,7 @@ public struct BDFIntegrator<System: InventorySystem> {
         trial = unknowns
         trialInventory = logInventory
         solver = NewtonSolver(for: system, options: options.newton)
+        chord = Self.makeChord(for: system, options: options)
         proposedStep = options.initialStep
         do { try self.system.logInventory(at: unknowns, into: &logInventory) } catch { throw .invalidState(error) }
     }
@@ -123,7 +150,35 @@ public struct BDFIntegrator<System: InventorySystem> {
         past = []
         lastStep = nil
         solver = NewtonSolver(for: system, options: options.newton)
+        chord.invalidate()
         proposedStep = initialStep ?? options.initialStep
+    }
+
+    private static func makeChord(for system: System, options: BDFOptions) -> ChordNewton {
+        ChordNewton(for: system, residualTolerance: options.newton.residualTolerance,
+                    maximumIterations: options.chordMaximumIterations, maximumRate: options.chordMaximumRate,
+                    maximumStep: options.newton.maximumStep)
+    }
+
+    /// Solves the current step's equations from `trial` (the predictor), into `trial`: the chord
+    /// iteration with the kept Jacobian, then (with `chordFreshAttempt`) with a fresh one at the
+    /// predictor; true on success. On failure `trial` is the predictor again.
+    private mutating func chordSolve() -> Bool {
+        guard options.reuseJacobian else { return false }
+        let start = trial
+        if chord.isFactorised {
+            let (converged, iterations) = chord.solve(&system, unknowns: &trial)
+            statistics.newtonIterations += iterations
+            if converged { return true }
+            for i in 0..<trial.count { trial[i] = start[i] }
+        }
+        guard options.chordFreshAttempt else { return false }
+        statistics.jacobianEvaluations += 1
+        guard chord.factorise(&system, at: trial) else { return false }
+        let (converged, iterations) = chord.solve(&system, unknowns: &trial)
+        statistics.newtonIterations += iterations
+        if !converged { for i in 0..<trial.count { trial[i] = start[i] } }
+        return converged
     }
 
     /// Lagrange extrapolation to `t` through the points (times[k], values[k]).
@@ -163,18 +218,36 @@ public struct BDFIntegrator<System: InventorySystem> {
             for i in 0..<unknowns.count {
                 var v = w[0] * unknowns[i]
                 for k in 0..<used { v += w[k + 1] * past[k].unknowns[i] }
-                trial[i] = v.isFinite ? v : unknowns[i]
+                // Clipped like a Newton step: extrapolating a trace species' steep rise in log
+                // space through a growing step overshoots by many orders of magnitude.
+                let limit = options.predictorLimit
+                trial[i] = v.isFinite ? min(max(v, unknowns[i] - limit), unknowns[i] + limit) : unknowns[i]
             }
             system.setImplicitStep(step)
-            var report = solver.solve(&system, unknowns: &trial)
-            if !report.reason.isConverged && used > 0 {
-                // The extrapolation may leave the domain or mislead Newton: retry from the current state.
+            lastNewtonReason = nil
+            var accepted = chordSolve()
+            if !accepted {
+                var report = solver.solve(&system, unknowns: &trial)
+                if !report.reason.isConverged && used > 0 {
+                    // The extrapolation may leave the domain or mislead Newton: retry from the current state.
+                    statistics.newtonIterations += report.iterations
+                    statistics.jacobianEvaluations += report.iterations + 1
+                    for i in 0..<unknowns.count { trial[i] = unknowns[i] }
+                    report = solver.solve(&system, unknowns: &trial)
+                }
                 statistics.newtonIterations += report.iterations
-                for i in 0..<unknowns.count { trial[i] = unknowns[i] }
-                report = solver.solve(&system, unknowns: &trial)
+                statistics.jacobianEvaluations += report.iterations + 1
+                accepted = report.reason.isConverged
+                lastNewtonReason = report.reason
+                // The damped method's last Jacobian is closer than the kept one: without a
+                // fresh chord attempt, the next steps' chord starts from the Jacobian at this
+                // step's solution.
+                chord.invalidate()
+                if accepted && options.reuseJacobian && !options.chordFreshAttempt {
+                    statistics.jacobianEvaluations += 1
+                    _ = chord.factorise(&system, at: trial)
+                }
             }
-            statistics.newtonIterations += report.iterations
-            var accepted = report.reason.isConverged
             var error = 0.0
             if accepted {
                 do { try system.logInventory(at: trial, into: &trialInventory) } catch { accepted = false }
@@ -185,7 +258,7 @@ public struct BDFIntegrator<System: InventorySystem> {
                 proposedStep = h * 0.25
                 if proposedStep < options.minimumStep {
                     system.setImplicitStep(nil)
-                    return .stepTooSmall(time: time, step: proposedStep, newton: report.reason)
+                    return .stepTooSmall(time: time, step: proposedStep, newton: lastNewtonReason)
                 }
                 continue
             }
@@ -242,5 +315,8 @@ public struct BDFIntegrator<System: InventorySystem> {
         logInventory = inv
         past = []
         lastStep = nil
+        chord.invalidate()
     }
 }
+
+

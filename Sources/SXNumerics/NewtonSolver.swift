@@ -70,6 +70,12 @@ public struct NewtonIterationRecord: Sendable, Equatable {
     public var residualNorm: Double
     /// Fraction of the (possibly scaled) Newton step that was taken.
     public var damping: Double
+
+    public init(iteration: Int, residualNorm: Double, damping: Double) {
+        self.iteration = iteration
+        self.residualNorm = residualNorm
+        self.damping = damping
+    }
 }
 
 /// The outcome of a Newton solve.

@@ -26,7 +26,7 @@ struct Dynamic: ParsableCommand {
     @Option(help: ArgumentHelp("End time, h (a plain number or with a unit: 48 h, 2 d, 30 min).", valueName: "time"))
     var until: String = "100 h"
 
-    @Option(help: "Start from a solvent-filled cascade (solvent) or from the flowsheet's steady state (steady, for upsets).")
+    @Option(help: "Start from a solvent-filled cascade (solvent), a cascade filled with feed liquor and organic in equilibrium with it (feed; the start-up under the separation-factor model), or the flowsheet's steady state (steady, for upsets).")
     var start: DynamicSettings.Start = .solvent
 
     @Option(help: "Closeness to the steady state (oxide purity, as a fraction) for the settling times and --stop-at-steady-state.")

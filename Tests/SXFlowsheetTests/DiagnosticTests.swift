@@ -134,6 +134,19 @@ struct DiagnosticTests {
         #expect(bad.diagnostics.first?.location.file == "<override 1>" && bad.diagnostics.first?.location.column == 18)
     }
 
+    @Test("solver.time-stepping-fallback: read as a boolean, off by default, anything else located")
+    func timeSteppingFallbackKey() {
+        let off = FlowsheetParser.parse(text: minimalFlowsheet, fileName: "min.yaml")
+        #expect(off.flowsheet?.solveOptions.timeStepping.enabled == false)
+        let on = FlowsheetParser.parse(text: minimalFlowsheet, fileName: "min.yaml",
+                                       overrides: [Override(keyPath: "solver.time-stepping-fallback", value: "true")])
+        #expect(on.diagnostics.isEmpty, "\(on.diagnostics)")
+        #expect(on.flowsheet?.solveOptions.timeStepping.enabled == true)
+        let bad = FlowsheetParser.parse(text: minimalFlowsheet, fileName: "min.yaml",
+                                        overrides: [Override(keyPath: "solver.time-stepping-fallback", value: "yes please")])
+        #expect(bad.diagnostics.map(\.id) == [.wrongType])
+    }
+
     @Test func yamlSyntaxErrorIsLocated() {
         let r = FlowsheetParser.parse(text: "version: 1\nelements: [Pr, Nd\n", fileName: "t.yaml")
         #expect(r.diagnostics.count == 1)

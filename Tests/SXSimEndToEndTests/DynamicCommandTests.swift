@@ -44,6 +44,33 @@ struct DynamicCommandTests {
         #expect(empty.standardError.contains("cannot start solvent-filled"), "\(empty.standardError)")
     }
 
+    /// The feed-filled start (docs/dynamic.md §4): the La|Ce example under Xu's model starts up
+    /// to its steady state; prnd-split's organic drains its raffinate stage (at 0.42 h, measured
+    /// with the release build) and the run says where it stopped, exit status 3.
+    @Test func feedFilledStart() throws {
+        var settings = DynamicSettings()
+        settings.start = .feed
+        settings.defaultResidenceTime = 0.5
+        settings.stopAtSteadyState = true
+        settings.until = 100_000
+        let lace = "Flowsheets/lace-split.yaml"
+        let started = Pipeline.dynamic(text: try Repository.text(lace), fileName: lace, settings: settings)
+        let result = try #require(started.report?.result)
+        #expect(result.outcome == .reachedSteadyState, "\(result.outcome)")
+        #expect(result.conservationError <= 1e-10)
+        #expect(started.standardOutput.contains("feed-filled cascade"))
+        let prnd = "Flowsheets/prnd-split.yaml"
+        settings.defaultResidenceTime = 0.2
+        let drained = Pipeline.dynamic(text: try Repository.text(prnd), fileName: prnd, settings: settings)
+        #expect(drained.status == .notConverged)
+        guard case .failed(let time, _) = drained.report?.result.outcome else {
+            Issue.record("prnd-split started from feed liquor did not fail: \(String(describing: drained.report?.result.outcome))")
+            return
+        }
+        #expect(time > 0.3 && time < 0.5, "stopped at \(time) h")
+        #expect(drained.standardError.contains("the integration stopped at t = "), "\(drained.standardError)")
+    }
+
     /// An upset of the separation-factor example from its steady state: the run completes,
     /// conserves, and the outputs are well formed.
     @Test func upsetFromSteadyStateInEveryFormat() throws {

@@ -46,6 +46,15 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Dynamic start-ups to the steady state (issue 11): seconds to minutes each, one sample.
+    for c in StartupCase.allCases {
+        Benchmark("startup/\(c.rawValue)",
+                  configuration: .init(metrics: [.wallClock, .cpuTotal, .peakMemoryResident], timeUnits: .milliseconds,
+                                       warmupIterations: 0, maxDuration: .seconds(1), maxIterations: 1)) { benchmark in
+            blackHole(c.run())
+        }
+    }
+
     // The Newton loop alone, set-up excluded: allocations per loop (not per solve), and the
     // per-iteration cost of band against dense at 500 stages.
     let loopCases = [

@@ -7,6 +7,7 @@
 //   sxbench plants [--count N] [--seed S] [--model M]
 //                                              the plant-like population (issue 9 item 5): outcomes
 //                                              and iteration distribution per model
+//   sxbench startup [NAME]                     dynamic start-ups to the steady state (StartupCase)
 //
 // CASE is written as in the table, e.g. mass-action/500x6/band.
 // Allocation counts need the malloc interposer preloaded (run.sh does this); without it
@@ -337,6 +338,20 @@ func plants(count: Int, seed: UInt64, family: PlantLikeCascades.Family?, only: I
     for (k, v) in reasons.sorted(by: { $0.value.count > $1.value.count }) { print("  \(v.count) × \(k)") }
 }
 
+/// Times each start-up once (wall clock and process CPU; they are seconds long).
+func startup(_ name: String?) {
+    for c in StartupCase.allCases where name == nil || c.rawValue == name {
+        let w0 = monotonicSeconds(), c0 = processCPUSeconds()
+        let outcome = c.run()
+        let wall = monotonicSeconds() - w0, cpu = processCPUSeconds() - c0
+        let st = outcome.statistics
+        print("\(c.rawValue): \(outcome.reachedSteadyState ? "within \(StartupCase.steadyTolerance) of the steady state" : "NOT at the steady state (\(outcome.summary))") "
+              + "at \(String(format: "%.6g", outcome.simulatedTime)) h; "
+              + (st.map { "\($0.acceptedSteps) steps (\($0.rejectedSteps) rejected), \($0.newtonIterations) Newton iterations, \($0.jacobianEvaluations) Jacobian evaluations; " } ?? "")
+              + String(format: "wall %.2f s, CPU %.2f s", wall, cpu))
+    }
+}
+
 // MARK: - Main
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -357,7 +372,9 @@ case "plants":
     let family = option("--model").flatMap(PlantLikeCascades.Family.init(rawValue:))
     plants(count: option("--count").flatMap(Int.init) ?? 600, seed: option("--seed").flatMap(UInt64.init) ?? 1, family: family,
            only: option("--only").flatMap(Int.init))
+case "startup":
+    startup(arguments.count > 1 ? arguments[1] : nil)
 default:
-    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE | loop CASE [--dense] | plants [--count N] [--seed S] [--model M]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE | loop CASE [--dense] | plants [--count N] [--seed S] [--model M] [--only I] | startup [NAME]\n".data(using: .utf8)!)
     exit(64)
 }

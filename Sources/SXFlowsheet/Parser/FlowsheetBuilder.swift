@@ -103,7 +103,7 @@ struct FlowsheetBuilder {
         var recycleTolerance = 1e-8
         var recyclePasses = 200
         if let s = reader.value(top, "solver"), let entries = reader.mapping(s, what: "solver") {
-            reader.checkKeys(entries, allowed: ["tolerance", "max-iterations", "recycle-tolerance", "max-recycle-passes"], in: "solver")
+            reader.checkKeys(entries, allowed: ["tolerance", "max-iterations", "recycle-tolerance", "max-recycle-passes", "time-stepping-fallback"], in: "solver")
             if let v = reader.value(entries, "tolerance"), let x = reader.number(v, what: "solver tolerance") {
                 // A tolerance given is taken literally: no round-off floor (NewtonOptions.roundOffFactor).
                 if x > 0 && x < 1 { options.newton.residualTolerance = x; options.newton.roundOffFactor = 0 } else { reader.report(.outOfRange, "solver tolerance must lie in (0, 1)", at: v) }
@@ -116,6 +116,13 @@ struct FlowsheetBuilder {
             }
             if let v = reader.value(entries, "max-recycle-passes"), let n = reader.integer(v, what: "max-recycle-passes") {
                 if n >= 1 && n <= 10_000 { recyclePasses = n } else { reader.report(.outOfRange, "max-recycle-passes must lie in 1…10000", at: v) }
+            }
+            if let v = reader.value(entries, "time-stepping-fallback") {
+                switch v.scalarText {
+                case "true": options.timeStepping.enabled = true
+                case "false": options.timeStepping.enabled = false
+                default: reader.report(.wrongType, "time-stepping-fallback must be true or false", at: v)
+                }
             }
         }
         if let t = temperature {

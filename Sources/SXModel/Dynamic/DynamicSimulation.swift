@@ -8,6 +8,12 @@ public enum DynamicStart: Sendable {
     /// concentration is ever exactly 0). A model with a fixed organic loading (Xu's separation
     /// factors) has no such state: its organic always carries its full loading.
     case solventFilled
+    /// Every stage's aqueous filled with the feed liquor (the rare-earth concentrations of the
+    /// aqueous feed that carries the most rare earth) and its organic in equilibrium with it
+    /// under the stage's model: the one start-up state that exists under Xu's separation-factor
+    /// model, whose organic is always fully loaded. Models with algebraic organic balances
+    /// (acid exchange: mass action, the empirical chemistry) are started solvent-filled instead.
+    case feedFilled
     /// A steady state, e.g. `CascadeSolver.solve` of the cascade before an upset (it must have
     /// converged and carry the same elements and stages).
     case steady(CascadeResult)
@@ -145,7 +151,7 @@ public enum DynamicSimulation {
         switch start {
         case .solventFilled:
             if cascade.sections.contains(where: { $0.equilibrium.fixedOrganicLoading != nil }) {
-                throw CascadeSpecificationError([.init(.unsupported, "a cascade under the separation-factor model cannot start solvent-filled: that model's organic always carries its full loading, so an empty cascade has no state under it; start from a steady state (an upset) or use the mass-action model for a start-up")])
+                throw CascadeSpecificationError([.init(.unsupported, "a cascade under the separation-factor model cannot start solvent-filled: that model's organic always carries its full loading, so an empty cascade has no state under it; start from a steady state (an upset), from feed liquor (--start feed: the organic loaded from the liquor it sits in), or use the mass-action model for a start-up")])
             }
             if cascade.sections.contains(where: { $0.murphreeEfficiency < 1 }) {
                 throw CascadeSpecificationError([.init(.unsupported, "a solvent-filled start needs ideal stages: with a Murphree efficiency below 1 the feed stage's aqueous outlet would have to start at (1 − E) of its inlet; start from a steady state instead")])
@@ -162,6 +168,18 @@ public enum DynamicSimulation {
                         protons: first.anionConcentration[i], sulfate: first.sulfateConcentration[i]))
                 }
             }
+        case .feedFilled:
+            if first.exchangesAcid {
+                throw CascadeSpecificationError(problems: ["a feed-filled start is built for models without acid exchange (constant D, separation factors): under acid exchange the organic's free extractant would first have to be solved stage by stage; start solvent-filled instead"])
+            }
+            if cascade.sections.contains(where: { $0.murphreeEfficiency < 1 }) {
+                throw CascadeSpecificationError(problems: ["a feed-filled start needs ideal stages: with a Murphree efficiency below 1 a stage's aqueous outlet depends on its inlet; start from a steady state instead"])
+            }
+            let liquor = first.cascade.aqueousFeeds.max { $0.flow * $0.concentrations.reduce(0, +) < $1.flow * $1.concentrations.reduce(0, +) }
+            guard let liquor, liquor.concentrations.allSatisfy({ $0 > 0 }) else {
+                throw CascadeSpecificationError(problems: ["a feed-filled start needs one aqueous feed carrying every element fed; none does"])
+            }
+            for i in 0..<n { for j in 0..<ne { u[i * b + j] = log(liquor.concentrations[j]) } }
         case .steady(let result):
             guard result.outcome.isConverged, let state = result.solverState, state.fits(first),
                   result.stageCount == n else {

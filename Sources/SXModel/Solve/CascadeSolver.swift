@@ -170,6 +170,17 @@ public enum CascadeSolver {
                 // On failure the direct attempt's last iterate is returned with the continuation's reason.
             }
         }
+
+        // 4. Physical time stepping from the same start, then Newton (optional, off by default).
+        if !outcome.isConverged && options.timeStepping.enabled {
+            let (polished, reached, steps) = TimeSteppingFallback.run(from: start, system: &system, options: options,
+                                                                      observer: watch(.timeStepping, from: totalIterations))
+            totalIterations += steps
+            if let polished, polished.reason.isConverged {
+                unknowns = reached
+                outcome = translate(polished.reason, network: network)
+            }
+        }
         // Report the work of all phases, not of the last one (the explanation quotes it).
         switch outcome {
         case .notConverged: outcome = .notConverged(iterations: totalIterations, worst: worstBalance(at: unknowns, system: &system))

@@ -37,6 +37,8 @@ public struct SolveOptions: Sendable, Equatable {
     public var start = StartOptions()
     /// The continuation's settings.
     public var continuation = ContinuationOptions()
+    /// The optional last attempt: physical time stepping to the steady state, then Newton.
+    public var timeStepping = TimeSteppingOptions()
     public init() {}
 }
 

@@ -8,6 +8,9 @@ public struct DynamicSettings: Sendable {
     public enum Start: String, Sendable, CaseIterable {
         /// Every stage filled with fresh organic and rare-earth-free aqueous.
         case solvent
+        /// Every stage's aqueous filled with the feed liquor, its organic in equilibrium with it
+        /// (the start-up under Xu's always fully loaded organic; `DynamicStart.feedFilled`).
+        case feed
         /// The steady state of the flowsheet as written (before any event): an upset.
         case steady
     }
@@ -90,7 +93,7 @@ extension Pipeline {
         let holdups = StageHoldups(aqueous: aqueous, organic: organic)
         let events = flowsheet.events.filter { $0.cascade == cascade.name }.map(\.event)
 
-        var start = DynamicStart.solventFilled
+        var start = settings.start == .feed ? DynamicStart.feedFilled : DynamicStart.solventFilled
         if settings.start == .steady {
             let steady: CascadeResult
             do { steady = try CascadeSolver.solve(cascade, options: flowsheet.solveOptions) } catch {

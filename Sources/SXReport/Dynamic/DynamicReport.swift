@@ -50,9 +50,11 @@ public struct DynamicReport: Sendable {
 
     func text() -> String {
         var out = "Dynamic simulation: \(flowsheet.name) (\(fileName))\n"
-        let startText = settings.start == .solvent
-            ? "solvent-filled cascade (fresh organic and rare-earth-free aqueous; every concentration starts at 1e-14 mol/L)"
-            : "the steady state of the flowsheet as written"
+        let startText = switch settings.start {
+        case .solvent: "solvent-filled cascade (fresh organic and rare-earth-free aqueous; every concentration starts at 1e-14 mol/L)"
+        case .feed: "feed-filled cascade (every stage's aqueous is the feed liquor, its organic in equilibrium with it)"
+        case .steady: "the steady state of the flowsheet as written"
+        }
         out += "Start: \(startText)\n"
         out += "Holdups per stage (one well-mixed volume per phase, phases in equilibrium):\n"
         for h in holdups { out += "  \(h)\n" }
@@ -60,7 +62,7 @@ public struct DynamicReport: Sendable {
         let st = result.statistics
         out += "Integration: \(outcomeText)\n"
         out += "  BDF order 1-2, relative tolerance \(format6(settings.relativeTolerance)), absolute \(format6(settings.absoluteTolerance)) mol/L: "
-        out += "\(st.acceptedSteps) steps (\(st.rejectedSteps) rejected), \(st.newtonIterations) Newton iterations\n"
+        out += "\(st.acceptedSteps) steps (\(st.rejectedSteps) rejected), \(st.newtonIterations) Newton iterations, \(st.jacobianEvaluations) Jacobian evaluations\n"
         // The error itself is round-off (it differs between machines); the text says whether it is.
         out += result.conservationError <= 1e-12
             ? "  Conservation: the change of inventory equals cumulative feed - outlets to 1e-12 (relative) for every element\n"
@@ -189,7 +191,8 @@ public struct DynamicReport: Sendable {
                                ("oxidePurity", .string("fraction")), ("recovery", .string("fraction"))])),
             ("start", .string(settings.start.rawValue)), ("outcome", outcome),
             ("statistics", .object([("steps", .integer(st.acceptedSteps)), ("rejected", .integer(st.rejectedSteps)),
-                                    ("newtonIterations", .integer(st.newtonIterations))])),
+                                    ("newtonIterations", .integer(st.newtonIterations)),
+                                    ("jacobianEvaluations", .integer(st.jacobianEvaluations))])),
             ("conservationError", .number(result.conservationError)),
             ("events", .array(result.events.map { .string($0.summary) })),
             ("products", .array(products)), ("samples", .array(samples)),

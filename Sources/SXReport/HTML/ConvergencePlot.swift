@@ -29,6 +29,7 @@ struct ConvergencePlot {
         case .newton: "Newton"
         case .pseudoTransient: "pseudo-transient"
         case .continuation: "continuation"
+        case .timeStepping: "time stepping"
         }
     }
 
@@ -38,6 +39,7 @@ struct ConvergencePlot {
         case .newton: Stroke(colour: Palette.colour(0), marker: marker ? .circle : .none)
         case .pseudoTransient: Stroke(colour: Palette.colour(1), dash: .dashed, marker: marker ? .square : .none)
         case .continuation: Stroke(colour: Palette.colour(2), dash: .dotted, width: 2.2, marker: marker ? .triangle : .none)
+        case .timeStepping: Stroke(colour: Palette.colour(4), dash: .dashed, marker: marker ? .square : .none)
         }
     }
 
@@ -96,6 +98,10 @@ struct ConvergencePlot {
         if phases.contains(.continuation) {
             parts.append("Continuation in the feed or the separation factors: green, dotted, triangles; each step solves an intermediate cascade, "
                          + "whose residual is drawn.")
+        }
+        if phases.contains(.timeStepping) {
+            parts.append("Physical time stepping: orange, dashed, squares; each point is the steady residual after an integrator step "
+                         + "or before a Newton iteration polishing its end; it restarts from the linear start.")
         }
         if runs.contains(where: { $0.count > ConvergencePlot.markerLimit }) {
             parts.append("Runs of more than \(ConvergencePlot.markerLimit) steps are drawn without markers.")

@@ -1,0 +1,94 @@
+import Foundation
+import SXNumerics
+
+/// Settings of the steady solver's last resort: physical time stepping (docs/engine.md §5).
+/// Off by default (`enabled`); flowsheet key `solver.time-stepping-fallback`.
+public struct TimeSteppingOptions: Sendable, Equatable {
+    /// Run the fallback when the rest of the chain did not converge.
+    public var enabled = false
+    /// Residence time of each phase in each stage, h: the holdups are V = flow × τ. The steady
+    /// state does not depend on it; it only sets the time scale.
+    public var residenceTime = 1.0
+    /// Longest simulated time, h, before the fallback gives up.
+    public var maximumTime = 1e9
+    /// Most integrator steps before the fallback gives up.
+    public var maximumSteps = 20_000
+    /// The steady residual ‖F‖∞ below which Newton is tried from the integrated state; if it
+    /// fails, the integration goes on and Newton is tried again each time ‖F‖∞ has fallen by
+    /// `retryFactor` more.
+    public var switchTolerance = 1e-6
+    public var retryFactor = 0.1
+    /// Newton iterations of each polish attempt.
+    public var polishIterations = 50
+    /// The integrator's tolerances: the path to the steady state need not be accurate, only
+    /// stable, so they are looser than `sxsim dynamic`'s.
+    public var relativeTolerance = 1e-3
+    public var absoluteTolerance = 1e-6
+
+    public init() {}
+}
+
+/// The fallback itself: the start-up of the cascade in physical time (`DynamicCascadeSystem`,
+/// `BDFIntegrator`), from a physical state, until the steady residual is small enough for
+/// Newton to finish.
+enum TimeSteppingFallback {
+    /// Integrates from `start` (the unknowns of a physical state: the strategy chain's start)
+    /// and polishes with damped Newton on `system`. Returns the Newton report of the last
+    /// polish (nil when none was tried), the unknowns reached, and the steps taken (integrator
+    /// steps and polishing Newton iterations). `observer` receives one record per integrator
+    /// step (the steady ‖F‖∞ after it, damping 1) and per Newton iteration, numbered 1, 2, …
+    /// over both.
+    static func run(from start: [Double], system: inout CascadeSystem, options: SolveOptions,
+                    observer: @escaping (NewtonIterationRecord) -> Void) -> (report: NewtonReport?, unknowns: [Double], steps: Int) {
+        let settings = options.timeStepping
+        let network = system.network
+        let n = network.stageCount
+        // V = flow × τ; a stage without a flow of one phase still needs a positive volume.
+        let meanAqueous = network.aqueousFlow.reduce(0, +) / Double(n), meanOrganic = network.organicFlow.reduce(0, +) / Double(n)
+        let holdups = StageHoldups(aqueous: network.aqueousFlow.map { ($0 > 0 ? $0 : meanAqueous) * settings.residenceTime },
+                                   organic: network.organicFlow.map { ($0 > 0 ? $0 : meanOrganic) * settings.residenceTime })
+        guard holdups.aqueous.allSatisfy({ $0 > 0 && $0.isFinite }), holdups.organic.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            return (nil, start, 0)
+        }
+        var bdf = BDFOptions()
+        bdf.relativeTolerance = settings.relativeTolerance
+        bdf.absoluteTolerance = settings.absoluteTolerance
+        bdf.initialStep = 1e-4 * settings.residenceTime
+        guard var integrator = try? BDFIntegrator(system: DynamicCascadeSystem(network: network, holdups: holdups),
+                                                  unknowns: start, options: bdf) else {
+            return (nil, start, 0)
+        }
+        var polish = options.newton
+        polish.maximumIterations = settings.polishIterations
+        var solver = NewtonSolver(for: system, options: polish)
+        var steps = 0
+        final class Counter: @unchecked Sendable { var base = 0 }
+        let counter = Counter()
+        solver.observer = { record in
+            var r = record
+            r.iteration += counter.base
+            observer(r)
+        }
+        var residual = [Double](repeating: 0, count: system.unknownCount)
+        var nextTry = settings.switchTolerance
+        var last: NewtonReport?
+        var integratorSteps = 0
+        while integratorSteps < settings.maximumSteps && integrator.time < settings.maximumTime {
+            if integrator.advance(notBeyond: settings.maximumTime) != nil { break }
+            integratorSteps += 1
+            steps += 1
+            let norm = (try? system.residual(at: integrator.unknowns, into: &residual)) != nil
+                ? residual.reduce(0) { max($0, abs($1)) } : Double.infinity
+            observer(NewtonIterationRecord(iteration: steps, residualNorm: norm, damping: 1))
+            guard norm <= nextTry else { continue }
+            var u = integrator.unknowns
+            counter.base = steps
+            let report = solver.solve(&system, unknowns: &u)
+            steps += report.iterations
+            last = report
+            if report.reason.isConverged { return (report, u, steps) }
+            nextTry = norm * settings.retryFactor
+        }
+        return (last, integrator.unknowns, steps)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import SXNumerics
+import SXTestSupport
+@testable import SXModel
+
+/// The steady solver's optional last resort, physical time stepping (`SolveOptions.timeStepping`,
+/// docs/engine.md §5): its answer is the steady state the default chain finds.
+@Suite("Steady solver: physical time-stepping fallback")
+struct TimeSteppingFallbackTests {
+    /// A chain crippled on purpose so that it cannot converge by itself: one direct Newton
+    /// iteration, no pseudo-transient phase, no continuation.
+    static func crippled(fallback: Bool) -> SolveOptions {
+        var o = SolveOptions()
+        o.directIterations = 1
+        o.directTrialIterations = 1
+        o.pseudoTransientSteps = 0
+        o.maximumContinuationSteps = 0
+        o.timeStepping.enabled = fallback
+        return o
+    }
+
+    static func cascade(_ model: String) -> Cascade {
+        switch model {
+        case "separation-factors":
+            // Reference case X1's cascade (domain.md §5), 37 stages.
+            return Build.xu(beta: [1.5, 1], elements: [.Nd, .Pr], feedFractions: [0.75, 0.25], s: 4.1, w: 3.35, n: 17, m: 20)
+        default:
+            return Build.fractionalWithStrip(model: "mass-action", elements: 3, n: 8, m: 8, k: 4, reflux: 0.5)
+        }
+    }
+
+    @Test("Where the crippled chain fails, time stepping reaches the default chain's steady state to 1e-8",
+          arguments: ["mass-action", "separation-factors"])
+    func fallbackReachesTheSteadyState(_ model: String) throws {
+        let cascade = Self.cascade(model)
+        let reference = try CascadeSolver.solve(cascade)
+        Check.solved(reference)
+        let without = try CascadeSolver.solve(cascade, options: Self.crippled(fallback: false))
+        #expect(!without.outcome.isConverged, "the crippled chain converged by itself: the test would not exercise the fallback")
+        #expect(!without.history.contains { $0.phase == .timeStepping })
+        let with = try CascadeSolver.solve(cascade, options: Self.crippled(fallback: true))
+        Check.solved(with)
+        #expect(with.history.contains { $0.phase == .timeStepping })
+        // Reference: the default strategy chain's answer (`CascadeSolver.solve`, no fallback).
+        var worst = 0.0
+        for i in 0..<cascade.stageCount {
+            for (c, cr) in zip(with.aqueous[i] + with.organic[i], reference.aqueous[i] + reference.organic[i]) where cr > 0 {
+                worst = max(worst, abs(c - cr) / cr)
+            }
+        }
+        #expect(worst <= 1e-8, "\(model): largest relative difference from the default chain's steady state \(worst)")
+    }
+
+    @Test("Off by default: the default chain never steps in time")
+    func offByDefault() throws {
+        #expect(SolveOptions().timeStepping.enabled == false)
+        let r = try CascadeSolver.solve(Self.cascade("mass-action"))
+        #expect(!r.history.contains { $0.phase == .timeStepping })
+    }
+}

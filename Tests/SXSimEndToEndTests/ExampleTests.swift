@@ -134,3 +134,19 @@ struct InvalidExampleTests {
         #expect(out.standardError == expected, "\(path): expected\n\(expected)\ncomputed\n\(out.standardError)")
     }
 }
+
+/// The golden comparison itself (issue 13, item 16: stored outputs carry no stale solver counts).
+struct GoldenComparisonTests {
+    @Test("A solver line may differ by a machine's round-off in effort, not by a stale count or another outcome")
+    func solverLines() {
+        let stored = "    converged, 408 Newton iterations, residual 3.6e-15, mass-balance closure < 1e-12"
+        // Another libm's last bits: a few iterations and another residual are the same answer.
+        #expect(Golden.differences(expected: stored, actual: "    converged, 410 Newton iterations, residual 2.1e-15, mass-balance closure < 1e-12").isEmpty)
+        // A count from before a solver change is stale: 408 stored, 60 now.
+        #expect(Golden.differences(expected: stored, actual: "    converged, 60 Newton iterations, residual 3.6e-15, mass-balance closure < 1e-12").count == 1)
+        // Another outcome is always a difference.
+        #expect(!Golden.differences(expected: stored, actual: "    not-converged, 408 Newton iterations, residual 3.6e-5, mass-balance closure < 1e-12").isEmpty)
+        #expect(Golden.iterationCount(stored) == 408)
+        #expect(Golden.iterationCount("no count here") == nil)
+    }
+}

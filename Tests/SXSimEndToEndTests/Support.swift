@@ -104,6 +104,12 @@ enum Golden {
         return pow(10, Double(exponent - decimals))
     }
 
+    /// The number before "Newton iterations" in a solver line, nil when there is none.
+    static func iterationCount(_ line: String) -> Int? {
+        guard let r = line.range(of: " Newton iterations") else { return nil }
+        return line[..<r.lowerBound].split(separator: " ").last.flatMap { Int($0) }
+    }
+
     /// Differences, one line each; empty when the texts agree at printed precision.
     static func differences(expected: String, actual: String) -> [String] {
         let e = expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -116,6 +122,13 @@ enum Golden {
             if el.contains("Newton iterations") || el.contains("recycle passes") {
                 let word = { (s: String) in s.trimmingCharacters(in: .whitespaces).split(separator: ",").first.map(String.init) ?? "" }
                 if word(el) != word(al) { diffs.append("line \(k + 1):\n  expected: \(el)\n  computed: \(al)") }
+                // The stored count must not go stale (issue 13, item 16): it may differ from
+                // the computed one by the last bits of another machine's libm (a few
+                // iterations on a hard solve), not by more than max(3, 10 %).
+                if let stored = iterationCount(el), let now = iterationCount(al),
+                   abs(stored - now) > max(3, now / 10) {
+                    diffs.append("line \(k + 1): stale solver count (re-record with SXSIM_RECORD=1):\n  expected: \(el)\n  computed: \(al)")
+                }
                 continue
             }
             let et = tokens(el), at = tokens(al)

@@ -46,6 +46,27 @@ struct DesignTests {
         #expect(abs(fenske - log(199.0 / 3 * 297) / log(1.5)) <= 1e-12)
     }
 
+    @Test("Progress (issue 13, item 7): called once per rigorous solve of the stage search, counting up, with splits the search evaluated")
+    func progressReportsEverySolve() throws {
+        final class Calls: @unchecked Sendable {
+            let lock = NSLock()
+            var calls: [(solves: Int, n: Int, m: Int)] = []
+        }
+        let record = Calls()
+        let spec = Self.xuSpec(beta: 1.5, fA: 0.75, pA: 0.995, pB: 0.99, operating: .fluxes(s: 4.094033, w: 3.342764))
+        let report = try Designer.design(spec, progress: { solves, n, m in
+            record.lock.lock(); record.calls.append((solves, n, m)); record.lock.unlock()
+        })
+        let calls = record.calls
+        #expect(!calls.isEmpty)
+        // The count runs 1, 2, … (in any order of arrival when solves run concurrently).
+        #expect(calls.map(\.solves).sorted() == Array(1...calls.count))
+        // Every split reported is one the search evaluated.
+        let evaluated = Set(report.search.evaluated.map { "\($0.n)+\($0.m)" })
+        for c in calls { #expect(evaluated.contains("\(c.n)+\(c.m)"), "progress named \(c.n)+\(c.m)") }
+        #expect(calls.count >= report.search.evaluated.count)
+    }
+
     @Test("Exact minimum stages, Xu's model: β = 1.5, f_A = 0.75, P_A = 0.995, P_B = 0.99 at S = 4.094033, W = 3.342764 → 37 stages, e.g. n = 18, m = 19 (issue 5)")
     func exactMinimumStages() throws {
         let spec = Self.xuSpec(beta: 1.5, fA: 0.75, pA: 0.995, pB: 0.99, operating: .fluxes(s: 4.094033, w: 3.342764))

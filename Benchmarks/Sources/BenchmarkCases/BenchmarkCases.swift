@@ -116,6 +116,8 @@ public struct NewtonLoopProbe {
             for j in 0..<network.elementCount { u.append(ln(solved.aqueous[i][j])) }
             if network.exchangesAcid { u.append(ln(solved.freeDimer![i])) }
             if network.hasCation { u.append(ln(solved.aqueousCation![i])) }
+            // ln [H⁺] last in the block of an acid-exchange stage (docs/engine.md §4).
+            if network.exchangesAcid { u.append(ln(solved.acidity![i])) }
         }
         precondition(u.count == system.unknownCount, "unknown layout changed in CascadeSystem")
         for k in u.indices { u[k] += perturbation * sin(Double(k)) }

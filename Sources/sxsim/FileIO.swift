@@ -123,12 +123,34 @@ enum FileIO {
             }
             let failure = writeAll(fd, text) ?? (fsync(fd) == 0 ? nil : errno)
             close(fd)
+            pauseInsideWriteWindowForTests(temporaryFile: temp)
             if let code = failure ?? (rename(temp, file) == 0 ? nil : errno) {
                 unlink(temp)
                 writeError("sxsim: cannot write \(path): \(reason(code))\n")
                 throw cannotCreate
             }
         }
+    }
+
+    /// Debug builds only: with `SXSIM_TEST_PAUSE_IN_WRITE=1` in the environment, `write` stops
+    /// after the temporary file is complete and before it is renamed, says so on standard error
+    /// ("sxsim: paused writing TEMP") and waits for a signal. The end-to-end test of issue 13,
+    /// item 14 interrupts it there to check that SIGINT and SIGTERM remove the temporary file and
+    /// leave the target untouched (the window is otherwise microseconds wide). Release builds
+    /// (the README's build command) do not contain this.
+    static func pauseInsideWriteWindowForTests(temporaryFile: String) {
+        #if DEBUG
+        guard ProcessInfo.processInfo.environment["SXSIM_TEST_PAUSE_IN_WRITE"] == "1" else { return }
+        // A test runner may start sxsim with signals blocked (Foundation's Process passes its
+        // mask on); a shell never does. Unblock the two, as a shell-started sxsim has them.
+        var interrupts = sigset_t()
+        sigemptyset(&interrupts)
+        sigaddset(&interrupts, SIGINT)
+        sigaddset(&interrupts, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &interrupts, nil)
+        writeError("sxsim: paused writing \(temporaryFile)\n")
+        while true { pause() }
+        #endif
     }
 
     /// Writes all of `text` to `fd`; the errno of a failure, nil on success.

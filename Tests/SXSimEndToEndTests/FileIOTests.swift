@@ -79,6 +79,88 @@ struct FileIOTests {
     }
 }
 
+/// Issue 13, item 14: SIGINT or SIGTERM while `-o` is being written removes the temporary file
+/// and leaves the target as it was (absent, or its old content). The sxsim executable that
+/// `swift test` builds beside the test bundle is run as a process and stopped inside its write
+/// window by the debug-only `SXSIM_TEST_PAUSE_IN_WRITE` (FileIO.pauseInsideWriteWindowForTests);
+/// without it the window is microseconds wide and a signal test would be a race.
+@Suite("Interrupted writes")
+struct InterruptedWriteTests {
+    /// The sxsim executable built with this test bundle (.build/debug/sxsim).
+    static func executable() throws -> URL {
+        let bundle = URL(fileURLWithPath: try FileIO.executablePath()).deletingLastPathComponent()
+        let sxsim = bundle.appendingPathComponent("sxsim")
+        try #require(FileManager.default.isExecutableFile(atPath: sxsim.path), "no sxsim beside the test bundle at \(sxsim.path)")
+        return sxsim
+    }
+
+    /// Runs `sxsim run kremser.yaml -o target` until it pauses inside the write window, sends
+    /// `signal`, and returns the temporary file it had written and how it ended.
+    static func interrupt(writing target: URL, force: Bool, with signal: Int32) throws
+        -> (temporaryFile: String, reason: Process.TerminationReason, status: Int32) {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = ["run", Repository.flowsheets.appendingPathComponent("kremser.yaml").path, "-o", target.path]
+            + (force ? ["--force"] : [])
+        var environment = ProcessInfo.processInfo.environment
+        environment["SXSIM_TEST_PAUSE_IN_WRITE"] = "1"
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Read standard error until the pause is announced (or the process ends: a release
+        // build has no pause, and the test fails instead of hanging).
+        var said = ""
+        while !said.contains("\n") || !said.contains("paused writing ") {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            said += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let range = said.range(of: "sxsim: paused writing ") else {
+            process.waitUntilExit()
+            Issue.record("sxsim did not pause inside its write window (a debug build is needed); it said: \(said)")
+            return ("", process.terminationReason, process.terminationStatus)
+        }
+        let temporaryFile = String(said[range.upperBound...].prefix { $0 != "\n" })
+        #expect(FileManager.default.fileExists(atPath: temporaryFile), "the paused write has no temporary file \(temporaryFile)")
+        kill(process.processIdentifier, signal)
+        // A process that ignores the signal is a failure, not a hung test run.
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            Issue.record("sxsim was still running 60 s after signal \(signal)")
+            kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+        return (temporaryFile, process.terminationReason, process.terminationStatus)
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalRemovesTheTemporaryFileAndLeavesNoTarget(signal: Int32) throws {
+        let dir = try FileIOTests.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("report.txt")
+        let ended = try Self.interrupt(writing: target, force: false, with: signal)
+        // The handler removes the file and re-raises: the process dies of the same signal.
+        #expect(ended.reason == .uncaughtSignal)
+        #expect(ended.status == signal)
+        #expect(!ended.temporaryFile.isEmpty && !FileManager.default.fileExists(atPath: ended.temporaryFile))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "left behind in \(dir.path)")
+    }
+
+    @Test func anInterruptedReplacementKeepsTheOldContent() throws {
+        let dir = try FileIOTests.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("report.txt")
+        try Data("the previous report\n".utf8).write(to: target)
+        let ended = try Self.interrupt(writing: target, force: true, with: SIGTERM)
+        #expect(ended.reason == .uncaughtSignal && ended.status == SIGTERM)
+        #expect(try String(contentsOf: target, encoding: .utf8) == "the previous report\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["report.txt"])
+    }
+}
+
 /// Issue 13, item 7 (exit codes): `design --no-flowsheet` exited 0 when the targets were out of
 /// reach; docs/design.md promises 1. The X2 case of docs/references.md [RC] below S_min plateaus.
 @Suite("design exit codes")

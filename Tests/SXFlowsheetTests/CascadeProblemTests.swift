@@ -39,6 +39,30 @@ struct CascadeProblemTests {
         do { _ = try CascadeNetwork(c); Issue.record("accepted") } catch { #expect(error.items.map(\.kind) == [.circulation]) }
     }
 
+    /// A section's Murphree efficiency or equilibrium parameter out of range is a typed
+    /// `sectionValue` naming the section's first stage, reported as SX210 at the section (it was
+    /// an untyped SX402 at the cascade). The parser refuses such values in a file first; this is
+    /// the path of a cascade built in code.
+    @Test func aSectionValueOutOfRangeIsLocatedAtItsSection() throws {
+        var c = Self.cascade()
+        c.sections[1].equilibrium = ConstantDistributionModel(distributionRatios: [0.8, -1])
+        c.sections[0].murphreeEfficiency = 1.5
+        do {
+            _ = try CascadeNetwork(c)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.items.map(\.kind) == [.sectionValue, .sectionValue])
+            #expect(error.items.map(\.stage) == [1, 5])
+            let file = "f.yaml"
+            let places = CascadeLocations(cascade: TextLocation(file: file, line: 10, column: 3),
+                                          sections: [("extraction", 1...4, TextLocation(file: file, line: 12, column: 7)),
+                                                     ("strip", 5...6, TextLocation(file: file, line: 13, column: 7))])
+            let found = error.diagnostics(cascade: "c", at: places)
+            #expect(found.map(\.id.code) == ["SX210", "SX210"])
+            #expect(found.map(\.location.line) == [12, 13])
+        }
+    }
+
     @Test func theFlowsheetLayerLocatesEachProblemUnderItsOwnId() {
         let file = "f.yaml"
         let places = CascadeLocations(cascade: TextLocation(file: file, line: 10, column: 3),

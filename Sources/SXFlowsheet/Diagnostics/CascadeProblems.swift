@@ -3,13 +3,14 @@ import SXModel
 extension DiagnosticID {
     /// The diagnostic a cascade model problem is reported as: a problem the format has an id
     /// for gets it (a feed at a missing stage SX320, a bad feed value SX210, no organic or
-    /// aqueous feed SX403/SX404, no rare earth SX406, acid stripping more than the loaded
+    /// aqueous feed SX403/SX404, a section's efficiency or equilibrium parameter out of range
+    /// SX210 (at the section), no rare earth SX406, acid stripping more than the loaded
     /// organic carries SX411, a phase circulating without an outlet SX413, a circuit that
     /// cannot close SX414); the rest are SX402.
     public init(cascadeProblem kind: CascadeSpecificationError.Kind) {
         switch kind {
         case .feedStage: self = .stageOutOfRange
-        case .feedValue: self = .outOfRange
+        case .feedValue, .sectionValue: self = .outOfRange
         case .noOrganicFeed: self = .noOrganicFeed
         case .noAqueousFeed: self = .noAqueousFeed
         case .noRareEarthFed: self = .noRareEarthFed

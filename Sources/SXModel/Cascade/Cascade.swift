@@ -221,8 +221,13 @@ public struct Cascade: Sendable, Equatable {
 public struct CascadeSpecificationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong, independent of the wording.
     public enum Kind: String, Sendable, Equatable, CaseIterable {
-        /// Sections, elements or equilibrium parameters that do not fit together.
+        /// Sections, elements or models that do not fit together (no sections, an element listed
+        /// twice, parameters for another element count, two model families in one cascade).
         case sections
+        /// A section's value out of its range: its Murphree efficiency or an equilibrium
+        /// parameter (a distribution ratio, separation factor or constant that is not positive
+        /// and finite); the problem names the section's first stage.
+        case sectionValue
         /// A feed at a stage the cascade does not have.
         case feedStage
         /// A feed value out of its range (flow, concentrations, acidity, saponification, extractant).

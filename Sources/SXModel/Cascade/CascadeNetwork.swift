@@ -103,15 +103,19 @@ public struct CascadeNetwork: Sendable {
         if cascade.sections.isEmpty { problems.append(.init(.sections, "the cascade has no sections")) }
         if ne == 0 { problems.append(.init(.sections, "the cascade has no elements")) }
         if Set(cascade.elements).count != ne { problems.append(.init(.sections, "an element is listed twice")) }
+        var stagesBefore = 0
         for s in cascade.sections {
+            // (Not `sectionStageRanges`: a section of 0 or fewer stages has no range.)
+            let firstStage = s.stageCount > 0 && stagesBefore >= 0 ? stagesBefore + 1 : nil
+            stagesBefore += max(s.stageCount, 0)
             if s.stageCount <= 0 { problems.append(.init(.sections, "section '\(s.name)' has \(s.stageCount) stages; it needs at least 1")) }
             if !(s.murphreeEfficiency > 0 && s.murphreeEfficiency <= 1) {
-                problems.append(.init(.sections, "section '\(s.name)': Murphree efficiency \(EngineeringFormat.string(s.murphreeEfficiency, digits: 6)) is outside (0, 1]"))
+                problems.append(.init(.sectionValue, "section '\(s.name)': Murphree efficiency \(EngineeringFormat.string(s.murphreeEfficiency, digits: 6)) is outside (0, 1]", stage: firstStage))
             }
             if s.equilibrium.elementCount != ne {
                 problems.append(.init(.sections, "section '\(s.name)': equilibrium parameters for \(s.equilibrium.elementCount) elements, the cascade has \(ne)"))
             }
-            problems += s.equilibrium.parameterProblems(section: s.name).map { .init(.sections, $0) }
+            problems += s.equilibrium.parameterProblems(section: s.name).map { .init(.sectionValue, $0, stage: firstStage) }
         }
         let chemistry = cascade.stageChemistry
         if let other = cascade.sections.first(where: { $0.equilibrium.stageChemistry != chemistry }) {

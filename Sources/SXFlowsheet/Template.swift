@@ -17,7 +17,8 @@ public enum FlowsheetTemplate {
     # Named equilibrium parameter sets, referred to by the sections below.
     # model: constant-D          -> distribution-ratios: {Pr: 1.2, Nd: 1.8}
     # model: separation-factors  -> separation-factors: {...}, organic-loading: 0.18 mol/L
-    # model: mass-action         -> extraction-constants: {...}, cation: Na, cation-exchange-constant: 1e-5
+    # model: mass-action         -> extraction-constants: {...}, cation: Na, cation-exchange-constant: 1e-5, soap: NaA
+    #                               (K_C and soap have no verified source, docs/references.md [MA]: give yours)
     equilibria:
       p507-loaded:
         model: separation-factors

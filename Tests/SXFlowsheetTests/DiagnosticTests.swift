@@ -177,6 +177,8 @@ struct FeasibilityDiagnosticTests {
       k:
         model: mass-action
         extraction-constants: {Pr: 1.0, Nd: 1.5}
+        cation-exchange-constant: 1e-5
+        soap: NaA
         provenance: {source: "test", status: illustrative}
     streams:
       feed: {phase: aqueous, flow: 1 L/h, concentrations: {Pr: 0.3 mol/L, Nd: 0.9 mol/L}, acidity: 0.05 mol/L}
@@ -211,13 +213,34 @@ struct SoapOptionTests {
     func soapOption() throws {
         let base = FeasibilityDiagnosticTests.text(saponification: "36 %", marker: "")
         for spelling in ["NaA·HA", "NaA.HA"] {
-            let text = base.replacingOccurrences(of: "    model: mass-action\n", with: "    model: mass-action\n    soap: \(spelling)\n")
+            let text = base.replacingOccurrences(of: "    soap: NaA\n", with: "    soap: \(spelling)\n")
             let r = FlowsheetParser.parse(text: text, fileName: "soap.yaml")
             let model = try #require(r.flowsheet?.train.cascades.first?.sections.first?.equilibrium as? MassActionModel)
             #expect(model.soap == .solvated, "\(spelling)")
             #expect(r.diagnostics.isEmpty, "\(r.diagnostics.map(\.description).joined())")
         }
-        Marked.check(base.replacingOccurrences(of: "    model: mass-action\n", with: "    model: mass-action\n    soap: ⟪SX310⟫NaX\n"))
+        Marked.check(base.replacingOccurrences(of: "    soap: NaA\n", with: "    soap: ⟪SX310⟫NaX\n"))
+    }
+
+    /// K_C and the soap have no verified source (docs/references.md [MA]): a saponified organic
+    /// meeting a set that leaves them to the defaults is warned about, at the set's name.
+    @Test("SX909 when a saponified organic meets default K_C or soap; none when both are stated or nothing is saponified")
+    func unsourcedDefaultsAreWarned() throws {
+        let stated = FeasibilityDiagnosticTests.text(saponification: "36 %", marker: "")
+        let neither = stated.replacingOccurrences(of: "    cation-exchange-constant: 1e-5\n    soap: NaA\n", with: "")
+        #expect(neither != stated)
+        Marked.check(neither.replacingOccurrences(of: "\n  k:\n", with: "\n  ⟪SX909⟫k:\n"))
+        let both = FlowsheetParser.parse(text: neither, fileName: "d.yaml").diagnostics
+        #expect(both.count == 1 && both[0].id == .defaultChemistry && both[0].severity == .warning)
+        #expect(both[0].message.contains("cation-exchange-constant 10e-6") && both[0].message.contains("soap NaA"), "\(both[0].message)")
+        // Only the soap stated: the warning names K_C alone.
+        let soapOnly = stated.replacingOccurrences(of: "    cation-exchange-constant: 1e-5\n", with: "")
+        let one = FlowsheetParser.parse(text: soapOnly, fileName: "d.yaml").diagnostics
+        #expect(one.count == 1 && one[0].message.contains("cation-exchange-constant") && !one[0].message.contains("soap NaA"), "\(one.map(\.message))")
+        // Not saponified: neither default is used, nothing to say.
+        let unsaponified = neither.replacingOccurrences(of: ", saponification: 36 %", with: "")
+        #expect(unsaponified != neither)
+        Marked.check(unsaponified)
     }
 }
 

@@ -57,6 +57,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case hydroxidePrecipitation = "hydroxide-precipitation"
     case loadingAboveSaponifiedCapacity = "loading-above-saponified-capacity"
     case negativeFreeAcid = "negative-free-acid"
+    case defaultChemistry = "default-chemistry"
 
     /// `SX` and three digits, e.g. "SX110".
     public var code: String {
@@ -109,6 +110,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .hydroxidePrecipitation: n = 906
         case .loadingAboveSaponifiedCapacity: n = 907
         case .negativeFreeAcid: n = 908
+        case .defaultChemistry: n = 909
         }
         return "SX\(n)"
     }
@@ -123,7 +125,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     public var defaultSeverity: Severity {
         switch self {
         case .unusedStream, .temperatureMismatch, .highSaponification, .outsideValidity, .hydroxidePrecipitation,
-             .loadingAboveSaponifiedCapacity, .negativeFreeAcid: .warning
+             .loadingAboveSaponifiedCapacity, .negativeFreeAcid, .defaultChemistry: .warning
         default: .error
         }
     }

@@ -12,6 +12,8 @@ extension FlowsheetBuilder {
         var stages: Int
         var equilibrium: (any EquilibriumModel)?
         var equilibriumNode: SourceNode?
+        /// The name of the equilibrium set, as written.
+        var equilibriumName: String?
         var efficiency: Double
         /// The liquid each stage holds (for `sxsim dynamic`), when given.
         var holdup: SectionHoldup?
@@ -187,6 +189,7 @@ extension FlowsheetBuilder {
                 }
                 let section = readSection(sec, cascade: e.key)
                 sectionEquilibriumLocations["\(e.key)/\(sec.key)"] = section.equilibriumNode?.location
+                if let name = section.equilibriumName { cascadeEquilibria[e.key, default: []].append(name) }
                 sectionLocations["\(e.key)/\(sec.key)"] = sec.keyNode.location
                 if let h = section.holdup { sectionHoldups["\(e.key)/\(sec.key)"] = h }
                 sections.append(section)
@@ -377,6 +380,7 @@ extension FlowsheetBuilder {
         if let q = reader.require(body, "equilibrium", in: sec.keyNode, what: what, example: equilibriumOrder.first ?? "p507"),
            let name = reader.string(q, what: "equilibrium") {
             out.equilibriumNode = q
+            out.equilibriumName = name
             if let e = equilibria[name] { out.equilibrium = e.equilibrium } else {
                 reader.report(.unknownReference, "\(what) uses equilibrium '\(name)', which is not defined under 'equilibria'", at: q,
                               help: Suggestions.help(for: name, in: equilibriumOrder, kind: "equilibrium"))

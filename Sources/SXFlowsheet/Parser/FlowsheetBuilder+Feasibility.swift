@@ -11,8 +11,10 @@ extension FlowsheetBuilder {
     /// Cascades fed by another cascade's outlet are checked when the train is solved, once
     /// the linked streams carry their real values.
     mutating func checkFeasibility(cascades: [Cascade], links: [CascadeTrain.Link]) {
+        var warnedSets: Set<String> = []
         for (c, cascade) in cascades.enumerated() {
             if cascade.stageChemistry.exchangesAcid {
+                warnUnsourcedDefaults(cascade, warned: &warnedSets)
                 for feed in cascade.organicFeeds where feed.saponification > Self.microemulsionSaponification {
                     guard let stream = streams[feed.name] else { continue }
                     reader.report(.highSaponification,
@@ -36,6 +38,25 @@ extension FlowsheetBuilder {
                 reader.diagnostics.append(Diagnostic(id, message, at: location, length: node?.width ?? 1,
                                                      severity: problem.isRefusal ? .error : .warning, help: problem.remedy))
             }
+        }
+    }
+
+    /// Warning SX909, once per equilibrium set: a saponified organic meets a mass-action set that
+    /// leaves K_C or the soap to the built-in defaults, which have no verified source
+    /// (docs/references.md [MA]). Without saponification neither is used, so nothing is said.
+    mutating func warnUnsourcedDefaults(_ cascade: Cascade, warned: inout Set<String>) {
+        guard let organic = cascade.organicFeeds.first(where: { $0.saponification > 0 }) else { return }
+        for name in cascadeEquilibria[cascade.name] ?? [] where !warned.contains(name) {
+            guard let set = equilibria[name], !set.unsourcedDefaults.isEmpty else { continue }
+            warned.insert(name)
+            let defaults = set.unsourcedDefaults.map { key in
+                key == "soap" ? "soap NaA"
+                    : "cation-exchange-constant \(EngineeringFormat.string(MassActionModel.illustrativeCationExchangeConstant, digits: 3)) (mol/L)^−½"
+            }
+            reader.report(.defaultChemistry,
+                          "equilibrium set '\(name)' takes the default \(defaults.joined(separator: " and ")) for the saponified organic '\(organic.name)'; the defaults are illustrative, with no verified source (docs/references.md [MA])",
+                          at: set.keyNode,
+                          help: "state the values for your extractant system: \(set.unsourcedDefaults.map { $0 == "soap" ? "soap: NaA or NaA·HA" : "cation-exchange-constant: ..." }.joined(separator: ", ")), and say where they come from in the set's provenance")
         }
     }
 }

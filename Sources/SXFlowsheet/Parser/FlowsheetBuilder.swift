@@ -31,6 +31,8 @@ struct FlowsheetBuilder {
     var sectionLocations: [String: TextLocation] = [:]
     var feedLocations: [String: TextLocation] = [:]
     var sectionHoldups: [String: SectionHoldup] = [:]
+    /// Cascade name → the equilibrium sets its sections name, in order.
+    var cascadeEquilibria: [String: [String]] = [:]
     /// Cascades with a feed whose stream or stage could not be read (their structure checks are skipped).
     var unreadFeeds: Set<Int> = []
 
@@ -38,6 +40,9 @@ struct FlowsheetBuilder {
         var set: EquilibriumSet
         var equilibrium: (any EquilibriumModel)?
         var keyNode: SourceNode
+        /// Keys left to a built-in default that has no verified source (mass action's
+        /// `cation-exchange-constant` and `soap`), for warning SX909.
+        var unsourcedDefaults: [String] = []
     }
 
     struct ParsedStream {
@@ -231,6 +236,7 @@ struct FlowsheetBuilder {
             let temperature = reader.value(body, "temperature").flatMap { reader.positive($0, .temperature, what: "temperature of \(what)") }
             let provenance = readProvenance(body, owner: e.keyNode, what: what)
             var equilibrium: (any EquilibriumModel)?
+            var unsourcedDefaults: [String] = []
             func perElement(_ key: String, example: String) -> [Double]? {
                 guard let n = reader.require(body, key, in: e.keyNode, what: what, example: example) else { return nil }
                 guard let values = elementMap(n, what: "\(key) of \(what)", read: { v, el in
@@ -294,6 +300,7 @@ struct FlowsheetBuilder {
                     }
                 }
                 if k != nil { equilibrium = .massAction(p) }
+                unsourcedDefaults = ["cation-exchange-constant", "soap"].filter { reader.value(body, $0) == nil }
             case "empirical":
                 equilibrium = readEmpirical(body, owner: e.keyNode, what: what)
             default: break
@@ -305,7 +312,7 @@ struct FlowsheetBuilder {
             equilibriumOrder.append(e.key)
             equilibria[e.key] = ParsedEquilibrium(
                 set: EquilibriumSet(name: e.key, model: model, provenance: provenance ?? Provenance(status: "unverified", source: "", conditions: nil), temperature: temperature),
-                equilibrium: equilibrium, keyNode: e.keyNode)
+                equilibrium: equilibrium, keyNode: e.keyNode, unsourcedDefaults: unsourcedDefaults)
         }
     }
 

@@ -26,7 +26,8 @@ public struct MassActionModel: EquilibriumModel, Equatable {
     public var extractionConstants: [Double] {
         didSet { logExtractionConstants = extractionConstants.map { log($0) } }
     }
-    /// K_C of the saponifying cation, (mol/L)^(−½). Only used when a stream carries C⁺.
+    /// K_C of the saponifying cation, (mol/L)^(−½) for the soap NaA, dimensionless for NaA·HA.
+    /// Only used when a stream carries C⁺. Default `illustrativeCationExchangeConstant`.
     public var cationExchangeConstant: Double {
         didSet { logCationExchangeConstant = log(cationExchangeConstant) }
     }
@@ -40,11 +41,21 @@ public struct MassActionModel: EquilibriumModel, Equatable {
     /// Exponent of ([(HA)₂]/[H⁺]) in D (the charge of RE³⁺) and of [(HA)₂] in [CA].
     static let rareEarthExponent = 3.0
 
-    /// How the saponified extractant is written. The literature writes NaA·HA (two HA per Na)
-    /// below about 50 % saponification in much of its work and NaA in other work; the choice
-    /// changes the free dimer, and D with its cube, by up to an order of magnitude in
-    /// saponified stages (docs/engine.md §3). Default `.monomer` (NaA), the form SXSim has
-    /// always used, so that existing flowsheets keep their results.
+    /// The default K_C, 1e-5 (mol/L)^(−½) with the soap NaA. *Illustrative: no verified
+    /// source.* No published K_C for Na⁺ or NH₄⁺ with P507/PC88A in chloride could be read
+    /// (docs/references.md [MA], with the search trail); flowsheets should state their own
+    /// (`cation-exchange-constant`), and warning SX909 says when a saponified organic meets a
+    /// set that does not. It puts the soap's half-exchange, [CA] = [C⁺], at
+    /// pH = −log10(K_C·[(HA)₂]^½): 5.1 to 5.3 for a free dimer of 0.7 to 0.2 mol/L.
+    public static let illustrativeCationExchangeConstant = 1e-5
+
+    /// How the saponified extractant is written: NaA (one HA per cation) or NaA·HA (two). No
+    /// source read decides between them for P507 in chloride, and saponified organophosphorus
+    /// acids aggregate into reversed micelles (docs/references.md [MA], [WANG1996]), so either
+    /// is a convenient formula. The choice changes the free dimer, and D with its cube, in
+    /// saponified stages (docs/engine.md §3, measured there). Default `.monomer` (NaA), the
+    /// form SXSim has always used, so that existing flowsheets keep their results; *no verified
+    /// source*, flowsheets should state theirs (`soap`, warning SX909 otherwise).
     public enum Soap: String, Sendable, Equatable {
         /// C⁺ + ½ (HA)₂ ⇌ CA + H⁺: one HA per cation, [CA] ∝ [(HA)₂]^½.
         case monomer = "NaA"
@@ -56,7 +67,8 @@ public struct MassActionModel: EquilibriumModel, Equatable {
         var extractantPerCation: Double { self == .monomer ? 1 : 2 }
     }
 
-    public init(extractionConstants: [Double], cationExchangeConstant: Double = 1e-5, cationName: String = "Na") {
+    public init(extractionConstants: [Double], cationExchangeConstant: Double = MassActionModel.illustrativeCationExchangeConstant,
+                cationName: String = "Na") {
         self.extractionConstants = extractionConstants
         self.cationExchangeConstant = cationExchangeConstant
         self.cationName = cationName
@@ -125,7 +137,8 @@ public struct MassActionModel: EquilibriumModel, Equatable {
 
 extension EquilibriumModel where Self == MassActionModel {
     /// Model (c) with K_j = `extractionConstants[j]`, K_C and the cation's name.
-    public static func massAction(extractionConstants: [Double], cationExchangeConstant: Double = 1e-5,
+    public static func massAction(extractionConstants: [Double],
+                                  cationExchangeConstant: Double = MassActionModel.illustrativeCationExchangeConstant,
                                   cationName: String = "Na") -> MassActionModel {
         MassActionModel(extractionConstants: extractionConstants, cationExchangeConstant: cationExchangeConstant,
                         cationName: cationName)

@@ -542,6 +542,16 @@ public struct CascadeSystem: NewtonSystem {
         return true
     }
 
+    /// The trace species allowed long steps by `stepLimits` are negligible; ln [H⁺] is not,
+    /// although it may take long steps too: its electroneutrality row is a main equation,
+    /// and discounting it (as the uniform rule did once ln [H⁺] became an unknown) let the
+    /// pseudo-transient controller grow Δt while the charge balance was still far off.
+    public func negligibleUnknowns(limits: [Double], uniform: Double, into negligible: inout [Bool]) {
+        for k in 0..<negligible.count { negligible[k] = limits[k] > uniform }
+        guard network.exchangesAcid else { return }
+        for i in 0..<network.stageCount { negligible[i * network.blockSize + acidityIndex] = false }
+    }
+
     /// When true (acid exchange), electroneutrality is kept algebraic in the pseudo-transient
     /// phase at the stages where free acid is at least `freeAcidShareForLongSteps` of the
     /// cations (where it alone fixes [H⁺]): their rows get no pseudo-transient term, so [H⁺]

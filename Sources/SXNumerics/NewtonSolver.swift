@@ -113,6 +113,8 @@ public struct NewtonSolver {
     private var dense: [Double] = []
     private var densePivots: [Int32] = []
     private var limits: [Double]
+    /// The unknowns the last `clipStep` found negligible (`NewtonSystem.negligibleUnknowns`).
+    private var negligible: [Bool]
     private var transientWeights: [Double]
     private var keptTrial: [Double]
     private var correction: [Double]
@@ -129,6 +131,7 @@ public struct NewtonSolver {
         keptTrial = residual
         correction = residual
         limits = Array(repeating: options.maximumStep, count: n)
+        negligible = Array(repeating: false, count: n)
         transientWeights = Array(repeating: 1, count: n)
         if options.linearSolver == .dense {
             dense = Array(repeating: 0, count: n * n)
@@ -179,6 +182,11 @@ public struct NewtonSolver {
     @discardableResult
     private mutating func clipStep<System: NewtonSystem>(_ system: System) -> Bool {
         let perUnknown = system.stepLimits(uniform: options.maximumStep, into: &limits)
+        if perUnknown {
+            system.negligibleUnknowns(limits: limits, uniform: options.maximumStep, into: &negligible)
+        } else {
+            for k in 0..<negligible.count { negligible[k] = false }
+        }
         var clipped = false
         for i in 0..<step.count {
             let limit = perUnknown ? limits[i] : options.maximumStep
@@ -190,12 +198,12 @@ public struct NewtonSolver {
         return clipped
     }
 
-    /// ½‖F‖₂² with the equations of negligible trace unknowns (step limit above
-    /// `maximumStep`, from the last `clipStep`) weighted by `negligibleUnknownWeight`.
+    /// ½‖F‖₂² with the equations of negligible trace unknowns (`negligible`, from the last
+    /// `clipStep`) weighted by `negligibleUnknownWeight`.
     private func polishMerit(_ v: [Double]) -> Double {
         var s = 0.0
         for k in 0..<v.count {
-            let w = limits[k] > options.maximumStep ? Self.negligibleUnknownWeight : 1
+            let w = negligible[k] ? Self.negligibleUnknownWeight : 1
             s += w * w * v[k] * v[k]
         }
         return 0.5 * s
@@ -369,9 +377,9 @@ public struct NewtonSolver {
         }
     }
 
-    /// Weight, in the pseudo-transient controller's norm, of an equation whose unknown the
-    /// system lets move further than `maximumStep` (a negligible trace species, see
-    /// `NewtonSystem.stepLimits`).
+    /// Weight, in the pseudo-transient controller's norm and the polishing merit, of an
+    /// equation whose unknown the system marks negligible (a trace species, see
+    /// `NewtonSystem.negligibleUnknowns`).
     static let negligibleUnknownWeight = 1e-3
 
     /// ‖F‖∞ with the equations of negligible unknowns (per the last `clipStep`) weighted by
@@ -381,7 +389,7 @@ public struct NewtonSolver {
     private func controlNorm(_ v: [Double]) -> Double {
         var m = 0.0
         for k in 0..<v.count {
-            let a = abs(v[k]) * (limits[k] > options.maximumStep ? Self.negligibleUnknownWeight : 1)
+            let a = abs(v[k]) * (negligible[k] ? Self.negligibleUnknownWeight : 1)
             if !(a <= m) { m = a }
         }
         return m
@@ -396,10 +404,14 @@ public struct NewtonSolver {
     /// discounts negligible trace species) until the steps are Newton steps. Robust where the
     /// plain Newton direction is only valid very close by (sharp loading fronts in long
     /// cascades). A step that leaves the domain or more than doubles that norm is refused and
-    /// Δt cut by 4.
+    /// Δt cut by 4. An attempt whose norm stays above `divergenceFactor` times its lowest for
+    /// more than `divergenceSteps` consecutive steps ends `.stalled` (it is diverging; the
+    /// defaults never stop it).
     public mutating func solvePseudoTransient<System: NewtonSystem>(_ system: inout System, unknowns: inout [Double],
                                                                    initialTimeStep: Double = 0.5,
-                                                                   maximumSteps: Int = 400) -> NewtonReport {
+                                                                   maximumSteps: Int = 400,
+                                                                   divergenceSteps: Int = .max,
+                                                                   divergenceFactor: Double = .infinity) -> NewtonReport {
         var history: [NewtonIterationRecord] = []
         var iterations = 0
         var dt = initialTimeStep
@@ -410,6 +422,7 @@ public struct NewtonSolver {
         var norm = Self.infinityNorm(residual)
         if !norm.isFinite { return finish(.nonFinite(iterations: 0), norm) }
         var rejections = 0
+        var lowest = Double.infinity, stepsAboveLowest = 0
         while iterations < maximumSteps {
             if norm <= convergenceTolerance(unknowns) { return finish(.converged, norm) }
             iterations += 1
@@ -430,6 +443,9 @@ public struct NewtonSolver {
             }
             clipStep(system)
             let currentControl = controlNorm(residual)
+            lowest = min(lowest, currentControl)
+            stepsAboveLowest = currentControl > divergenceFactor * lowest ? stepsAboveLowest + 1 : 0
+            if stepsAboveLowest > divergenceSteps { return finish(.stalled(iterations: iterations - 1), norm) }
             for i in 0..<unknowns.count { trial[i] = unknowns[i] + step[i] }
             var accepted = false
             var trialNorm = Double.infinity

@@ -31,11 +31,21 @@ public protocol NewtonSystem {
     /// as electroneutrality, rather than a balance that relaxes). `weights` is the solver's
     /// buffer: nothing is allocated.
     func pseudoTransientWeights(into weights: inout [Double]) -> Bool
+    /// Marks in `negligible` the unknowns that are negligible trace species, given the limits
+    /// `stepLimits` just wrote: the pseudo-transient controller and the polishing merit
+    /// discount their equations (`NewtonSolver.negligibleUnknownWeight`). The default marks
+    /// every unknown allowed a step above `uniform`; a system that lets an unknown take long
+    /// steps for another reason (an acidity that electroneutrality alone fixes) unmarks it.
+    /// Called only after `stepLimits` returned true; `negligible` is the solver's buffer.
+    func negligibleUnknowns(limits: [Double], uniform: Double, into negligible: inout [Bool])
 }
 
 extension NewtonSystem {
     public func stepLimits(uniform: Double, into limits: inout [Double]) -> Bool { false }
     public func pseudoTransientWeights(into weights: inout [Double]) -> Bool { false }
+    public func negligibleUnknowns(limits: [Double], uniform: Double, into negligible: inout [Bool]) {
+        for k in 0..<negligible.count { negligible[k] = limits[k] > uniform }
+    }
 }
 
 /// Raised by a residual evaluation whose unknowns have left the physical domain

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SXModel
+import SXNumerics
 
 /// Issue 9 item 5 for mass action: the Pr|Nd split of Flowsheets/prnd-mass-action.yaml
 /// (`FeasibilityTests.prNd`) over its feed acidity and its organic × scrub flows converges from
@@ -36,5 +37,41 @@ struct MassActionConvergenceTests {
         } else {
             Check.solved(r)
         }
+    }
+
+    /// The benchmark grid's mass action 50 × 15 (`StandardCascades`, 20 % reflux as in
+    /// Benchmarks/README.md): the case whose iterations rose from 64 to 216 when ln [H⁺]
+    /// became an unknown. Fifteen elements whose K span 1.5¹⁴ ≈ 292, the lightest and
+    /// heaviest at trace far from the cut.
+    @Test("Mass action 50 stages x 15 elements of the benchmark grid converges from a cold start")
+    func benchmarkGrid50x15() throws {
+        let cascade = StandardCascades.fractionalWithStrip(model: .massAction, elementCount: 15, totalStages: 50, reflux: 0.2)
+        Check.solved(try CascadeSolver.solve(cascade))
+    }
+
+    /// ln [H⁺] may take long steps where free acid fixes it, but it is never a negligible trace
+    /// unknown: its electroneutrality row counts fully in the pseudo-transient controller.
+    @Test("ln [H+] is never marked negligible; trace species allowed long steps are")
+    func acidityIsNotNegligible() throws {
+        let cascade = StandardCascades.fractionalWithStrip(model: .massAction, elementCount: 15, totalStages: 50, reflux: 0.2)
+        let network = try CascadeNetwork(cascade)
+        var system = CascadeSystem(network: network)
+        guard case .success(let u) = StartingPoint.make(network, system: &system, options: StartOptions()) else {
+            Issue.record("no start"); return
+        }
+        var r = [Double](repeating: 0, count: system.unknownCount)
+        try system.residual(at: u, into: &r)
+        let uniform = NewtonOptions().maximumStep
+        var limits = [Double](repeating: 0, count: system.unknownCount)
+        #expect(system.stepLimits(uniform: uniform, into: &limits))
+        var negligible = [Bool](repeating: true, count: system.unknownCount)
+        system.negligibleUnknowns(limits: limits, uniform: uniform, into: &negligible)
+        let b = network.blockSize
+        let acidity = (0..<network.stageCount).map { $0 * b + network.acidityIndex }
+        #expect(acidity.contains { limits[$0] > uniform }, "some stage's ln [H+] takes long steps (free acid fixes it)")
+        #expect(acidity.allSatisfy { !negligible[$0] })
+        let others = (0..<system.unknownCount).filter { $0 % b != network.acidityIndex }
+        #expect(others.contains { negligible[$0] }, "some trace species is negligible at the start")
+        #expect(others.allSatisfy { negligible[$0] == (limits[$0] > uniform) })
     }
 }

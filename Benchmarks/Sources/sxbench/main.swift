@@ -1,7 +1,9 @@
 // sxbench: times the benchmark grid with a monotonic clock and prints markdown.
 //
 //   sxbench table [--quick] [--filter TEXT]    results table (README.md, via run.sh)
-//   sxbench peak CASE [--unscored-start]       one cold solve; peak resident memory of this process
+//   sxbench peak CASE [--unscored-start] [--history]
+//                                              one cold solve; peak resident memory of this process
+//                                              (--history: the solve's phases and every 25th step)
 //                                              (--unscored-start: the start without pass scoring)
 //   sxbench loop CASE [--dense]                allocations and time inside the Newton loop
 //   sxbench plants [--count N] [--seed S] [--model M]
@@ -243,7 +245,14 @@ func table(quick: Bool, filter: String?) {
     }
 }
 
-func peak(_ c: BenchmarkCase, unscoredStart: Bool = false) {
+/// A solve's history: the first step, every phase change, every 25th step and the last.
+func printHistory(_ r: CascadeResult) {
+    for (k, step) in r.history.enumerated() where k == 0 || k % 25 == 0 || step.phase != r.history[k - 1].phase || k == r.history.count - 1 {
+        print("  \(step.phase) \(step.iteration): ‖R‖∞ \(String(format: "%.3e", step.residualNorm)), damping \(String(format: "%.3g", step.damping))")
+    }
+}
+
+func peak(_ c: BenchmarkCase, unscoredStart: Bool = false, history: Bool = false) {
     let before = peakResidentBytes()
     let w0 = monotonicSeconds()
     var options = c.options()
@@ -252,6 +261,7 @@ func peak(_ c: BenchmarkCase, unscoredStart: Bool = false) {
     guard let r = try? CascadeSolver.solve(c.cascade, options: options) else { print("\(c): rejected"); return }
     let w1 = monotonicSeconds()
     let after = peakResidentBytes()
+    if history { printHistory(r) }
     var phases: [String] = []
     for step in r.history where phases.last?.hasPrefix(step.phase.rawValue + " ") != true { phases.append(step.phase.rawValue + " ") }
     let counts = phases.map { p in "\(p)\(r.history.filter { $0.phase.rawValue + " " == p }.count)" }
@@ -292,10 +302,7 @@ func plants(count: Int, seed: UInt64, family: PlantLikeCascades.Family?, only: I
         do {
             let r = try CascadeSolver.solve(c.cascade)
             if only != nil {
-                // The solve's history, every phase change and every 25th step.
-                for (k, step) in r.history.enumerated() where k == 0 || k % 25 == 0 || step.phase != r.history[k - 1].phase || k == r.history.count - 1 {
-                    print("  \(step.phase) \(step.iteration): ‖R‖∞ \(String(format: "%.3e", step.residualNorm)), damping \(String(format: "%.3g", step.damping))")
-                }
+                printHistory(r)
                 print(c.summary + ": " + r.outcome.explanation)
             }
             (outcome, iterations, closure) = (r.outcome, r.iterations, r.outcome.isConverged ? r.worstClosure : .nan)
@@ -361,7 +368,7 @@ case "table":
     table(quick: arguments.contains("--quick"), filter: filter)
 case "peak" where arguments.count > 1:
     guard let c = parseCase(arguments[1]) else { FileHandle.standardError.write("bad case \(arguments[1])\n".data(using: .utf8)!); exit(64) }
-    peak(c, unscoredStart: arguments.contains("--unscored-start"))
+    peak(c, unscoredStart: arguments.contains("--unscored-start"), history: arguments.contains("--history"))
 case "loop" where arguments.count > 1:
     guard let c = parseCase(arguments[1]) else { FileHandle.standardError.write("bad case \(arguments[1])\n".data(using: .utf8)!); exit(64) }
     loop(c, solver: arguments.contains("--dense") ? .dense : .band)
@@ -375,6 +382,6 @@ case "plants":
 case "startup":
     startup(arguments.count > 1 ? arguments[1] : nil)
 default:
-    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE | loop CASE [--dense] | plants [--count N] [--seed S] [--model M] [--only I] | startup [NAME]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE [--history] | loop CASE [--dense] | plants [--count N] [--seed S] [--model M] [--only I] | startup [NAME]\n".data(using: .utf8)!)
     exit(64)
 }

@@ -251,4 +251,8 @@ public struct DynamicCascadeSystem: InventorySystem {
     public func stepLimits(uniform: Double, into limits: inout [Double]) -> Bool {
         steady.stepLimits(uniform: uniform, into: &limits)
     }
+
+    public func negligibleUnknowns(limits: [Double], uniform: Double, into negligible: inout [Bool]) {
+        steady.negligibleUnknowns(limits: limits, uniform: uniform, into: &negligible)
+    }
 }

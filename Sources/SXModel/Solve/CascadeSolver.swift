@@ -121,19 +121,27 @@ public enum CascadeSolver {
 
         // 2. Pseudo-transient continuation from the same start.
         if !report.reason.isConverged && options.pseudoTransientSteps > 0 {
+            // Acid exchange tries both forms of electroneutrality (`CascadeSystem.algebraicElectroneutrality`),
+            // each given up when it diverges (`SolveOptions.pseudoTransientDivergenceSteps`).
+            let algebraicFirst = options.algebraicElectroneutralityFirst && network.exchangesAcid
             var u = start
+            system.algebraicElectroneutrality = algebraicFirst
             solver.observer = watch(.pseudoTransient, from: totalIterations)
-            var transient = solver.solvePseudoTransient(&system, unknowns: &u, maximumSteps: options.pseudoTransientSteps)
+            var transient = solver.solvePseudoTransient(&system, unknowns: &u, maximumSteps: options.pseudoTransientSteps,
+                                                        divergenceSteps: options.pseudoTransientDivergenceSteps,
+                                                        divergenceFactor: options.pseudoTransientDivergenceFactor)
             totalIterations += transient.iterations
             if !transient.reason.isConverged && network.exchangesAcid {
-                // Again with electroneutrality algebraic where free acid fixes [H⁺] (docs/engine.md §5).
+                // Again with the other form of electroneutrality (docs/engine.md §5).
                 u = start
-                system.algebraicElectroneutrality = true
+                system.algebraicElectroneutrality = !algebraicFirst
                 solver.observer = watch(.pseudoTransient, from: totalIterations)
-                transient = solver.solvePseudoTransient(&system, unknowns: &u, maximumSteps: options.pseudoTransientSteps)
+                transient = solver.solvePseudoTransient(&system, unknowns: &u, maximumSteps: options.pseudoTransientSteps,
+                                                        divergenceSteps: options.pseudoTransientDivergenceSteps,
+                                                        divergenceFactor: options.pseudoTransientDivergenceFactor)
                 totalIterations += transient.iterations
-                system.algebraicElectroneutrality = false
             }
+            system.algebraicElectroneutrality = false
             solver.observer = watch(.newton, from: totalIterations)
             if transient.reason.isConverged {
                 report = solver.solve(&system, unknowns: &u)   // polish to round-off

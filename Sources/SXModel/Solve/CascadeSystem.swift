@@ -542,15 +542,26 @@ public struct CascadeSystem: NewtonSystem {
         return true
     }
 
+    /// The trace species allowed long steps by `stepLimits` are negligible; ln [H⁺] is not,
+    /// although it may take long steps too: its electroneutrality row is a main equation,
+    /// and discounting it (as the uniform rule did once ln [H⁺] became an unknown) let the
+    /// pseudo-transient controller grow Δt while the charge balance was still far off.
+    public func negligibleUnknowns(limits: [Double], uniform: Double, into negligible: inout [Bool]) {
+        for k in 0..<negligible.count { negligible[k] = limits[k] > uniform }
+        guard network.exchangesAcid else { return }
+        for i in 0..<network.stageCount { negligible[i * network.blockSize + acidityIndex] = false }
+    }
+
     /// When true (acid exchange), electroneutrality is kept algebraic in the pseudo-transient
     /// phase at the stages where free acid is at least `freeAcidShareForLongSteps` of the
     /// cations (where it alone fixes [H⁺]): their rows get no pseudo-transient term, so [H⁺]
     /// follows the metals at once instead of relaxing at the rate 1/Δt. The solver tries the
-    /// pseudo-transient phase without this first and with it second (`CascadeSolver`):
-    /// measured (release, Newton iterations of all phases) mass action 50 × 15 converges with
-    /// it in 44 and without it only through continuation (862), while
+    /// pseudo-transient phase without this first and with it second (`CascadeSolver`,
+    /// `SolveOptions.algebraicElectroneutralityFirst`): measured (release, Newton iterations
+    /// of all phases, 2026-11-30) mass action 50 × 15 converges with it in 43, and in 284 when
+    /// the attempt without it goes first and is given up as diverging, while
     /// `Flowsheets/prnd-mass-action.yaml` converges without it (101) and not with it (the
-    /// pseudo-transient norm climbs to 96 and stalls).
+    /// pseudo-transient norm climbs to 96 and stalls; 212 when tried first).
     public var algebraicElectroneutrality = false
 
     public func pseudoTransientWeights(into weights: inout [Double]) -> Bool {

@@ -31,6 +31,19 @@ public struct SolveOptions: Sendable, Equatable {
     public var coldChainAfterFailedWarmStart = true
     /// Pseudo-transient steps of the second attempt (0 skips it).
     public var pseudoTransientSteps = 600
+    /// A pseudo-transient attempt whose controller norm has stayed above
+    /// `pseudoTransientDivergenceFactor` times its lowest for this many consecutive steps is
+    /// given up as diverging (`NewtonSolver.solvePseudoTransient`), so that the other form of
+    /// electroneutrality gets its turn. Measured (release, `sxbench peak mass-action/50x15`):
+    /// the first attempt there climbed from ‖R‖ ≈ 16 to 5,000 at Δt = 1e12 for all 600 steps
+    /// before the algebraic form converged in 32. A test on "no new low for 100 steps" instead
+    /// doubled the failures of the plant-like population (16 → 35 of 200): attempts that wander
+    /// near their best for hundreds of steps still converge.
+    public var pseudoTransientDivergenceSteps = 50
+    public var pseudoTransientDivergenceFactor = 100.0
+    /// Acid exchange: try the pseudo-transient phase with electroneutrality algebraic first
+    /// (`CascadeSystem.algebraicElectroneutrality`), the differential form second.
+    public var algebraicElectroneutralityFirst = false
     /// Most continuation steps (the third attempt).
     public var maximumContinuationSteps = 30
     /// The linear start's settings.

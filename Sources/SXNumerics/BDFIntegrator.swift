@@ -44,6 +44,13 @@ public struct BDFOptions: Sendable, Equatable {
     /// extrapolation that starts each step's iteration), in the unknowns' units (ln mol/L for
     /// a cascade: e² at most).
     public var predictorLimit = 2.0
+    /// After a step of size h whose Newton iteration failed, the next steps are at most
+    /// this × h, a bound that grows by `ceilingGrowth` per accepted step: without it the
+    /// controller, whose error estimate does not see the Newton iteration's difficulty,
+    /// doubles back into the failing size.
+    public var failedStepCeiling = 0.5
+    /// Growth of that bound per accepted step (1.02: it doubles in 35 steps).
+    public var ceilingGrowth = 1.02
 
     public init() {}
 }
@@ -112,6 +119,9 @@ public struct BDFIntegrator<System: InventorySystem> {
     public private(set) var lastStep: ImplicitStep?
     /// The step the controller proposes next.
     public private(set) var proposedStep: Double
+    /// Upper bound on the next steps after a step whose Newton iteration failed (see
+    /// `BDFOptions.failedStepCeiling`); ∞ otherwise.
+    private var newtonCeiling = Double.infinity
 
     /// Past accepted points, most recent first (at most 2).
     private var past: [(time: Double, unknowns: [Double], logInventory: [Double])] = []
@@ -152,6 +162,7 @@ public struct BDFIntegrator<System: InventorySystem> {
         solver = NewtonSolver(for: system, options: options.newton)
         chord.invalidate()
         proposedStep = initialStep ?? options.initialStep
+        newtonCeiling = .infinity
     }
 
     private static func makeChord(for system: System, options: BDFOptions) -> ChordNewton {
@@ -195,7 +206,7 @@ public struct BDFIntegrator<System: InventorySystem> {
     public mutating func advance(notBeyond limit: Double) -> IntegrationFailure? {
         precondition(limit > time)
         while true {
-            var h = min(proposedStep, options.maximumStep)
+            var h = min(proposedStep, options.maximumStep, newtonCeiling)
             var clipped = false
             if time + h >= limit || time + 1.01 * h >= limit { h = limit - time; clipped = true }
             // Order: 2 needs one past point.
@@ -256,6 +267,7 @@ public struct BDFIntegrator<System: InventorySystem> {
                 statistics.newtonFailures += 1
                 statistics.rejectedSteps += 1
                 proposedStep = h * 0.25
+                newtonCeiling = h * options.failedStepCeiling
                 if proposedStep < options.minimumStep {
                     system.setImplicitStep(nil)
                     return .stepTooSmall(time: time, step: proposedStep, newton: lastNewtonReason)
@@ -301,6 +313,7 @@ public struct BDFIntegrator<System: InventorySystem> {
             let growth = error > 0 ? min(options.maximumGrowth, max(0.2, 0.9 * pow(error, -exponent))) : options.maximumGrowth
             // A step shortened to land on `limit` does not shrink the controller's proposal.
             proposedStep = clipped ? max(proposedStep, h * growth) : h * growth
+            newtonCeiling *= options.ceilingGrowth
             system.setImplicitStep(nil)
             return nil
         }
@@ -316,6 +329,7 @@ public struct BDFIntegrator<System: InventorySystem> {
         past = []
         lastStep = nil
         chord.invalidate()
+        newtonCeiling = .infinity
     }
 }
 

@@ -177,6 +177,32 @@ struct DynamicTests {
         #expect(worst <= 1e-10, "\(model): worst conservation error over the samples \(worst)")
     }
 
+    /// The bound after a failed Newton iteration (`BDFOptions.failedStepCeiling`) changes only
+    /// which steps are taken: with and without it the start-up ends at the steady solver's
+    /// answer (to 1e-8) and conserves every element (to 1e-10), and with it fewer steps fail.
+    @Test("Bounding the step after a Newton failure keeps the long-time limit and conservation, with fewer failures")
+    func failedStepCeiling() throws {
+        let (cascade, start) = try Self.limitCase("mass-action")
+        let steady = try CascadeSolver.solve(cascade)
+        Check.solved(steady)
+        var failures: [Int] = []
+        for ceiling in [Double.infinity, BDFOptions().failedStepCeiling] {
+            var o = options(until: 1e6, rtol: 1e-5, atol: 1e-10)
+            o.integrator.maximumStep = 1e5
+            o.integrator.failedStepCeiling = ceiling
+            let result = try DynamicSimulation.run(cascade, holdups: holdups(cascade.stageCount, graded: true), start: start, options: o)
+            #expect(result.outcome == .completed, "\(result.outcome)")
+            let off = offSteady(result, steady)
+            print("ceiling \(ceiling): \(result.statistics), off steady \(off), conservation \(result.conservationError)")
+            #expect(off <= 1e-8, "ceiling \(ceiling): largest relative deviation from the steady outlets \(off)")
+            #expect(result.conservationError <= 1e-10, "ceiling \(ceiling): conservation error \(result.conservationError)")
+            failures.append(result.statistics.newtonFailures)
+        }
+        // Without the bound the controller doubles back into the failing size.
+        #expect(failures[0] > 0, "the case must exercise a Newton failure")
+        #expect(failures[1] < failures[0], "Newton failures without and with the bound: \(failures)")
+    }
+
     @Test("A step in the feed flow, undone later, returns to the old steady state", arguments: ["constant-D", "mass-action"])
     func stepResponseReturns(_ model: String) throws {
         let (cascade, _) = try Self.limitCase(model)

@@ -64,9 +64,9 @@ public struct DynamicReport: Sendable {
         out += "  BDF order 1-2, relative tolerance \(format6(settings.relativeTolerance)), absolute \(format6(settings.absoluteTolerance)) mol/L: "
         out += "\(st.acceptedSteps) steps (\(st.rejectedSteps) rejected), \(st.newtonIterations) Newton iterations, \(st.jacobianEvaluations) Jacobian evaluations\n"
         // The error itself is round-off (it differs between machines); the text says whether it is.
-        out += result.conservationError <= 1e-12
-            ? "  Conservation: the change of inventory equals cumulative feed - outlets to 1e-12 (relative) for every element\n"
-            : "  Conservation: NOT closed: largest relative error \(String(format: "%.2e", result.conservationError))\n"
+        out += result.conservesEveryElement
+            ? "  Conservation: the change of inventory equals cumulative feed - outlets to \(String(format: "%.0e", DynamicResult.conservationTolerance)) (relative) for every element\n"
+            : "  Conservation: NOT closed: largest relative error \(String(format: "%.2e", result.conservationError)) (limit \(String(format: "%.0e", DynamicResult.conservationTolerance)))\n"
         if let first = result.samples.first, let last = result.samples.last {
             func inventory(_ s: DynamicSample) -> String {
                 format6(s.inventory.reduce(0, +)) + " mol (" + zip(elements, s.inventory).map { "\($0.symbol) \(format6($1))" }.joined(separator: ", ") + ")"

@@ -67,7 +67,8 @@ public struct StartOptions: Sendable, Equatable {
     public var minimumRelaxation = 0.05
     /// Xu's model (a fixed loading without acid exchange): each pass's linear solve is scored
     /// by the cascade's balance errors (½‖R‖₂²), the best kept, and the passes stop after this
-    /// many without a better one (0: no scoring). Acid routed from a strip into the loaded
+    /// many without a better one (0: no scoring), counted afresh whenever the damping is cut
+    /// (`relaxationDecrease`): the passes are then still being brought under control. Acid routed from a strip into the loaded
     /// sections (reflux) makes the passes wander instead of settling (Benchmarks/README.md,
     /// separation factors 500 × 6: all 150 passes, 100 ms of a 10 ms solve).
     public var stagnationSweeps = 20

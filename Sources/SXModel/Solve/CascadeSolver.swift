@@ -105,13 +105,22 @@ public enum CascadeSolver {
         var report = solver.solve(&system, unknowns: &unknowns)
         totalIterations += report.iterations
         var directUnfinished = false
-        if directLimit > direct.maximumIterations {
+        var directLeft = directLimit - report.iterations
+        if directLeft > 0 {
             if Self.cutShort(report, limit: direct.maximumIterations, progressFactor: options.directProgressFactor) {
-                // Progressing well (or converged but not yet polished): let the direct attempt finish.
-                solver.options.maximumIterations = directLimit - report.iterations
-                solver.observer = watch(.newton, from: totalIterations)
-                report = solver.solve(&system, unknowns: &unknowns)
-                totalIterations += report.iterations
+                // Progressing well (or converged but not yet polished): let the direct attempt
+                // go on, in rounds of the trial's length, each of which must lower ‖F‖∞ by
+                // `directRoundProgressFactor` for the next to run (a knife-edge cut such as
+                // prnd-split gains 200× in its trial and then creeps upwards at damping 0.1).
+                repeat {
+                    solver.options.maximumIterations = min(directLeft, direct.maximumIterations)
+                    solver.observer = watch(.newton, from: totalIterations)
+                    report = solver.solve(&system, unknowns: &unknowns)
+                    totalIterations += report.iterations
+                    directLeft -= report.iterations
+                } while directLeft > 0 && Self.cutShort(report, limit: solver.options.maximumIterations,
+                                                        progressFactor: options.directRoundProgressFactor)
+                if directLeft > 0, case .iterationLimit = report.reason { directUnfinished = true }
             } else if case .iterationLimit = report.reason {
                 directUnfinished = true
             }
@@ -142,7 +151,7 @@ public enum CascadeSolver {
                 outcome = translate(report.reason, network: network)
             } else if directUnfinished {
                 // Slow but steady Newton (extreme constants): give it the rest of its budget.
-                solver.options.maximumIterations = directLimit - direct.maximumIterations
+                solver.options.maximumIterations = directLeft
                 report = solver.solve(&system, unknowns: &unknowns)
                 totalIterations += report.iterations
                 outcome = translate(report.reason, network: network)

@@ -13,6 +13,11 @@ public struct SolveOptions: Sendable, Equatable {
     /// creeps: hundreds of iterations where the pseudo-transient phase needs tens).
     public var directTrialIterations = 10
     public var directProgressFactor = 1e-2
+    /// Past the trial, the direct attempt runs in rounds of `directTrialIterations`, each of
+    /// which must lower ‖F‖∞ by this factor for the next to run; otherwise the
+    /// pseudo-transient phase takes over (and, should it fail, Newton gets the rest of its
+    /// `directIterations`).
+    public var directRoundProgressFactor = 0.5
     /// Newton iterations of a warm start (`CascadeSolver.solve(_:options:startingFrom:)`)
     /// before it gives way to the cold strategy chain. From a neighbouring steady state
     /// Newton converges quadratically in a handful of iterations; a warm start that needs

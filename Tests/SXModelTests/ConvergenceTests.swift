@@ -29,8 +29,9 @@ struct ConvergenceTests {
 
     /// `Flowsheets/prnd-split.yaml` (Xu's model with reflux of acid-bearing strip liquor) with
     /// its extraction and scrub sections set to `stages` each, solved cold.
-    /// 200 + 200 and 400 + 400 do not converge yet (largest error ~6e-5 in a Pr or Nd balance
-    /// after ~1,700 iterations, minutes in a debug build; docs/engine.md §6): not run here.
+    /// 200 + 200 and 400 + 400 converge only through the time-stepping fallback (on by default;
+    /// 2,123 and 2,446 iterations, 2.6 and 6.7 s in a release build, minutes in a debug build;
+    /// docs/engine.md §5): not run here.
     @Test("prnd-split with extraction = scrub = 25, 50, 100 stages converges from a cold start",
           arguments: [25, 50, 100])
     func prndSplit(stages: Int) throws {

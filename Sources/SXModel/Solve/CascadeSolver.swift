@@ -5,9 +5,10 @@ import SXNumerics
 /// e.g. from a sweep's neighbouring case), else, or when that fails, builds a start from the
 /// linear (constant-D) solution, runs damped
 /// Newton on the whole cascade; when that fails, pseudo-transient continuation from the same
-/// start; and last, continuation in the rare-earth feed (mass action: from trace loading,
+/// start; then continuation in the rare-earth feed (mass action: from trace loading,
 /// where the model is nearly linear, up to the full feed) or in the separation factors
-/// (Xu's model: β_j^t from t = 0, where every element distributes alike, up to t = 1).
+/// (Xu's model: β_j^t from t = 0, where every element distributes alike, up to t = 1); and
+/// last, the cascade started up in physical time from the same start (`TimeSteppingFallback`).
 /// See docs/engine.md §5.
 public enum CascadeSolver {
     /// Solves `cascade`. `observer`, when given, is called with every solver step as it is
@@ -180,7 +181,7 @@ public enum CascadeSolver {
             }
         }
 
-        // 4. Physical time stepping from the same start, then Newton (optional, off by default).
+        // 4. Physical time stepping from the same start, then Newton (on by default, `TimeSteppingOptions.enabled`).
         if !outcome.isConverged && options.timeStepping.enabled {
             let (polished, reached, steps) = TimeSteppingFallback.run(from: start, system: &system, options: options,
                                                                       observer: watch(.timeStepping, from: totalIterations))

@@ -134,9 +134,13 @@ struct DiagnosticTests {
         #expect(bad.diagnostics.first?.location.file == "<override 1>" && bad.diagnostics.first?.location.column == 18)
     }
 
-    @Test("solver.time-stepping-fallback: read as a boolean, off by default, anything else located")
+    @Test("solver.time-stepping-fallback: read as a boolean, on by default, anything else located")
     func timeSteppingFallbackKey() {
-        let off = FlowsheetParser.parse(text: minimalFlowsheet, fileName: "min.yaml")
+        let byDefault = FlowsheetParser.parse(text: minimalFlowsheet, fileName: "min.yaml")
+        #expect(byDefault.flowsheet?.solveOptions.timeStepping.enabled == true)
+        let off = FlowsheetParser.parse(text: minimalFlowsheet, fileName: "min.yaml",
+                                        overrides: [Override(keyPath: "solver.time-stepping-fallback", value: "false")])
+        #expect(off.diagnostics.isEmpty, "\(off.diagnostics)")
         #expect(off.flowsheet?.solveOptions.timeStepping.enabled == false)
         let on = FlowsheetParser.parse(text: minimalFlowsheet, fileName: "min.yaml",
                                        overrides: [Override(keyPath: "solver.time-stepping-fallback", value: "true")])

@@ -16,6 +16,7 @@ struct FailureLocationTests {
         options.directTrialIterations = 2
         options.pseudoTransientSteps = 0
         options.maximumContinuationSteps = 0
+        options.timeStepping.enabled = false
         let result = try CascadeSolver.solve(cascade, options: options)
         let worst: UnclosedBalance
         switch result.outcome {

@@ -4,8 +4,8 @@ import SXNumerics
 import SXTestSupport
 @testable import SXModel
 
-/// The steady solver's optional last resort, physical time stepping (`SolveOptions.timeStepping`,
-/// docs/engine.md §5): its answer is the steady state the default chain finds.
+/// The steady solver's last resort, physical time stepping (`SolveOptions.timeStepping`, on by
+/// default, docs/engine.md §5): its answer is the steady state the rest of the chain finds.
 @Suite("Steady solver: physical time-stepping fallback")
 struct TimeSteppingFallbackTests {
     /// A chain crippled on purpose so that it cannot converge by itself: one direct Newton
@@ -42,7 +42,7 @@ struct TimeSteppingFallbackTests {
         let with = try CascadeSolver.solve(cascade, options: Self.crippled(fallback: true))
         Check.solved(with)
         #expect(with.history.contains { $0.phase == .timeStepping })
-        // Reference: the default strategy chain's answer (`CascadeSolver.solve`, no fallback).
+        // Reference: the default strategy chain's answer (`CascadeSolver.solve`; it converges before the fallback).
         var worst = 0.0
         for i in 0..<cascade.stageCount {
             for (c, cr) in zip(with.aqueous[i] + with.organic[i], reference.aqueous[i] + reference.organic[i]) where cr > 0 {
@@ -52,10 +52,11 @@ struct TimeSteppingFallbackTests {
         #expect(worst <= 1e-8, "\(model): largest relative difference from the default chain's steady state \(worst)")
     }
 
-    @Test("Off by default: the default chain never steps in time")
-    func offByDefault() throws {
-        #expect(SolveOptions().timeStepping.enabled == false)
+    @Test("On by default, and only after the rest of the chain has failed: a cascade the chain converges never steps in time")
+    func onByDefaultAsTheLastResort() throws {
+        #expect(SolveOptions().timeStepping.enabled == true)
         let r = try CascadeSolver.solve(Self.cascade("mass-action"))
+        Check.solved(r)
         #expect(!r.history.contains { $0.phase == .timeStepping })
     }
 }

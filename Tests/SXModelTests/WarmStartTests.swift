@@ -110,6 +110,7 @@ struct WarmStartTests {
         options.newton.maximumIterations = 1
         options.pseudoTransientSteps = 0
         options.maximumContinuationSteps = 0
+        options.timeStepping.enabled = false
         let failed = try CascadeSolver.solve(Self.base("mass-action"), options: options)
         #expect(failed.outcome != .converged)
         let cold = try CascadeSolver.solve(Self.perturbed("mass-action"))

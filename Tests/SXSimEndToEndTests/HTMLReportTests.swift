@@ -182,7 +182,7 @@ struct HTMLReportTests {
         try #require(!history.isEmpty)
         #expect(Set(history.map(\.phase)).count > 1, "the failed solve was expected to go through several phases")
         let legend = outline.lines.filter { $0.hasSuffix("text: Newton") || $0.hasSuffix("text: pseudo-transient") || $0.hasSuffix("text: continuation")
-            || $0.hasSuffix("text: returned iterate") || $0.hasSuffix("text: tol. 1e-300 (below)") }
+            || $0.hasSuffix("text: time stepping") || $0.hasSuffix("text: returned iterate") || $0.hasSuffix("text: tol. 1e-300 (below)") }
         #expect(legend.count == Set(history.map(\.phase)).count + 2, "\(legend)")
         #expect(outline.lines.contains { $0.contains("desc: ") && $0.contains("The tolerance 1e-300 lies below the axis and is not drawn.") })
         // Every step drawn, no tolerance line, the returned iterate after the last step.

@@ -5,9 +5,10 @@ import SXNumerics
 /// e.g. from a sweep's neighbouring case), else, or when that fails, builds a start from the
 /// linear (constant-D) solution, runs damped
 /// Newton on the whole cascade; when that fails, pseudo-transient continuation from the same
-/// start; and last, continuation in the rare-earth feed (mass action: from trace loading,
+/// start; then continuation in the rare-earth feed (mass action: from trace loading,
 /// where the model is nearly linear, up to the full feed) or in the separation factors
-/// (Xu's model: β_j^t from t = 0, where every element distributes alike, up to t = 1).
+/// (Xu's model: β_j^t from t = 0, where every element distributes alike, up to t = 1); and
+/// last, the cascade started up in physical time from the same start (`TimeSteppingFallback`).
 /// See docs/engine.md §5.
 public enum CascadeSolver {
     /// Solves `cascade`. `observer`, when given, is called with every solver step as it is
@@ -105,13 +106,22 @@ public enum CascadeSolver {
         var report = solver.solve(&system, unknowns: &unknowns)
         totalIterations += report.iterations
         var directUnfinished = false
-        if directLimit > direct.maximumIterations {
+        var directLeft = directLimit - report.iterations
+        if directLeft > 0 {
             if Self.cutShort(report, limit: direct.maximumIterations, progressFactor: options.directProgressFactor) {
-                // Progressing well (or converged but not yet polished): let the direct attempt finish.
-                solver.options.maximumIterations = directLimit - report.iterations
-                solver.observer = watch(.newton, from: totalIterations)
-                report = solver.solve(&system, unknowns: &unknowns)
-                totalIterations += report.iterations
+                // Progressing well (or converged but not yet polished): let the direct attempt
+                // go on, in rounds of the trial's length, each of which must lower ‖F‖∞ by
+                // `directRoundProgressFactor` for the next to run (a knife-edge cut such as
+                // prnd-split gains 200× in its trial and then creeps upwards at damping 0.1).
+                repeat {
+                    solver.options.maximumIterations = min(directLeft, direct.maximumIterations)
+                    solver.observer = watch(.newton, from: totalIterations)
+                    report = solver.solve(&system, unknowns: &unknowns)
+                    totalIterations += report.iterations
+                    directLeft -= report.iterations
+                } while directLeft > 0 && Self.cutShort(report, limit: solver.options.maximumIterations,
+                                                        progressFactor: options.directRoundProgressFactor)
+                if directLeft > 0, case .iterationLimit = report.reason { directUnfinished = true }
             } else if case .iterationLimit = report.reason {
                 directUnfinished = true
             }
@@ -150,7 +160,7 @@ public enum CascadeSolver {
                 outcome = translate(report.reason, network: network)
             } else if directUnfinished {
                 // Slow but steady Newton (extreme constants): give it the rest of its budget.
-                solver.options.maximumIterations = directLimit - direct.maximumIterations
+                solver.options.maximumIterations = directLeft
                 report = solver.solve(&system, unknowns: &unknowns)
                 totalIterations += report.iterations
                 outcome = translate(report.reason, network: network)
@@ -179,7 +189,7 @@ public enum CascadeSolver {
             }
         }
 
-        // 4. Physical time stepping from the same start, then Newton (optional, off by default).
+        // 4. Physical time stepping from the same start, then Newton (on by default, `TimeSteppingOptions.enabled`).
         if !outcome.isConverged && options.timeStepping.enabled {
             let (polished, reached, steps) = TimeSteppingFallback.run(from: start, system: &system, options: options,
                                                                       observer: watch(.timeStepping, from: totalIterations))

@@ -13,6 +13,11 @@ public struct SolveOptions: Sendable, Equatable {
     /// creeps: hundreds of iterations where the pseudo-transient phase needs tens).
     public var directTrialIterations = 10
     public var directProgressFactor = 1e-2
+    /// Past the trial, the direct attempt runs in rounds of `directTrialIterations`, each of
+    /// which must lower ‖F‖∞ by this factor for the next to run; otherwise the
+    /// pseudo-transient phase takes over (and, should it fail, Newton gets the rest of its
+    /// `directIterations`).
+    public var directRoundProgressFactor = 0.5
     /// Newton iterations of a warm start (`CascadeSolver.solve(_:options:startingFrom:)`)
     /// before it gives way to the cold strategy chain. From a neighbouring steady state
     /// Newton converges quadratically in a handful of iterations; a warm start that needs
@@ -80,7 +85,8 @@ public struct StartOptions: Sendable, Equatable {
     public var minimumRelaxation = 0.05
     /// Xu's model (a fixed loading without acid exchange): each pass's linear solve is scored
     /// by the cascade's balance errors (½‖R‖₂²), the best kept, and the passes stop after this
-    /// many without a better one (0: no scoring). Acid routed from a strip into the loaded
+    /// many without a better one (0: no scoring), counted afresh whenever the damping is cut
+    /// (`relaxationDecrease`): the passes are then still being brought under control. Acid routed from a strip into the loaded
     /// sections (reflux) makes the passes wander instead of settling (Benchmarks/README.md,
     /// separation factors 500 × 6: all 150 passes, 100 ms of a 10 ms solve).
     public var stagnationSweeps = 20

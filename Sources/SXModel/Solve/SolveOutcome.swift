@@ -45,7 +45,7 @@ public enum SolveOutcome: Sendable, Equatable {
         case .converged:
             return "converged"
         case .notConverged(let k, let worst):
-            return "not converged after \(k) iterations\(worst.map { "; " + $0.description } ?? "") (damped Newton, pseudo-transient steps and continuation); the results are not a steady state. Check that flows and equilibrium data are realistic; if they are, compare with the solver's known limits in docs/engine.md §6 (a nearby flow may converge)"
+            return "not converged after \(k) iterations\(worst.map { "; " + $0.description } ?? "") (damped Newton, pseudo-transient steps, continuation and physical time stepping, unless turned off); the results are not a steady state. Check that flows and equilibrium data are realistic; if they are, compare with the solver's known limits in docs/engine.md §6 (a nearby flow may converge)"
         case .stalled(let k, let worst):
             return "stalled after \(k) iterations\(worst.map { " (" + $0.description + ")" } ?? ""): no step reduced the balance errors. Either the specification has no steady state (under Xu's model, e.g. more organic capacity than the feed can fill, or acid too weak to strip), or the solver could not reach it (known limits: docs/engine.md §6)"
         case .singular(let stage, let variable):

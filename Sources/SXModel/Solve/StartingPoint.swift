@@ -170,7 +170,15 @@ enum StartingPoint {
         // A fixed-loading start without acid exchange is the solver's own unknown vector (ln x):
         // each pass is scored by its balance errors and the best one kept (`StartOptions.stagnationSweeps`).
         let scoresPasses = hasFixedLoading && !net.exchangesAcid && options.stagnationSweeps > 0
-        var best = (merit: Double.infinity, sweep: 0, logX: logX)
+        var best = (merit: Double.infinity, logX: logX)
+        // Passes since the best one or since the damping was last cut, whichever is later: while
+        // the damping falls the passes are being brought back under control, and they can then
+        // settle far below the best merit seen before (the light-RE train's nd-sm cascade: best
+        // 0.18 at pass 22, a detour up to 3.4 while the damping fell to 0.22 by pass 54, then
+        // 0.0024 at pass 75; stopped at pass 42, Newton from pass 22 took 43 iterations, not 4).
+        // The damping can only be cut down to `minimumRelaxation`, so this still ends.
+        var passesWithoutBetter = 0
+        var dampingJustCut = false
         var residual = scoresPasses ? [Double](repeating: 0, count: system.unknownCount) : []
         for sweep in 0..<(needsSweeps ? maximumSweeps : 1) {
             for j in 0..<ne {
@@ -190,8 +198,13 @@ enum StartingPoint {
             if scoresPasses {
                 let merit = (try? system.residual(at: logX, into: &residual)) != nil
                     ? residual.reduce(0) { $0 + $1 * $1 } : .infinity
-                if merit < best.merit { best = (merit, sweep, logX) }
-                if sweep - best.sweep >= options.stagnationSweeps { logX = best.logX; break }
+                if merit < best.merit {
+                    best = (merit, logX)
+                    passesWithoutBetter = 0
+                } else {
+                    passesWithoutBetter = dampingJustCut ? 0 : passesWithoutBetter + 1
+                }
+                if passesWithoutBetter >= options.stagnationSweeps { logX = best.logX; break }
             }
             if !needsSweeps || sweep == maximumSweeps - 1 || settled {
                 if scoresPasses { logX = best.logX }
@@ -252,9 +265,11 @@ enum StartingPoint {
                 }
             }
             if hasFixedLoading {
+                let previousRelax = relax
                 relax = sweep >= options.relaxationDelay && change > previousChange && change > options.cyclingChange
                     ? max(options.minimumRelaxation, options.relaxationDecrease * relax)
                     : min(1, options.relaxationRecovery * relax)
+                dampingJustCut = relax < previousRelax
                 previousChange = change
             }
             if change < options.settledChange * relax { settled = true }   // Newton does the rest; one more solve with the final D

@@ -2,10 +2,11 @@ import Foundation
 import SXNumerics
 
 /// Settings of the steady solver's last resort: physical time stepping (docs/engine.md §5).
-/// Off by default (`enabled`); flowsheet key `solver.time-stepping-fallback`.
+/// On by default (`enabled`): it runs only after the rest of the chain has failed (prnd-split at
+/// 200 + 200 and 400 + 400 stages converges only here); flowsheet key `solver.time-stepping-fallback`.
 public struct TimeSteppingOptions: Sendable, Equatable {
     /// Run the fallback when the rest of the chain did not converge.
-    public var enabled = false
+    public var enabled = true
     /// Residence time of each phase in each stage, h: the holdups are V = flow × τ. The steady
     /// state does not depend on it; it only sets the time scale.
     public var residenceTime = 1.0

@@ -300,6 +300,11 @@ struct CheckMatchesRunTests {
             try DesignFile.parse(text: text, options: [("organic-purity", "0.999999999999999"), ("raffinate-purity", "0.999999999999999")])
         }
         #expect(try DesignFile.parse(text: text, options: [("organic-purity", "0.999999")]).targets.count == 2)
+        // The largest value the refusal suggests ("give at most 0.999999999999") is accepted.
+        #expect(try DesignFile.parse(text: text, options: [("organic-purity", "0.999999999999")]).targets.count == 2)
+        #expect(throws: DesignSpecificationError.self) {
+            try DesignFile.parse(text: text, options: [("organic-purity", "0.9999999999991")])
+        }
     }
 
     /// `max-stages` nan, inf and 1e19 trapped converting to Int; -5 and 2.5 were accepted.

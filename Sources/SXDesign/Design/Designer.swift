@@ -375,7 +375,9 @@ public enum Designer {
         // A purity or recovery is a ratio computed in double precision with the solver's 1e-12
         // relative accuracy: closer to 1 than that, no solve can tell a pass from a fail (at
         // 0.999999999999999 the search ran 87 s, 294 of 644 solves failed, and it still claimed a design).
-        for t in spec.targets where t.value > 0 && t.value < 1 && !(1 - t.value >= DesignSpecification.closestToOne) {
+        // (Compared with 1 − 1e-12 itself: 1 − 0.999999999999 is 9.9998e-13 in double precision,
+        // so a test on 1 − value refused the very value the message suggests.)
+        for t in spec.targets where t.value > 0 && t.value < 1 && !(t.value <= 1 - DesignSpecification.closestToOne) {
             problems.append("target \(t.value) is closer to 100 % than the solution's accuracy can judge; give at most \(1 - DesignSpecification.closestToOne)")
         }
         guard problems.isEmpty, let l = light, let h = heavy, spec.separationFactors.count == k, spec.feedConcentrations.count == k else {

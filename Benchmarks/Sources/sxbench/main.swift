@@ -313,6 +313,12 @@ func plants(count: Int, seed: UInt64, family: PlantLikeCascades.Family?, only: I
         if !outcome.isConverged, case .infeasible = outcome {} else if !outcome.isConverged {
             print("FAILED \(c.summary): \(outcome.code), \(iterations) iterations, \(ms(monotonicSeconds() - w0)) ms — \(outcome.explanation)")
         }
+        // A run takes an hour or more: failures reach a file as they happen, progress goes to
+        // standard error, and a stopped run keeps what it found.
+        fflush(stdout)
+        if only == nil && (index + 1) % 25 == 0 {
+            FileHandle.standardError.write("plants: \(index + 1) of \(count) cases, \(rows.filter { !$0.outcome.isConverged }.count) not converged or refused so far\n".data(using: .utf8)!)
+        }
     }
     func percentile(_ v: [Int], _ p: Double) -> Int { v.isEmpty ? 0 : v.sorted()[min(v.count - 1, Int(p * Double(v.count - 1) + 0.5))] }
     print("")

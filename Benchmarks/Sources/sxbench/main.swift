@@ -315,7 +315,7 @@ func plants(count: Int, seed: UInt64, family: PlantLikeCascades.Family?, only: I
         }
         // A run takes an hour or more: failures reach a file as they happen, progress goes to
         // standard error, and a stopped run keeps what it found.
-        fflush(stdout)
+        fflush(nil)  // (all streams: Swift 6 refuses the global `stdout`)
         if only == nil && (index + 1) % 25 == 0 {
             FileHandle.standardError.write("plants: \(index + 1) of \(count) cases, \(rows.filter { !$0.outcome.isConverged }.count) not converged or refused so far\n".data(using: .utf8)!)
         }

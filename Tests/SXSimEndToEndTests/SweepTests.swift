@@ -10,7 +10,10 @@ struct SweepTests {
     func parsing() throws {
         #expect(try SweepParameter.parse("a.b=0:1:5").values == ["0", "0.25", "0.5", "0.75", "1"])
         #expect(try SweepParameter.parse("stages=10:20:6").values == ["10", "12", "14", "16", "18", "20"])
-        #expect(try SweepParameter.parse("stages=10:20:4").values == ["10", "13.333333333333334", "16.666666666666668", "20"])
+        #expect(try SweepParameter.parse("stages=10:20:4").values == ["10", "13.3333333333333", "16.6666666666667", "20"])
+        // Grid arithmetic's round-off is not written out: 20.09 + 7 × 0.0025 is 20.107499999999998.
+        #expect(try SweepParameter.parse("streams.organic.flow=20.09:20.11:9 L/h").values[7] == "20.1075 L/h")
+        #expect(try SweepParameter.parse("x=1e-5:1e-5:1").values == ["1e-05"])
         #expect(try SweepParameter.parse("model = constant-D, separation-factors").values == ["constant-D", "separation-factors"])
         #expect(try SweepParameter.parse("feeds.feed.flow=1:2:3 L/h").values == ["1 L/h", "1.5 L/h", "2 L/h"])
         #expect(throws: SweepError.self) { try SweepParameter.parse("novalue") }

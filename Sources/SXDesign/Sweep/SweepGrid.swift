@@ -72,10 +72,13 @@ public struct SweepParameter: Sendable, Equatable {
         }
     }
 
-    /// Shortest text that reads back to the same Double ("0.25", "1e-05"), without a spurious ".0".
+    /// The grid point as text, to 15 significant digits ("0.25", "1e-05", "20.1075"): the grid's
+    /// arithmetic leaves round-off in the last of 17 digits (20.09 + 7 × 0.0025 gave
+    /// "20.107499999999998 L/h" in reports and CSV), and the text is the value the case runs
+    /// with, so the point meant is written and used (it differs from the arithmetic by at most
+    /// 5e-16 relative).
     static func format(_ v: Double) -> String {
-        let s = "\(v)"
-        return s.hasSuffix(".0") ? String(s.dropLast(2)) : s
+        String(format: "%.15g", v)
     }
 }
 

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+import SXModel
+@testable import SXFlowsheet
+
+/// The steady solver's time-stepping fallback gives up when the integration stagnates at a state
+/// that is steady in time but not a solution of the steady equations
+/// (`TimeSteppingOptions.stagnationSteps`). Found by the fuzz (docs/fuzz.md, seed 3, input
+/// 2662): `sxsim run Flowsheets/lace-split.yaml --set equilibria.p507-loaded.separation-factors.La=1e-308`
+/// sat at ‖F‖∞ = 9.546513 for all 20,000 allowed steps (36 s of a release build, over the fuzz's
+/// 60 s limit under load) before answering "not converged".
+@Suite("Steady solver: a stagnating time-stepping fallback gives up")
+struct TimeSteppingStagnationTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func stagnationEndsTheFallbackEarly() throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("Flowsheets/lace-split.yaml"), encoding: .utf8)
+        let parsed = FlowsheetParser.parse(text: text, fileName: "lace-split.yaml", overrides: [
+            (keyPath: "equilibria.p507-loaded.separation-factors.La", value: "1e-308"),
+        ])
+        let flowsheet = try #require(parsed.flowsheet, "\(parsed.diagnostics.map(\.description).joined())")
+        let cascade = try #require(flowsheet.train.cascades.first)
+        // Only the fallback runs (the rest of the chain, 1,650 iterations here, fails the same way).
+        var options = SolveOptions()
+        options.directIterations = 1
+        options.directTrialIterations = 1
+        options.pseudoTransientSteps = 0
+        options.maximumContinuationSteps = 0
+        options.timeStepping.stagnationSteps = 100
+        let result = try CascadeSolver.solve(cascade, options: options)
+        #expect(!result.outcome.isConverged)
+        let steps = result.history.filter { $0.phase == .timeStepping }.count
+        // Two windows of 100 steps (the first a warm-up) and the polishing Newton iterations
+        // tried on the way; without the rule all 20,000 steps (`maximumSteps`) were taken.
+        #expect(steps > 0, "the fallback did not run")
+        #expect(steps < 1_000, "the fallback took \(steps) steps")
+    }
+}

@@ -19,9 +19,10 @@ public struct TimeSteppingOptions: Sendable, Equatable {
     /// fallen below `stagnationFactor` × its value at the window's start (0 turns this off):
     /// the integration has reached a state that is steady in time but not a solution of the
     /// steady equations (lace-split with β(La) = 1e-308 sat at ‖F‖∞ = 9.546513 for 19,000
-    /// steps, 36 s). A moving front lowers ‖F‖∞ by far more per window: prnd-split at 400 + 400
-    /// stages converges in 747 steps.
-    public var stagnationSteps = 2_000
+    /// steps, 36 s). A moving front lowers ‖F‖∞ by more per window: prnd-split at 400 + 400
+    /// stages converges in 747 steps, while a window of 2,000 steps cut short plant-like
+    /// mass-action case 377 (`sxbench plants --seed 1`), which converges after about 6,600 steps.
+    public var stagnationSteps = 5_000
     public var stagnationFactor = 0.9
     /// The steady residual ‖F‖∞ below which Newton is tried from the integrated state; if it
     /// fails, the integration goes on and Newton is tried again each time ‖F‖∞ has fallen by

@@ -13,19 +13,31 @@ import SXModel
 struct TimeSteppingStagnationTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test func stagnationEndsTheFallbackEarly() throws {
+    /// The fuzz's input: lace-split with β(La) = 1e-308.
+    static func laceSplitWithVanishingLanthanumFactor() throws -> Cascade {
         let text = try String(contentsOf: Self.root.appendingPathComponent("Flowsheets/lace-split.yaml"), encoding: .utf8)
         let parsed = FlowsheetParser.parse(text: text, fileName: "lace-split.yaml", overrides: [
             (keyPath: "equilibria.p507-loaded.separation-factors.La", value: "1e-308"),
         ])
         let flowsheet = try #require(parsed.flowsheet, "\(parsed.diagnostics.map(\.description).joined())")
         let cascade = try #require(flowsheet.train.cascades.first)
-        // Only the fallback runs (the rest of the chain, 1,650 iterations here, fails the same way).
+        return cascade
+    }
+
+    /// Options under which the rest of the chain fails at once, so that only the fallback works.
+    static func fallbackOnly() -> SolveOptions {
         var options = SolveOptions()
         options.directIterations = 1
         options.directTrialIterations = 1
         options.pseudoTransientSteps = 0
         options.maximumContinuationSteps = 0
+        return options
+    }
+
+    @Test func stagnationEndsTheFallbackEarly() throws {
+        let cascade = try Self.laceSplitWithVanishingLanthanumFactor()
+        // Only the fallback runs (the rest of the chain, 1,650 iterations here, fails the same way).
+        var options = Self.fallbackOnly()
         options.timeStepping.stagnationSteps = 100
         let result = try CascadeSolver.solve(cascade, options: options)
         #expect(!result.outcome.isConverged)
@@ -34,5 +46,35 @@ struct TimeSteppingStagnationTests {
         // tried on the way; without the rule all 20,000 steps (`maximumSteps`) were taken.
         #expect(steps > 0, "the fallback did not run")
         #expect(steps < 1_000, "the fallback took \(steps) steps")
+        // The outcome says how the fallback ended, in its explanation too.
+        let ending: TimeSteppingEnding?
+        switch result.outcome {
+        case .notConverged(_, _, let e), .stalled(_, _, let e): ending = e
+        default: ending = nil
+        }
+        guard case .stagnated(let norm, let windowSteps, _)? = ending else {
+            Issue.record("expected a stagnated fallback, got \(String(describing: ending))")
+            return
+        }
+        #expect(windowSteps == 200, "stagnation is judged at the end of the second window of 100 steps")
+        #expect(norm > options.timeStepping.switchTolerance)
+        #expect(result.outcome.explanation.contains("no longer changes but is not a steady state"))
+    }
+
+    /// With the stagnation rule off and a small step budget, the outcome names the budget instead.
+    @Test func anExhaustedBudgetIsNamed() throws {
+        let cascade = try Self.laceSplitWithVanishingLanthanumFactor()
+        var options = Self.fallbackOnly()
+        options.timeStepping.stagnationSteps = 0
+        options.timeStepping.maximumSteps = 50
+        let result = try CascadeSolver.solve(cascade, options: options)
+        #expect(!result.outcome.isConverged)
+        switch result.outcome {
+        case .notConverged(_, _, .budgetExhausted(_, let steps, _)?), .stalled(_, _, .budgetExhausted(_, let steps, _)?):
+            #expect(steps == 50)
+        default:
+            Issue.record("expected the fallback's budget to be named, got \(result.outcome)")
+        }
+        #expect(result.outcome.explanation.contains("physical time stepping used its budget (50 steps"))
     }
 }

@@ -20,7 +20,7 @@ struct FailureLocationTests {
         let result = try CascadeSolver.solve(cascade, options: options)
         let worst: UnclosedBalance
         switch result.outcome {
-        case .notConverged(_, let w?), .stalled(_, let w?): worst = w
+        case .notConverged(_, let w?, _), .stalled(_, let w?, _): worst = w
         default: Issue.record("expected a failed solve naming its worst balance, got \(result.outcome)"); return
         }
         #expect((1...cascade.stageCount).contains(worst.stage))

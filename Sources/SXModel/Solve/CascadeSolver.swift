@@ -190,10 +190,12 @@ public enum CascadeSolver {
         }
 
         // 4. Physical time stepping from the same start, then Newton (on by default, `TimeSteppingOptions.enabled`).
+        var timeSteppingEnding: TimeSteppingEnding?
         if !outcome.isConverged && options.timeStepping.enabled {
-            let (polished, reached, steps) = TimeSteppingFallback.run(from: start, system: &system, options: options,
+            let (polished, reached, steps, ending) = TimeSteppingFallback.run(from: start, system: &system, options: options,
                                                                       observer: watch(.timeStepping, from: totalIterations))
             totalIterations += steps
+            timeSteppingEnding = ending
             if let polished, polished.reason.isConverged {
                 unknowns = reached
                 outcome = translate(polished.reason, network: network)
@@ -201,8 +203,10 @@ public enum CascadeSolver {
         }
         // Report the work of all phases, not of the last one (the explanation quotes it).
         switch outcome {
-        case .notConverged: outcome = .notConverged(iterations: totalIterations, worst: worstBalance(at: unknowns, system: &system))
-        case .stalled: outcome = .stalled(iterations: totalIterations, worst: worstBalance(at: unknowns, system: &system))
+        case .notConverged: outcome = .notConverged(iterations: totalIterations, worst: worstBalance(at: unknowns, system: &system),
+                                                    timeStepping: timeSteppingEnding)
+        case .stalled: outcome = .stalled(iterations: totalIterations, worst: worstBalance(at: unknowns, system: &system),
+                                          timeStepping: timeSteppingEnding)
         default: break
         }
         return finish(unknowns, outcome)

@@ -8,10 +8,12 @@ public enum SolveOutcome: Sendable, Equatable {
     /// No attempt converged; `iterations` counts every Newton and pseudo-transient step of
     /// every phase (as `CascadeResult.iterations` does). (Specifications known to have no
     /// steady state are refused before solving instead: `Feasibility`, outcome `.infeasible`.)
-    case notConverged(iterations: Int, worst: UnclosedBalance? = nil)
+    /// `timeStepping` says why the last phase, physical time stepping, stopped (nil when it did
+    /// not run).
+    case notConverged(iterations: Int, worst: UnclosedBalance? = nil, timeStepping: TimeSteppingEnding? = nil)
     /// The last attempt found no step that reduced the residual: usually a specification with
     /// no steady state. `iterations` counts all phases.
-    case stalled(iterations: Int, worst: UnclosedBalance? = nil)
+    case stalled(iterations: Int, worst: UnclosedBalance? = nil, timeStepping: TimeSteppingEnding? = nil)
     /// The Jacobian was exactly singular; `stage` is 1-based, `variable` names the unknown.
     case singular(stage: Int, variable: String)
     /// Every trial step left the physical domain.
@@ -44,10 +46,10 @@ public enum SolveOutcome: Sendable, Equatable {
         switch self {
         case .converged:
             return "converged"
-        case .notConverged(let k, let worst):
-            return "not converged after \(k) iterations\(worst.map { "; " + $0.description } ?? "") (damped Newton, pseudo-transient steps, continuation and physical time stepping, unless turned off); the results are not a steady state. Check that flows and equilibrium data are realistic; if they are, compare with the solver's known limits in docs/engine.md §6 (a nearby flow may converge)"
-        case .stalled(let k, let worst):
-            return "stalled after \(k) iterations\(worst.map { " (" + $0.description + ")" } ?? ""): no step reduced the balance errors. Either the specification has no steady state (under Xu's model, e.g. more organic capacity than the feed can fill, or acid too weak to strip), or the solver could not reach it (known limits: docs/engine.md §6)"
+        case .notConverged(let k, let worst, let timeStepping):
+            return "not converged after \(k) iterations\(worst.map { "; " + $0.description } ?? "")\(timeStepping.map { "; " + $0.description } ?? "") (damped Newton, pseudo-transient steps, continuation and physical time stepping, unless turned off); the results are not a steady state. Check that flows and equilibrium data are realistic; if they are, compare with the solver's known limits in docs/engine.md §6 (a nearby flow may converge)"
+        case .stalled(let k, let worst, let timeStepping):
+            return "stalled after \(k) iterations\(worst.map { " (" + $0.description + ")" } ?? "")\(timeStepping.map { "; " + $0.description } ?? ""): no step reduced the balance errors. Either the specification has no steady state (under Xu's model, e.g. more organic capacity than the feed can fill, or acid too weak to strip), or the solver could not reach it (known limits: docs/engine.md §6)"
         case .singular(let stage, let variable):
             return "singular Jacobian at stage \(stage) (\(variable)): that stage's equations do not determine it. Check that the stage has flows of both phases and non-degenerate equilibrium data"
         case .leftDomain(let reason):

@@ -39,6 +39,37 @@ public struct TimeSteppingOptions: Sendable, Equatable {
     public init() {}
 }
 
+/// Why the time-stepping fallback stopped without a steady state: quoted in the failed
+/// outcome's explanation (`SolveOutcome.notConverged`, `.stalled`), so that a user sees whether
+/// the integration broke down, went still short of a solution, or ran out of its budget.
+public enum TimeSteppingEnding: Sendable, Equatable, CustomStringConvertible {
+    /// The integrator could not take a step (e.g. its time step collapsed at a stage that the
+    /// model cannot keep feasible).
+    case integratorFailed(IntegrationFailure)
+    /// ‖F‖∞ stopped falling (`TimeSteppingOptions.stagnationSteps`): the state is steady in
+    /// time but does not solve the steady equations. `residualNorm` is ‖F‖∞ there; `time` in h.
+    case stagnated(residualNorm: Double, steps: Int, time: Double)
+    /// The step budget (`TimeSteppingOptions.maximumSteps`) or the time limit ran out; `time` in h.
+    case budgetExhausted(residualNorm: Double, steps: Int, time: Double)
+    /// The holdups or the start could not be set up; the fallback did not run.
+    case notStarted(String)
+
+    public var description: String {
+        func g(_ x: Double) -> String { String(format: "%.3g", x) }
+        switch self {
+        case .integratorFailed(let failure):
+            return "physical time stepping broke down: \(failure)"
+        case .stagnated(let norm, let steps, let time):
+            return "physical time stepping reached a state that no longer changes but is not a steady state "
+                + "(largest balance error \(g(norm)) after \(steps) steps, \(g(time)) h)"
+        case .budgetExhausted(let norm, let steps, let time):
+            return "physical time stepping used its budget (\(steps) steps, \(g(time)) h) with the largest balance error still \(g(norm))"
+        case .notStarted(let why):
+            return "physical time stepping could not start: \(why)"
+        }
+    }
+}
+
 /// The fallback itself: the start-up of the cascade in physical time (`DynamicCascadeSystem`,
 /// `BDFIntegrator`), from a physical state, until the steady residual is small enough for
 /// Newton to finish.
@@ -50,7 +81,8 @@ enum TimeSteppingFallback {
     /// step (the steady ‖F‖∞ after it, damping 1) and per Newton iteration, numbered 1, 2, …
     /// over both.
     static func run(from start: [Double], system: inout CascadeSystem, options: SolveOptions,
-                    observer: @escaping (NewtonIterationRecord) -> Void) -> (report: NewtonReport?, unknowns: [Double], steps: Int) {
+                    observer: @escaping (NewtonIterationRecord) -> Void)
+        -> (report: NewtonReport?, unknowns: [Double], steps: Int, ending: TimeSteppingEnding?) {
         let settings = options.timeStepping
         let network = system.network
         let n = network.stageCount
@@ -59,15 +91,17 @@ enum TimeSteppingFallback {
         let holdups = StageHoldups(aqueous: network.aqueousFlow.map { ($0 > 0 ? $0 : meanAqueous) * settings.residenceTime },
                                    organic: network.organicFlow.map { ($0 > 0 ? $0 : meanOrganic) * settings.residenceTime })
         guard holdups.aqueous.allSatisfy({ $0 > 0 && $0.isFinite }), holdups.organic.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            return (nil, start, 0)
+            return (nil, start, 0, .notStarted("a stage has no positive holdup (a phase without flow anywhere)"))
         }
         var bdf = BDFOptions()
         bdf.relativeTolerance = settings.relativeTolerance
         bdf.absoluteTolerance = settings.absoluteTolerance
         bdf.initialStep = 1e-4 * settings.residenceTime
-        guard var integrator = try? BDFIntegrator(system: DynamicCascadeSystem(network: network, holdups: holdups),
-                                                  unknowns: start, options: bdf) else {
-            return (nil, start, 0)
+        var integrator: BDFIntegrator<DynamicCascadeSystem>
+        do {
+            integrator = try BDFIntegrator(system: DynamicCascadeSystem(network: network, holdups: holdups), unknowns: start, options: bdf)
+        } catch {
+            return (nil, start, 0, .integratorFailed(error))
         }
         var polish = options.newton
         polish.maximumIterations = settings.polishIterations
@@ -85,15 +119,20 @@ enum TimeSteppingFallback {
         var last: NewtonReport?
         var integratorSteps = 0
         var windowStartNorm = Double.infinity
+        var norm = Double.infinity
         while integratorSteps < settings.maximumSteps && integrator.time < settings.maximumTime {
-            if integrator.advance(notBeyond: settings.maximumTime) != nil { break }
+            if let failure = integrator.advance(notBeyond: settings.maximumTime) {
+                return (last, integrator.unknowns, steps, .integratorFailed(failure))
+            }
             integratorSteps += 1
             steps += 1
-            let norm = (try? system.residual(at: integrator.unknowns, into: &residual)) != nil
+            norm = (try? system.residual(at: integrator.unknowns, into: &residual)) != nil
                 ? residual.reduce(0) { max($0, abs($1)) } : Double.infinity
             observer(NewtonIterationRecord(iteration: steps, residualNorm: norm, damping: 1))
             if settings.stagnationSteps > 0 && integratorSteps % settings.stagnationSteps == 0 {
-                if norm.isFinite && windowStartNorm.isFinite && !(norm < settings.stagnationFactor * windowStartNorm) { break }
+                if norm.isFinite && windowStartNorm.isFinite && !(norm < settings.stagnationFactor * windowStartNorm) {
+                    return (last, integrator.unknowns, steps, .stagnated(residualNorm: norm, steps: integratorSteps, time: integrator.time))
+                }
                 windowStartNorm = norm
             }
             guard norm <= nextTry else { continue }
@@ -102,9 +141,9 @@ enum TimeSteppingFallback {
             let report = solver.solve(&system, unknowns: &u)
             steps += report.iterations
             last = report
-            if report.reason.isConverged { return (report, u, steps) }
+            if report.reason.isConverged { return (report, u, steps, nil) }
             nextTry = norm * settings.retryFactor
         }
-        return (last, integrator.unknowns, steps)
+        return (last, integrator.unknowns, steps, .budgetExhausted(residualNorm: norm, steps: integratorSteps, time: integrator.time))
     }
 }

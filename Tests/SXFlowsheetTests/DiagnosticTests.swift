@@ -253,7 +253,9 @@ struct SoapOptionTests {
 /// rest refluxed into the scrub (Tests/SXModelTests/AcidTests.swift solves the same cascade).
 struct LoadedOrganicDiagnosticTests {
     static func text(acid: String = "4.8 mol/L", extractant: String = "1.5 mol/L", saponification: String = "36 %",
-                     draw: String = "23.4 %", organicMark: String = "", stripMark: String = "", stripModel: String = "") -> String {
+                     draw: String = "23.4 %", organicMark: String = "", stripMark: String = "", stripModel: String = "",
+                     organicFlow: String = "2243 L/h", stripFlow: String = "256 L/h", feedAcidity: String = "0.05 mol/L",
+                     feedMark: String = "") -> String {
         """
         version: 1
         elements: [Pr, Nd]
@@ -268,9 +270,9 @@ struct LoadedOrganicDiagnosticTests {
             distribution-ratios: {Pr: 0.02, Nd: 0.02}\(stripModel)
             provenance: {source: "test", status: illustrative}
         streams:
-          feed: {phase: aqueous, flow: 100 L/h, concentrations: {Pr: 0.3 mol/L, Nd: 0.9 mol/L}, acidity: 0.05 mol/L}
-          \(organicMark)organic: {phase: organic, flow: 2243 L/h, extractant: \(extractant), saponification: \(saponification)}
-          \(stripMark)strip-acid: {phase: aqueous, flow: 256 L/h, acidity: \(acid)}
+          \(feedMark)feed: {phase: aqueous, flow: 100 L/h, concentrations: {Pr: 0.3 mol/L, Nd: 0.9 mol/L}, acidity: \(feedAcidity)}
+          \(organicMark)organic: {phase: organic, flow: \(organicFlow), extractant: \(extractant), saponification: \(saponification)}
+          \(stripMark)strip-acid: {phase: aqueous, flow: \(stripFlow), acidity: \(acid)}
         cascades:
           c:
             sections:
@@ -300,6 +302,24 @@ struct LoadedOrganicDiagnosticTests {
         // Draw 99.9 %: the loaded organic exports 403 mol/h against 120 mol/h fed.
         Marked.check(Self.text(draw: "99.9 %", organicMark: "⟪SX411⟫"))
         #expect(DiagnosticID.stripAcidShortfall.isInfeasibleDesign && DiagnosticID.loadedOrganicExceedsFeed.isInfeasibleDesign)
+    }
+
+    @Test("A loaded stage the feed's acid drains is SX415 at the feed, with the numbers; 0.029 mol/L passes")
+    func drainedLoadedStageIsLocated() throws {
+        // Organic 555.6 L/h (100.0 mol/h RE), strip acid 64 L/h (307.2 mol/h H⁺), 1 % refluxed: the
+        // scrub aqueous brings 0.01 × 307.2/3 = 1.024 mol/h to scrub stage 1, which must reload the
+        // 5/3 = 1.667 mol/h the feed's acid (100 L/h × 0.05 mol/L) strips at the feed stage
+        // (closed form, Tests/SXModelTests/AcidTests.swift `drainedLoadedStage`).
+        let drained = Self.text(draw: "99 %", organicFlow: "555.6 L/h", stripFlow: "64 L/h", feedMark: "⟪SX415⟫")
+        Marked.check(drained)
+        let found = FlowsheetParser.parse(text: Marked.strip(drained).text, fileName: "drained.yaml").diagnostics
+        let d = try #require(found.first { $0.id == .loadedStageDrained })
+        #expect(d.severity == .error && d.message.contains("stage 16 (scrub stage 1)") && d.message.contains("-0.6427 mol/h"), "\(d.message)")
+        #expect(d.help?.contains("below 0.03072 mol/L") == true, "\(d.help ?? "")")
+        #expect(DiagnosticID.loadedStageDrained.isInfeasibleDesign && DiagnosticID.loadedStageDrained.code == "SX415")
+        let inside = FlowsheetParser.parse(text: Self.text(draw: "99 %", organicFlow: "555.6 L/h", stripFlow: "64 L/h", feedAcidity: "0.029 mol/L"),
+                                           fileName: "inside.yaml")
+        #expect(inside.flowsheet != nil && inside.diagnostics.isEmpty, "\(inside.diagnostics.map(\.description).joined())")
     }
 }
 

@@ -11,9 +11,10 @@ struct AcidTests {
     /// 0.18 mol/L, 100 L/h of feed (0.3 Pr + 0.9 Nd mol/L, 0.05 mol/L acid), strip acid
     /// `stripAcid` mol/L at 256 L/h, a fraction `draw` of the strip liquor drawn as product.
     /// `acidDependentStrip`: the strip's D = 0.002·(4.8 mol/L / h)³ instead of a constant 0.02.
+    /// `stripFlow` L/h of strip acid; `feedAcidity` mol/L of free acid in the feed.
     static func prNd(extraction: Int = 15, scrub: Int = 20, organic: Double = 2243, stripAcid: Double = 4.8,
                      draw: Double = 0.234, saponification: Double = 0.36, extractant: Double = 1.5,
-                     acidDependentStrip: Bool = false) -> Cascade {
+                     acidDependentStrip: Bool = false, stripFlow: Double = 256, feedAcidity: Double = 0.05) -> Cascade {
         let loaded = SeparationFactorModel(separationFactors: [1, 1.5], organicLoading: 0.18)
         let strip: any EquilibriumModel = acidDependentStrip
             ? AcidDependentDistributionModel(referenceDistributionRatios: [0.002, 0.002], referenceAcidity: 4.8)
@@ -23,8 +24,8 @@ struct AcidTests {
                        sections: [Section(name: "extraction", stageCount: extraction, equilibrium: loaded),
                                   Section(name: "scrub", stageCount: scrub, equilibrium: loaded),
                                   Section(name: "strip", stageCount: 4, equilibrium: strip)],
-                       aqueousFeeds: [AqueousFeed(name: "feed", stage: extraction, flow: 100, concentrations: [0.3, 0.9], acidity: 0.05),
-                                      AqueousFeed(name: "strip-acid", stage: first + 3, flow: 256, concentrations: [0, 0], acidity: stripAcid)],
+                       aqueousFeeds: [AqueousFeed(name: "feed", stage: extraction, flow: 100, concentrations: [0.3, 0.9], acidity: feedAcidity),
+                                      AqueousFeed(name: "strip-acid", stage: first + 3, flow: stripFlow, concentrations: [0, 0], acidity: stripAcid)],
                        organicFeeds: [OrganicFeed(name: "organic", stage: 1, flow: organic, extractant: extractant,
                                                   saponification: saponification, concentrations: [0, 0])],
                        splits: [OutletSplit(stage: first, phase: .aqueous, fraction: draw, destination: .product("nd"))])
@@ -118,6 +119,35 @@ struct AcidTests {
         // Strip acid 8 mol/L with 76.6 % reflux: 0.766 × 2048 / 3 = 523 mol/h stripped back > 403.7 carried.
         let stripped = try #require(Feasibility.problems(try CascadeNetwork(Self.prNd(stripAcid: 8))).first)
         #expect(stripped.kind == .loadedOrganicExceedsFeed && stripped.export < 0)
+    }
+
+    @Test("A loaded stage drained by the feed's acid is refused with its numbers; just inside the boundary it converges")
+    func drainedLoadedStage() throws {
+        // Organic 555.6 L/h × 0.18 mol/L = 100.0 mol/h RE; strip acid 64 L/h × 4.8 mol/L = 307.2 mol/h
+        // H⁺ (≥ 3 × 100.0), 1 % of its liquor refluxed. Closed form (Feasibility check 4,
+        // docs/engine.md §6): the scrub aqueous carries r·A_s/3 = 0.01 × 307.2/3 = 1.024 mol/h; the
+        // feed's 100 L/h × 0.05 mol/L = 5 mol/h H⁺ strips 5/3 = 1.667 mol/h off the organic at the
+        // feed stage 15, which stage 16 must reload: its aqueous outflow would be 1.024 − 1.667 =
+        // −0.6427 mol/h. The export check passes (E = 100.0 − 1.024 < 120 mol/h fed), and so does
+        // the strip acid.
+        let drained = Self.prNd(organic: 555.6, draw: 0.99, stripFlow: 64)
+        let problems = try Feasibility.problems(CascadeNetwork(drained))
+        let p = try #require(problems.first)
+        #expect(problems.count == 1 && p.kind == .loadedStageDrained && p.isRefusal && p.stream == "feed" && p.stage == 15)
+        #expect(abs(p.stageOutflow - (0.01 * 307.2 / 3 - 5.0 / 3)) < 1e-9, "outflow \(p.stageOutflow) mol/h")
+        #expect(p.description.contains("stage 16 (scrub stage 1)") && p.description.contains("-0.6427 mol/h"), "\(p.description)")
+        // The feed's acid that would leave 0: 3 × 1.024 / 100 = 0.03072 mol/L.
+        #expect(p.remedy.contains("below 0.03072 mol/L"), "\(p.remedy)")
+        let refused = try CascadeSolver.solve(drained)
+        guard case .infeasible(let reason) = refused.outcome else { Issue.record("expected infeasible, got \(refused.outcome.explanation)"); return }
+        #expect(refused.iterations == 0 && reason.contains("stage 16"), "\(reason)")
+        // Just inside: 0.029 mol/L strips 0.9667 mol/h < 1.024, leaving stage 16 0.0573 mol/h to send on.
+        let inside = Self.prNd(organic: 555.6, draw: 0.99, stripFlow: 64, feedAcidity: 0.029)
+        #expect(try Feasibility.refusals(CascadeNetwork(inside)).isEmpty)
+        let r = try CascadeSolver.solve(inside)
+        Check.solved(r)
+        let outflow = r.aqueous[15].reduce(0, +) * r.aqueousFlow[15]
+        #expect(abs(outflow - (0.01 * 307.2 / 3 - 2.9 / 3)) < 1e-8, "stage 16 sends \(outflow) mol/h RE in its aqueous")
     }
 
     @Test("An acid-dependent strip, D = D_ref·(h_ref/h)³: solved and checked against the formula; less strip acid strips less")

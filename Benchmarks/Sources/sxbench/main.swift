@@ -6,7 +6,7 @@
 //                                              (--history: the solve's phases and every 25th step)
 //                                              (--unscored-start: the start without pass scoring)
 //   sxbench loop CASE [--dense]                allocations and time inside the Newton loop
-//   sxbench plants [--count N] [--seed S] [--model M]
+//   sxbench plants [--count N] [--seed S] [--model M] [--only I] [--feasibility-only]
 //                                              the plant-like population (issue 9 item 5): outcomes
 //                                              and iteration distribution per model
 //   sxbench startup [NAME]                     dynamic start-ups to the steady state (StartupCase)
@@ -289,7 +289,24 @@ func loop(_ c: BenchmarkCase, solver: LinearSolverKind) {
 /// The plant-like population of issue 9 item 5 (`PlantLikeCascades`): every case solved cold,
 /// counted as converged, refused before solving (infeasible) or failed; the iteration
 /// distribution per model; each failure named with its case and the solver's explanation.
-func plants(count: Int, seed: UInt64, family: PlantLikeCascades.Family?, only: Int? = nil) {
+func plants(count: Int, seed: UInt64, family: PlantLikeCascades.Family?, only: Int? = nil, feasibilityOnly: Bool = false) {
+    if feasibilityOnly {
+        // The checks before solving alone (milliseconds per case): each refusal with its reason.
+        var refused = 0, checked = 0
+        let w0 = monotonicSeconds()
+        for index in only.map({ $0...$0 }) ?? 0...(count - 1) {
+            let c = PlantLikeCascades.make(index: index, seed: seed)
+            if let family, c.family != family { continue }
+            checked += 1
+            guard let net = try? CascadeNetwork(c.cascade) else { continue }
+            if let p = Feasibility.refusals(net).first {
+                refused += 1
+                print("REFUSED \(c.summary): \(p.description); \(p.remedy)")
+            }
+        }
+        print("\(refused) of \(checked) cases refused by the feasibility checks (specification refusals not counted), \(ms(monotonicSeconds() - w0)) ms in all")
+        return
+    }
     // A cascade the specification checks refuse (CascadeSpecificationError) is counted apart.
     let specificationPrefix = "specification: "
     struct Row { var c: PlantLikeCascades.Case; var outcome: SolveOutcome; var iterations: Int; var seconds: Double; var closure: Double }
@@ -384,10 +401,10 @@ case "plants":
     }
     let family = option("--model").flatMap(PlantLikeCascades.Family.init(rawValue:))
     plants(count: option("--count").flatMap(Int.init) ?? 600, seed: option("--seed").flatMap(UInt64.init) ?? 1, family: family,
-           only: option("--only").flatMap(Int.init))
+           only: option("--only").flatMap(Int.init), feasibilityOnly: arguments.contains("--feasibility-only"))
 case "startup":
     startup(arguments.count > 1 ? arguments[1] : nil)
 default:
-    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE [--history] | loop CASE [--dense] | plants [--count N] [--seed S] [--model M] [--only I] | startup [NAME]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE [--history] | loop CASE [--dense] | plants [--count N] [--seed S] [--model M] [--only I] [--feasibility-only] | startup [NAME]\n".data(using: .utf8)!)
     exit(64)
 }

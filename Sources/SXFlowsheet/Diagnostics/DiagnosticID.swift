@@ -46,6 +46,8 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case phaseWithoutOutlet = "phase-without-outlet"
     /// An `organic-circuit` whose entry stream cannot receive the returning stripped organic.
     case organicCircuit = "organic-circuit"
+    /// A fully loaded stage whose steady aqueous outflow of rare earth would be negative.
+    case loadedStageDrained = "loaded-stage-drained"
     // Overrides (SX5xx)
     case overridePath = "override-path"
     case overrideValue = "override-value"
@@ -101,6 +103,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .conflictingEvents: n = 412
         case .phaseWithoutOutlet: n = 413
         case .organicCircuit: n = 414
+        case .loadedStageDrained: n = 415
         case .overridePath: n = 501
         case .overrideValue: n = 502
         case .unusedStream: n = 901
@@ -119,7 +122,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     /// the input is malformed): a sweep records such a case as "infeasible" instead of
     /// refusing the whole grid.
     public var isInfeasibleDesign: Bool {
-        [.overSaponified, .stripAcidShortfall, .loadingAboveCapacity, .loadedOrganicExceedsFeed].contains(self)
+        [.overSaponified, .stripAcidShortfall, .loadingAboveCapacity, .loadedOrganicExceedsFeed, .loadedStageDrained].contains(self)
     }
 
     public var defaultSeverity: Severity {

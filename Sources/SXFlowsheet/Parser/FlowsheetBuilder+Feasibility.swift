@@ -31,6 +31,7 @@ extension FlowsheetBuilder {
                 case .loadingAboveCapacity: .loadingAboveCapacity
                 case .loadingAboveSaponifiedCapacity: .loadingAboveSaponifiedCapacity
                 case .loadedOrganicExceedsFeed: .loadedOrganicExceedsFeed
+                case .loadedStageDrained: .loadedStageDrained
                 }
                 let node = streams[problem.stream].map { problem.kind == .overSaponification ? ($0.saponificationNode ?? $0.keyNode) : $0.keyNode }
                 guard let location = node?.location ?? cascadeLocations[cascade.name] else { continue }

@@ -1,4 +1,5 @@
 import Foundation
+import SXNumerics
 
 extension Feasibility {
     /// Checks of a cascade with fully loaded sections (Xu's model, `fixedOrganicLoading`), from
@@ -119,6 +120,135 @@ extension Feasibility {
                 description: "the strip liquor's residual acid routed back into the loaded sections (\(Problem.format(returnedAcid)) mol/h H⁺, a fraction \(Problem.percent(reflux)) % of \(Problem.format(stripAcid)) mol/h fed) would strip \(Problem.format(returnedAcid / 3)) mol/h RE, more than the \(Problem.format(stripLoad + outletLoad)) mol/h the loaded organic carries",
                 remedy: "feed the strip less acid (about \(Problem.format(needed)) mol/h H⁺ plus a residual) or route less strip liquor back"))
         }
+        if problems.contains(where: \.isRefusal) { return problems }
+
+        // 4. Every loaded stage's steady aqueous outflow of rare earth. Past check 2 the strip
+        // is fed at least 3 H⁺ per RE the loaded organic brings; with no rare earth fed to the
+        // strip stages themselves, their liquor then keeps free acid (T ≥ 0), as check 4 needs.
+        let stripFedRareEarth = stripStages.contains { i in (0..<net.elementCount).contains { net.feedFlux[i * net.elementCount + $0] > 0 } }
+        if let drained = drainedLoadedStage(net, loaded: loaded, routedLiquorKeepsAcid: stripLoad > 0 && !stripFedRareEarth) {
+            problems.append(drained)
+        }
         return problems
+    }
+
+    /// Check 4 (docs/engine.md §4): the rare-earth totals of the loaded stages at steady state,
+    /// and the first stage whose aqueous would have to carry a negative amount away.
+    ///
+    /// A loaded stage i sends its organic on with O_i·Y_i whatever it holds (Y_i its loading
+    /// after the acid fed there), so its total-RE balance fixes its aqueous outflow A_i·X_i:
+    ///
+    ///     A_i·X_i = Σ_k F_ki·X_k + Σ_k G_ki·Y_k + f_i − O_i·Y_i + Σ_s F_si·P_s / 3        (mol/h)
+    ///
+    /// F_ki, G_ki the aqueous and organic flows from loaded stages k (L/h), f_i the rare earth
+    /// fed (mol/h), and F_si the aqueous routed in from a stage s outside the loaded sections,
+    /// whose rare earth X_s and free acid T_s = P_s − 3·X_s (P_s = Q_s − [C⁺]_s, its acid
+    /// capacity net of the saponifying cation, mol/L) together count P_s/3: the acid strips
+    /// T_s/3 more from the organic that leaves stage i. That is exact when T_s ≥ 0, which the
+    /// strip-acid check guarantees (the liquor keeps A_s − 3·L ≥ 0 of acid), and when no organic
+    /// enters a loaded stage from outside the loaded sections, or leaves a stage fed routed acid
+    /// for another loaded stage (whose load would then depend on the strip's state): otherwise
+    /// the check is not made (nil). The system is linear with a nonnegative inverse (an
+    /// M-matrix, aqueous flow leaving the loaded region), so the totals are unique; a stage with
+    /// X_i ≤ 0 has no steady state under Xu's model, whatever the compositions (with every X_i > 0
+    /// and every Y_i > 0 a steady state exists: a fixed point of the compositions, the linear
+    /// per-element balances with D_ij = Y_i·β_j / Σ_k β_k x_ik being positive). The raffinate's
+    /// X_1 > 0 is check 3's E < F; this finds the stages inside, e.g. the first scrub stage when
+    /// the feed's free acid strips h/3 mol/h from the organic at the feed stage and the scrub
+    /// aqueous brings less than that to reload it.
+    static func drainedLoadedStage(_ net: CascadeNetwork, loaded: [Bool], routedLiquorKeepsAcid: Bool) -> Problem? {
+        guard let fluxes = loadedStageAqueousRareEarth(net, loaded: loaded, routedLiquorKeepsAcid: routedLiquorKeepsAcid) else { return nil }
+        let n = net.stageCount
+        // Relative to the rare-earth traffic of the stage, so that round-off of an exactly
+        // closing balance is not refused.
+        guard let i = (0..<n).first(where: { loaded[$0] && fluxes[$0] <= Self.drainTolerance * net.organicFlow[$0] * net.fullLoading[$0] })
+        else { return nil }
+        let ranges = net.cascade.sectionStageRanges
+        let k = net.sectionOfStage[i]
+        let section = net.cascade.sections[k]
+        let sectionStage = i + 1 - ranges[k].lowerBound + 1
+        let taken = net.organicFlow[i] * net.fullLoading[i]
+        let broughtByOrganic = (net.organicSourceStart[i]..<net.organicSourceStart[i + 1]).reduce(0.0) {
+            $0 + net.organicSources[$1].flow * net.fullLoading[net.organicSources[$1].from]
+        }
+        let reaching = taken + fluxes[i]
+        let deficit = -fluxes[i]
+        var causes: [String] = []
+        // Acid fed to loaded stages whose organic reaches stage i strips rare earth that stage i must reload.
+        for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
+            let from = net.organicSources[s].from
+            let acid = net.acidFeedFlux[from]
+            if acid > 0 {
+                let feeds = net.cascade.aqueousFeeds.filter { $0.stage == from + 1 && $0.acidity > 0 }
+                let names = feeds.map { "'\($0.name)' (\(Problem.format($0.acidity)) mol/L at \(Problem.format($0.flow)) L/h)" }.joined(separator: ", ")
+                causes.append("the \(Problem.format(acid)) mol/h H⁺ fed at stage \(from + 1)\(names.isEmpty ? "" : " by " + names) strips \(Problem.format(acid / AqueousChargeBalance.rareEarthCharge)) mol/h RE off the organic there, which stage \(i + 1) must reload")
+            }
+        }
+        let description = "stage \(i + 1) (\(section.name) stage \(sectionStage)) has no steady state under the fully loaded organic: "
+            + "the organic leaves it with \(Problem.format(taken)) mol/h RE (it brings \(Problem.format(broughtByOrganic)) mol/h), "
+            + "but the rare earth that can reach it in steady state is only \(Problem.format(reaching)) mol/h, so its aqueous "
+            + "outflow would have to carry \(Problem.format(fluxes[i])) mol/h (a negative concentration)"
+            + (causes.isEmpty ? "" : ": " + causes.joined(separator: "; "))
+        var remedy = "bring at least \(Problem.format(deficit)) mol/h more rare earth to stage \(i + 1)"
+        let acidFeeds = net.cascade.aqueousFeeds.filter { f in
+            f.acidity > 0 && (net.organicSourceStart[i]..<net.organicSourceStart[i + 1]).contains { net.organicSources[$0].from == f.stage - 1 }
+        }
+        if let f = acidFeeds.max(by: { $0.acidity * $0.flow < $1.acidity * $1.flow }) {
+            let limit = max(f.acidity - AqueousChargeBalance.rareEarthCharge * deficit / f.flow, 0)
+            remedy = "lower the free acid of '\(f.name)' below \(Problem.format(limit)) mol/L, or " + remedy
+        }
+        remedy += " (more scrub acid or reflux, which raise the scrub aqueous), or lower the organic's loading or flow"
+        return Problem(kind: .loadedStageDrained, stream: acidFeeds.first?.name ?? (net.cascade.organicFeeds.first?.name ?? ""),
+                       stage: acidFeeds.first?.stage ?? (i + 1), stageOutflow: fluxes[i], rareEarthReaching: reaching,
+                       description: description, remedy: remedy)
+    }
+
+    /// Balances that close within this fraction of a stage's organic rare-earth flux count as
+    /// closed (round-off of the totals' linear solve).
+    static let drainTolerance = 1e-9
+
+    /// The steady aqueous rare-earth outflow A_i·X_i (mol/h) of every loaded stage (0 elsewhere),
+    /// from the linear balances of `drainedLoadedStage`; nil where they are not exact: aqueous
+    /// routed in from outside the loaded sections counts at its acid capacity only when
+    /// `routedLiquorKeepsAcid` (the strip acid covers the load, so T ≥ 0 there).
+    static func loadedStageAqueousRareEarth(_ net: CascadeNetwork, loaded: [Bool], routedLiquorKeepsAcid: Bool) -> [Double]? {
+        let n = net.stageCount, ne = net.elementCount
+        let z = AqueousChargeBalance.rareEarthCharge
+        func capacity(_ s: Int) -> Double { net.anionConcentration[s] - net.cationAllAqueous[s] }
+        var receivesRoutedAcid = [Bool](repeating: false, count: n)
+        for i in 0..<n where loaded[i] {
+            for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] where !loaded[net.organicSources[s].from] { return nil }
+            for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] where !loaded[net.aqueousSources[s].from] {
+                guard routedLiquorKeepsAcid else { return nil }
+                receivesRoutedAcid[i] = true
+            }
+        }
+        for i in 0..<n where loaded[i] {
+            for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] where receivesRoutedAcid[net.organicSources[s].from] { return nil }
+        }
+        var m = BandMatrix(order: n, lowerBandwidth: max(net.stagesBelow, 1), upperBandwidth: max(net.stagesAbove, 1))
+        var rhs = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            // Unknown: the aqueous outflow A_i·X_i itself (mol/h); 0 at stages outside the loaded sections.
+            m.add(1, row: i, column: i)
+            guard loaded[i] else { continue }
+            for j in 0..<ne { rhs[i] += net.feedFlux[i * ne + j] }
+            rhs[i] -= net.organicFlow[i] * net.fullLoading[i]
+            for s in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
+                let l = net.organicSources[s]
+                rhs[i] += l.flow * net.fullLoading[l.from]
+            }
+            for s in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
+                let l = net.aqueousSources[s]
+                if loaded[l.from] {
+                    m.add(-l.flow / net.aqueousFlow[l.from], row: i, column: l.from)
+                } else {
+                    rhs[i] += l.flow * max(capacity(l.from), 0) / z
+                }
+            }
+        }
+        var lu = BandLUWorkspace(order: n)
+        do { try lu.factorize(&m); try lu.solve(m, &rhs) } catch { return nil }
+        return rhs
     }
 }

@@ -24,6 +24,10 @@ public enum Feasibility {
             /// is fed (no raffinate), or the acid routed back into them would strip more than
             /// the organic carries (a negative export).
             case loadedOrganicExceedsFeed
+            /// A loaded stage whose steady aqueous outflow of rare earth would be negative: the
+            /// fully loaded organic takes more out of it than can reach it (e.g. the feed's acid
+            /// strips the organic at the feed stage and the scrub aqueous cannot reload it).
+            case loadedStageDrained
         }
         public var kind: Kind
         /// The stream a reader should look at (where a diagnostic is located).
@@ -52,6 +56,10 @@ public enum Feasibility {
         /// Rare earth the loaded organic exports and rare earth fed, mol/h (export check).
         public var export = 0.0
         public var rareEarthFed = 0.0
+        /// The steady aqueous rare-earth outflow a loaded stage would need (negative: drained)
+        /// and the rare earth that can reach it, mol/h (drained-stage check).
+        public var stageOutflow = 0.0
+        public var rareEarthReaching = 0.0
         /// What is wrong, with the numbers, and what to change.
         public var description: String
         public var remedy: String

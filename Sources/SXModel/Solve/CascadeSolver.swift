@@ -169,6 +169,7 @@ public enum CascadeSolver {
         }
 
         // 3. Continuation in the feed (mass action) or the separation factors (Xu).
+        var fallbackStart = start
         if !outcome.isConverged {
             // Continuation.
             if let family = Continuation.family(network.cascade, options: options.continuation) {
@@ -184,6 +185,8 @@ public enum CascadeSolver {
                     totalIterations += report.iterations
                     unknowns = u
                     outcome = translate(report.reason, network: network)
+                } else if TimeSteppingFallback.startsFromContinuation(network, reached: reached, start: start) {
+                    fallbackStart = reached
                 }
                 // On failure the direct attempt's last iterate is returned with the continuation's reason.
             }
@@ -192,7 +195,7 @@ public enum CascadeSolver {
         // 4. Physical time stepping from the same start, then Newton (on by default, `TimeSteppingOptions.enabled`).
         var timeSteppingEnding: TimeSteppingEnding?
         if !outcome.isConverged && options.timeStepping.enabled {
-            let (polished, reached, steps, ending) = TimeSteppingFallback.run(from: start, system: &system, options: options,
+            let (polished, reached, steps, ending) = TimeSteppingFallback.run(from: fallbackStart, system: &system, options: options,
                                                                       observer: watch(.timeStepping, from: totalIterations))
             totalIterations += steps
             timeSteppingEnding = ending

@@ -74,6 +74,21 @@ public enum TimeSteppingEnding: Sendable, Equatable, CustomStringConvertible {
 /// `BDFIntegrator`), from a physical state, until the steady residual is small enough for
 /// Newton to finish.
 enum TimeSteppingFallback {
+    /// Whether the integration should start from `reached`, the last steady state the
+    /// continuation in the models' parameter converged (Xu's model: β^t at some t < 1), rather
+    /// than from the chain's linear `start`. Under Xu's model the organic leaves every loaded
+    /// stage with its full loading whatever the stage holds, so the rare-earth totals of the
+    /// loaded sections are fixed by the flows and the acid alone (docs/engine.md §4), not by β;
+    /// a state whose totals are off them drains a stage within a fraction of a residence time
+    /// (the step collapses, docs/dynamic.md §4). A steady state at any t has those totals
+    /// already, and the integration then only moves the compositions, which cannot drain
+    /// (y_j ∝ x_j). Only for cascades with a fully loaded section and a parameter path.
+    static func startsFromContinuation(_ network: CascadeNetwork, reached: [Double], start: [Double]) -> Bool {
+        reached != start && reached.count == start.count
+            && network.fullLoading.contains { $0 > 0 }
+            && network.cascade.sections.allSatisfy { $0.equilibrium.continuationPath != .rareEarthFeed }
+    }
+
     /// Integrates from `start` (the unknowns of a physical state: the strategy chain's start)
     /// and polishes with damped Newton on `system`. Returns the Newton report of the last
     /// polish (nil when none was tried), the unknowns reached, and the steps taken (integrator

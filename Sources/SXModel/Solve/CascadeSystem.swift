@@ -38,8 +38,11 @@ public struct CascadeSystem: NewtonSystem {
     let models: [any EquilibriumModel]
     let logAqueousFlow: [Double]
     let logOrganicFlow: [Double]
-    let logFeedFlux: [Double]
-    let logAqueousFeedFlux: [Double]
+    /// ln of the rare earth fed into each stage (all feeds; aqueous feeds), flat [i·ne + j].
+    /// Variable only for a train's linked feeds, whose flux the time simulation of the train
+    /// sets from the source cascade's state (`DynamicTrainSystem`).
+    var logFeedFlux: [Double]
+    var logAqueousFeedFlux: [Double]
     let logCationFeedFlux: [Double]
     let logAqueousLinkFlow: [Double]
     let logOrganicLinkFlow: [Double]
@@ -403,13 +406,13 @@ public struct CascadeSystem: NewtonSystem {
     /// Adds `scale` · ∂ln y_kj/∂(unknowns) into row `row` (j = ne: ln CA_k), including the
     /// dependence of y_k on stage k's aqueous inlet through x* when its efficiency is below 1.
     @inline(__always)
-    func addLogYDerivative(_ jac: inout BandMatrix, row: Int, stage k: Int, component j: Int, scale: Double) {
+    func addLogYDerivative(_ jac: inout BandMatrix, row: Int, stage k: Int, component j: Int, scale: Double, columnOffset o: Int = 0) {
         if scale == 0 { return }
         let net = network, ne = net.elementCount, b = net.blockSize
         let local = (k * (ne + 1) + j) * b
         for l in 0..<b {
             let d = dLogYdLocal[local + l]
-            if d != 0 { jac.add(scale * d, row: row, column: k * b + l) }
+            if d != 0 { jac.add(scale * d, row: row, column: o + k * b + l) }
         }
         if j < ne && receivesRoutedAcid[k] {
             // y_k ∝ Y_k = Y − Σ_q F_qk·T_q/(3·O_k) over links q → k from outside the loaded
@@ -419,7 +422,7 @@ public struct CascadeSystem: NewtonSystem {
                 let from = net.aqueousSources[s].from
                 guard !loadedStage[from], protons[from] > 0 else { continue }
                 let w = perFlow * net.aqueousSources[s].flow
-                for l in 0..<ne { jac.add(w * net.charges[l] * x[from * ne + l], row: row, column: from * b + l) }
+                for l in 0..<ne { jac.add(w * net.charges[l] * x[from * ne + l], row: row, column: o + from * b + l) }
             }
         }
         let e = net.efficiency[k]
@@ -431,7 +434,7 @@ public struct CascadeSystem: NewtonSystem {
                     let d = dLogYdLogXStar[(k * ne + j) * ne + l]
                     if d == 0 { continue }
                     let share = exp(logAqueousLinkFlow[s] + lx[from * ne + l] - logAqueousFlow[k] - lx[k * ne + l])
-                    jac.add(-scale * d * (1 - e) * share * murphreeGain[k * ne + l], row: row, column: from * b + l)
+                    jac.add(-scale * d * (1 - e) * share * murphreeGain[k * ne + l], row: row, column: o + from * b + l)
                 }
             }
         }

@@ -90,10 +90,16 @@ public enum DynamicTrainSimulation {
             if receiver.efficiency[stage] < 1 {
                 throw refuse(l.cascade, "linked stream '\(name)' enters stage \(stage + 1), whose Murphree efficiency is below 1: the mixed inlet of such a stage is not coupled between cascades in time yet")
             }
-            if receiver.fullLoading[stage] > 0 && l.phase == .aqueous {
-                throw refuse(l.cascade, "linked stream '\(name)' enters stage \(stage + 1), a fully loaded (separation-factor) stage, where the acid it carries strips rare earth from the organic: that coupling between cascades is not simulated in time yet")
+            if l.acidity != nil {
+                throw refuse(l.cascade, "linked stream '\(name)' has its acidity adjusted: an adjustment (acid added to a linked stream) is not simulated in time yet; simulate the train without it")
             }
-            links.append(.init(receiver: l.cascade, stage: stage, phase: l.phase, source: l.sourceCascade, sourceStage: outlet.stage, flow: outlet.flow))
+            var link = DynamicTrainSystem.Link(receiver: l.cascade, stage: stage, phase: l.phase, source: l.sourceCascade, sourceStage: outlet.stage, flow: outlet.flow)
+            // As in the steady train (`TrainSolver`), the stream carries the source outlet's free
+            // acid when the source cascade states acid (its own feeds or a linked stream's).
+            let sourceStatesAcid = CascadeResult.statesAcid(period.cascades[l.sourceCascade])
+                || period.links.contains { $0.cascade == l.sourceCascade && $0.phase == .aqueous }
+            link.stripsLoadedStage = l.phase == .aqueous && receiver.fullLoading[stage] > 0 && sourceStatesAcid
+            links.append(link)
         }
         var s = DynamicTrainSystem(systems: parts, links: links, order: period.solveOrder, hasRecycles: period.hasRecycles)
         s.setSteadyMixing()

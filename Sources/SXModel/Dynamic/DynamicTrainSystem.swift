@@ -36,6 +36,10 @@ public struct DynamicTrainSystem: InventorySystem {
         public var sourceStage: Int
         /// Volumetric flow, L/h.
         public var flow: Double
+        /// True when the stream's free acid strips a fully loaded receiving stage
+        /// (separation factors; `CascadeSystem.linkedAcidFlux`): an aqueous stream from a
+        /// cascade that states its acid, into a loaded stage.
+        public var stripsLoadedStage = false
     }
 
     public internal(set) var parts: [DynamicCascadeSystem]
@@ -81,7 +85,10 @@ public struct DynamicTrainSystem: InventorySystem {
         var below = systems.map(\.lowerBandwidth).max()!, above = systems.map(\.upperBandwidth).max()!
         for l in links {
             let r = systems[l.receiver].network, s = systems[l.source].network
-            let firstRow = u[l.receiver] + l.stage * r.blockSize, lastRow = firstRow + r.blockSize - 1
+            // The rows the link's flux enters; with acid into a loaded stage, every row that reads
+            // that stage's organic (its own, and those its organic flows into).
+            let firstRow = u[l.receiver] + (l.stripsLoadedStage ? max(0, l.stage - r.stagesAbove) : l.stage) * r.blockSize
+            let lastRow = u[l.receiver] + ((l.stripsLoadedStage ? min(r.stageCount - 1, l.stage + r.stagesBelow) : l.stage) + 1) * r.blockSize - 1
             // An aqueous outlet's ln x are unknowns of its stage; an organic one's ln y reach as
             // far as the source cascade's own equations do.
             let firstStage = l.phase == .aqueous ? l.sourceStage : max(0, l.sourceStage - s.stagesBelow)
@@ -97,6 +104,21 @@ public struct DynamicTrainSystem: InventorySystem {
         localUnknowns = systems.map { Array(repeating: 0, count: $0.unknownCount) }
         localResidual = localUnknowns
         localJacobian = systems.map { BandMatrix(order: $0.unknownCount, lowerBandwidth: $0.lowerBandwidth, upperBandwidth: $0.upperBandwidth) }
+        for l in links where l.stripsLoadedStage { parts[l.receiver].steady.receivesLinkedAcid[l.stage] = true }
+    }
+
+    /// Free acid of the aqueous leaving the link's source stage at `unknowns` (mol/L; 0 when the
+    /// metals there take all its acid capacity), and d(free acid)/dT (T the protons,
+    /// `AqueousChargeBalance`); read from the unknowns (ln x) and the mixed species, so that it
+    /// needs no evaluation order.
+    func linkedAcid(_ l: Link, _ unknowns: [Double]) -> (acidity: Double, slope: Double) {
+        let s = parts[l.source].network, k = l.sourceStage, o = unknownOffset[l.source] + k * s.blockSize
+        var metal = 0.0
+        for j in 0..<s.elementCount { metal += s.charges[j] * exp(unknowns[o + j]) }
+        let protons = AqueousChargeBalance.protons(capacity: s.anionConcentration[k], cation: s.cationAllAqueous[k], metalCharge: metal)
+        guard protons > 0 else { return (0, 0) }
+        let acidity = AqueousChargeBalance.freeAcid(protons: protons, sulfate: s.sulfateConcentration[k])
+        return (acidity, AqueousChargeBalance.freeAcidSlope(acidity: acidity, sulfate: s.sulfateConcentration[k]))
     }
 
     // MARK: - Mixed species
@@ -196,6 +218,10 @@ public struct DynamicTrainSystem: InventorySystem {
     /// Evaluates every cascade's state, then adds the links' fluxes to their receiving stages'
     /// feeds and inflows (which read the sources' states just evaluated).
     mutating func evaluateStates(_ unknowns: [Double], derivatives: Bool) throws(DomainViolation) {
+        for l in links where l.stripsLoadedStage { parts[l.receiver].steady.linkedAcidFlux[l.stage] = 0 }
+        for l in links where l.stripsLoadedStage {
+            parts[l.receiver].steady.linkedAcidFlux[l.stage] += l.flow * linkedAcid(l, unknowns).acidity
+        }
         for c in order {
             try evaluate(c, unknowns) { (p: inout DynamicCascadeSystem, u: [Double]) throws(DomainViolation) in
                 try p.steady.evaluateState(u, derivatives: derivatives)
@@ -278,6 +304,41 @@ public struct DynamicTrainSystem: InventorySystem {
                 } else {
                     s.steady.addLogYDerivative(&jacobian, row: row, stage: l.sourceStage, component: j, scale: w,
                                                columnOffset: unknownOffset[l.source])
+                }
+            }
+            if l.stripsLoadedStage { addLinkedAcidJacobian(l, unknowns, &jacobian) }
+        }
+    }
+
+    /// Adds the Jacobian of the acid a link brings into a fully loaded stage t: it lowers the
+    /// loading Y_t = Y − (acid fed)/(3·O_t), and ln y_tj = ln Y_t + (terms free of Y) under
+    /// separation factors, so ∂R/∂ln x_src,l = (Σ_j ∂R/∂ln y_tj)·F·h′·z_l·x_l/(3·O_t·Y_t)
+    /// (h′ = d(free acid)/dT), the rows being stage t's balances (its organic outflow and, in a
+    /// step, its organic inventory) and those of the stages its organic flows into.
+    func addLinkedAcidJacobian(_ l: Link, _ unknowns: [Double], _ jacobian: inout BandMatrix) {
+        let (acidity, slope) = linkedAcid(l, unknowns)
+        guard acidity > 0 else { return }
+        let r = parts[l.receiver], sys = r.steady, net = r.network, ne = net.elementCount, b = net.blockSize, t = l.stage
+        let s = parts[l.source].network, sourceColumn = unknownOffset[l.source] + l.sourceStage * s.blockSize
+        let o = unknownOffset[l.receiver]
+        let perLogY = l.flow * slope / (AqueousChargeBalance.rareEarthCharge * net.organicFlow[t] * sys.loading[t])
+        let lf = step != nil ? r.scaling.logFluxFactor : 0
+        func add(_ coefficient: Double, row: Int) {
+            for m in 0..<s.elementCount {
+                let v = coefficient * perLogY * s.charges[m] * exp(unknowns[sourceColumn + m])
+                if v != 0 { jacobian.add(v, row: o + row, column: sourceColumn + m) }
+            }
+        }
+        for j in 0..<ne {
+            let k = t * ne + j
+            let out = step != nil ? r.scaling.logElementOut[k] : sys.logOutflow[k]
+            var own = -exp(lf + sys.logOrganicFlow[t] + sys.ly[k] - out)
+            if step != nil { own -= exp(r.logNewCoefficient + r.logOrganicHoldup[t] + sys.ly[k] - out) }
+            add(own, row: t * b + j)
+            for i in 0..<net.stageCount {
+                for q in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] where net.organicSources[q].from == t {
+                    let into = step != nil ? r.scaling.logElementIn[i * ne + j] : sys.logInflow[i * ne + j]
+                    add(exp(lf + sys.logOrganicLinkFlow[q] + sys.ly[k] - into), row: i * b + j)
                 }
             }
         }

@@ -73,6 +73,12 @@ public struct CascadeSystem: NewtonSystem {
     /// True when a loaded stage receives aqueous from a stage outside the loaded sections (its
     /// loading then depends on that stage's acid).
     let receivesRoutedAcid: [Bool]
+    /// Free acid (mol/h H⁺) a train's linked streams bring into each stage, set by
+    /// `DynamicTrainSystem` from the source cascades' states; it strips a fully loaded stage's
+    /// organic like acid fed there (`CascadeNetwork.fullLoading`). Zeros for a cascade alone.
+    var linkedAcidFlux: [Double]
+    /// True for the loaded stages whose loading `linkedAcidFlux` changes.
+    var receivesLinkedAcid: [Bool]
     var dimer: [Double]
     var cation: [Double]
     var organicCation: [Double]
@@ -134,6 +140,8 @@ public struct CascadeSystem: NewtonSystem {
         receivesRoutedAcid = (0..<n).map { i in
             loadedStage[i] && network.aqueousSources[network.aqueousSourceStart[i]..<network.aqueousSourceStart[i + 1]].contains { !loadedStage[$0.from] }
         }
+        linkedAcidFlux = Array(repeating: 0, count: n)
+        receivesLinkedAcid = Array(repeating: false, count: n)
         dimer = acidity
         cation = acidity
         organicCation = acidity
@@ -236,9 +244,9 @@ public struct CascadeSystem: NewtonSystem {
             }
         }
         // Acid routed into a fully loaded stage from outside the loaded sections (e.g. refluxed
-        // strip liquor) strips rare earth there: 3 H⁺ per RE³⁺.
-        for i in 0..<n where receivesRoutedAcid[i] {
-            var routed = 0.0
+        // strip liquor, or a train's linked stream) strips rare earth there: 3 H⁺ per RE³⁺.
+        for i in 0..<n where receivesRoutedAcid[i] || receivesLinkedAcid[i] {
+            var routed = linkedAcidFlux[i]
             for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] where !loadedStage[net.aqueousSources[k].from] {
                 routed += net.aqueousSources[k].flow * max(protons[net.aqueousSources[k].from], 0)
             }

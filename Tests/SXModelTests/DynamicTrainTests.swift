@@ -91,6 +91,20 @@ struct DynamicTrainTests {
         return o
     }
 
+    /// The largest relative deviation of the last sample's products from the steady train's,
+    /// over the concentrations above 1e-12 of their outlet's largest.
+    static func offSteady(_ result: DynamicResult, _ steady: TrainResult) -> Double {
+        let products = steady.products.map(\.outlet)
+        var off = 0.0
+        for o in result.samples.last!.outlets {
+            let s = products.first { $0.name == o.name }!
+            for (c, cs) in zip(o.concentrations, s.concentrations) where cs > 1e-12 * s.concentrations.max()! {
+                off = max(off, abs(c - cs) / cs)
+            }
+        }
+        return off
+    }
+
     /// Worst |Δinventory − (fed − out)| relative to the amounts, over every sample and element.
     static func worstConservation(_ r: DynamicResult) -> Double {
         for s in r.samples {
@@ -116,15 +130,8 @@ struct DynamicTrainTests {
         #expect(result.cascadeNames == ["a", "b"])
         // Every product of the train, relative to its own concentration (the steady train is
         // converged to 1e-12 on the linked streams).
-        let products = steady.products.map(\.outlet)
-        #expect(result.samples.last!.outlets.map(\.name) == products.map(\.name))
-        var off = 0.0
-        for o in result.samples.last!.outlets {
-            let s = products.first { $0.name == o.name }!
-            for (c, cs) in zip(o.concentrations, s.concentrations) where cs > 1e-12 * s.concentrations.max()! {
-                off = max(off, abs(c - cs) / cs)
-            }
-        }
+        #expect(result.samples.last!.outlets.map(\.name) == steady.products.map(\.outlet.name))
+        let off = Self.offSteady(result, steady)
         let worst = Self.worstConservation(result)
         print("train \(name): \(result.statistics), off steady \(off), conservation \(result.conservationError), worst over samples \(worst)")
         #expect(off <= 1e-8, "\(name): largest relative deviation from the steady train's products \(off)")
@@ -150,14 +157,7 @@ struct DynamicTrainTests {
         #expect(system.links.map(\.stripsLoadedStage) == [true])
         let result = try DynamicTrainSimulation.run(train, holdups: Self.holdups(train), start: .steady(lean), options: Self.longRun())
         #expect(result.outcome == .completed, "\(result.outcome)")
-        let products = steady.products.map(\.outlet)
-        var off = 0.0
-        for o in result.samples.last!.outlets {
-            let s = products.first { $0.name == o.name }!
-            for (c, cs) in zip(o.concentrations, s.concentrations) where cs > 1e-12 * s.concentrations.max()! {
-                off = max(off, abs(c - cs) / cs)
-            }
-        }
+        let off = Self.offSteady(result, steady)
         let worst = Self.worstConservation(result)
         print("loaded train: \(result.statistics), off steady \(off), worst conservation over samples \(worst)")
         #expect(off <= 1e-8, "largest relative deviation from the steady train's products \(off)")

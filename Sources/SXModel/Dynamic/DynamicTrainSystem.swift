@@ -191,6 +191,8 @@ public struct DynamicTrainSystem: InventorySystem {
     // MARK: - Evaluation
 
     public mutating func logInventory(at unknowns: [Double], into logInventory: inout [Double]) throws(DomainViolation) {
+        // A loaded stage's organic, hence its inventory, depends on the acid linked into it.
+        setLinkedAcid(unknowns)
         for c in parts.indices {
             var local = [Double](repeating: 0, count: parts[c].inventoryCount)
             try evaluate(c, unknowns) { (p: inout DynamicCascadeSystem, u: [Double]) throws(DomainViolation) in try p.logInventory(at: u, into: &local) }
@@ -217,11 +219,17 @@ public struct DynamicTrainSystem: InventorySystem {
 
     /// Evaluates every cascade's state, then adds the links' fluxes to their receiving stages'
     /// feeds and inflows (which read the sources' states just evaluated).
-    mutating func evaluateStates(_ unknowns: [Double], derivatives: Bool) throws(DomainViolation) {
+    /// Sets the acid the links bring into loaded stages (`CascadeSystem.linkedAcidFlux`, mol/h)
+    /// from the sources' states at `unknowns`.
+    mutating func setLinkedAcid(_ unknowns: [Double]) {
         for l in links where l.stripsLoadedStage { parts[l.receiver].steady.linkedAcidFlux[l.stage] = 0 }
         for l in links where l.stripsLoadedStage {
             parts[l.receiver].steady.linkedAcidFlux[l.stage] += l.flow * linkedAcid(l, unknowns).acidity
         }
+    }
+
+    mutating func evaluateStates(_ unknowns: [Double], derivatives: Bool) throws(DomainViolation) {
+        setLinkedAcid(unknowns)
         for c in order {
             try evaluate(c, unknowns) { (p: inout DynamicCascadeSystem, u: [Double]) throws(DomainViolation) in
                 try p.steady.evaluateState(u, derivatives: derivatives)

@@ -56,7 +56,9 @@ public struct DynamicReport: Sendable {
         case .feed: "feed-filled cascade (every stage's aqueous is the feed liquor, its organic in equilibrium with it)"
         case .steady: "the steady state of the flowsheet as written"
         }
-        out += "Start: \(startText)\n"
+        // A train's cascades all start alike.
+        out += "Start: " + (result.cascadeNames.isEmpty ? startText : startText.replacingOccurrences(of: "cascade (", with: "cascades (")
+            .replacingOccurrences(of: "the steady state of the flowsheet as written", with: "the steady state of the train as written (sxsim run)")) + "\n"
         out += "Holdups per stage (one well-mixed volume per phase, phases in equilibrium):\n"
         for h in holdups { out += "  \(h)\n" }
         out += "Events:" + (result.events.isEmpty ? " none\n" : "\n" + result.events.map { "  at \($0.summary)\n" }.joined())

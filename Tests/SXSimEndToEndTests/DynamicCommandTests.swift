@@ -119,7 +119,8 @@ struct DynamicCommandTests {
         let text = out.standardOutput
         #expect(text.contains("Rare earth held in the train:"), "\(text)")
         #expect(text.contains("  in cascade polisher: "))
-        #expect(text.contains("Product nd-product (aqueous, stage 19):"))
+        #expect(text.contains("Product nd-product (cascade polisher, aqueous, stage 19):"), "\(text)")
+        #expect(text.contains("Start: solvent-filled cascades ("))
         #expect(text.contains("  steady state (sxsim run): "))
         #expect(text.contains("rougher.scrub: 0.5 h residence time per phase"))
         #expect(report.rendered(.csv).split(separator: "\n").first?.contains(",inventory:polisher:Nd_mol,") == true)

@@ -85,7 +85,9 @@ public struct DynamicReport: Sendable {
         }
         let rows = tableSamples()
         for outlet in result.samples.first?.outlets ?? [] {
-            out += "\nProduct \(outlet.name) (\(outlet.phase.rawValue), stage \(outlet.stage)):\n"
+            // A train's product names the cascade it leaves.
+            let cascade = result.cascadeNames.isEmpty ? "" : producingCascade(outlet.name).map { "cascade \($0), " } ?? ""
+            out += "\nProduct \(outlet.name) (\(cascade)\(outlet.phase.rawValue), stage \(outlet.stage)):\n"
             var header = ["time h"]
             header += elements.map { "\($0.symbol) mol/L" }
             header += elements.map { "\($0.oxideFormula) %" }
@@ -115,6 +117,12 @@ public struct DynamicReport: Sendable {
             }
         }
         return out
+    }
+
+    /// The cascade of the flowsheet's train whose product `name` is, nil when none is.
+    func producingCascade(_ name: String) -> String? {
+        let train = flowsheet.train
+        return train.cascades.indices.first { train.productOutletNames(cascade: $0).contains(name) }.map { train.cascades[$0].name }
     }
 
     /// At most 11 samples for the text table: the last one at or before each tenth of the run.

@@ -165,15 +165,7 @@ struct DynamicTests {
         #expect(off <= 1e-8, "\(model): largest relative deviation from the steady outlets \(off)")
         #expect(result.conservationError <= 1e-10, "\(model): conservation error \(result.conservationError)")
         // Cumulative in − out against the inventory at every sample, not only the last.
-        let first = result.samples[0]
-        var worst = 0.0
-        for s in result.samples {
-            for j in s.inventory.indices {
-                let change = s.inventory[j] - first.inventory[j]
-                let scale = max(s.inventory[j], s.cumulativeFed[j], first.inventory[j])
-                if scale > 0 { worst = max(worst, abs(change - (s.cumulativeFed[j] - s.cumulativeOut[j])) / scale) }
-            }
-        }
+        let worst = Check.worstConservationOverSamples(result)
         #expect(worst <= 1e-10, "\(model): worst conservation error over the samples \(worst)")
     }
 

@@ -208,6 +208,22 @@ enum Check {
         #expect(worst <= tolerance, "worst equilibrium deviation \(worst)", sourceLocation: sourceLocation)
     }
 
+    /// A dynamic run's worst |Δinventory − (fed − out)| over every sample and element,
+    /// relative to the largest of the amounts (mol): conservation at every time, not only at
+    /// the end (`DynamicResult.conservationError`).
+    static func worstConservationOverSamples(_ result: DynamicResult) -> Double {
+        let first = result.samples[0]
+        var worst = 0.0
+        for s in result.samples {
+            for j in s.inventory.indices {
+                let change = s.inventory[j] - first.inventory[j]
+                let scale = max(s.inventory[j], s.cumulativeFed[j], first.inventory[j])
+                if scale > 0 { worst = max(worst, abs(change - (s.cumulativeFed[j] - s.cumulativeOut[j])) / scale) }
+            }
+        }
+        return worst
+    }
+
     static func solved(_ r: CascadeResult, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(r.outcome == .converged, "outcome: \(r.outcome.explanation)", sourceLocation: sourceLocation)
         conservation(r, sourceLocation: sourceLocation)

@@ -96,4 +96,90 @@ struct DynamicCommandTests {
         // Event times and values in engineering form (issue 13, item 15; before: "1.0 h", "105.0 L/h").
         #expect(report.rendered(.text).contains("at 1 h: stream 'feed' flow 105 L/h"))
     }
+
+    /// A train with a recycle (issue 11, item 3): `sxsim dynamic Flowsheets/recycle-polish.yaml
+    /// --residence-time 0.5h` runs the whole train, reports every product of both cascades, the
+    /// inventory of each cascade and of the train, and conserves the train to 1e-10.
+    @Test func linkedTrainWithRecycle() throws {
+        let path = "Flowsheets/recycle-polish.yaml"
+        var settings = DynamicSettings()
+        settings.defaultResidenceTime = 0.5
+        settings.until = 3
+        let out = Pipeline.dynamic(text: try Repository.text(path), fileName: path, settings: settings)
+        #expect(out.status == .ok, "\(out.standardError)")
+        #expect(out.standardError.isEmpty, "\(out.standardError)")
+        let report = try #require(out.report)
+        #expect(report.result.cascadeNames == ["rougher", "polisher"])
+        #expect(report.result.conservationError <= 1e-10)
+        // The products: every outlet no link consumes (the rougher's strip liquor and the
+        // polisher's raffinate are linked streams).
+        #expect(report.result.samples.last!.outlets.map(\.name) == ["pr-product", "stripped-organic-a", "nd-product", "stripped-organic-b"])
+        // The polisher is fed only through the link, so it holds rare earth only if it flows.
+        #expect(report.result.samples.last!.cascadeInventory[1].reduce(0, +) > 0)
+        let text = out.standardOutput
+        #expect(text.contains("Rare earth held in the train:"), "\(text)")
+        #expect(text.contains("  in cascade polisher: "))
+        #expect(text.contains("Product nd-product (cascade polisher, aqueous, stage 19):"), "\(text)")
+        #expect(text.contains("Start: solvent-filled cascades ("))
+        #expect(text.contains("  steady state (sxsim run): "))
+        #expect(text.contains("rougher.scrub: 0.5 h residence time per phase"))
+        #expect(report.rendered(.csv).split(separator: "\n").first?.contains(",inventory:polisher:Nd_mol,") == true)
+        #expect(report.rendered(.json).contains("\"cascadeInventory\""))
+    }
+
+    /// An event naming a cascade that does not exist is located (file:line:column of the
+    /// section reference) and suggests the nearest cascade name.
+    @Test func eventOnUnknownCascadeIsLocated() throws {
+        let path = "Flowsheets/recycle-polish.yaml"
+        let text = try Repository.text(path) + """
+
+            events:
+              - {at: 1 h, section: polishr.scrub, equilibrium: f1}
+            """
+        var settings = DynamicSettings()
+        settings.defaultResidenceTime = 0.5
+        let out = Pipeline.dynamic(text: text, fileName: path, settings: settings)
+        #expect(out.status == .inputError)
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).count
+        #expect(out.standardError.contains("error[SX310]: event 0 names section 'polishr.scrub' of cascade 'polishr', which is not defined under 'cascades'"),
+                "\(out.standardError)")
+        #expect(out.standardError.contains("recycle-polish.yaml:\(line):24"), "\(out.standardError)")
+        #expect(out.standardError.contains("did you mean 'polisher'?"), "\(out.standardError)")
+    }
+
+    /// The shipped light-RE train (three feed-forward cascades under Xu's separation factors,
+    /// each strip liquor with its residual acid feeding the next cascade's loaded feed stage):
+    /// Xu's organic has no solvent-filled state, so the start-up is refused with the remedy;
+    /// an upset from the train's steady state runs, stays at the steady state until the event
+    /// and conserves.
+    @Test func lightRareEarthTrainUpset() throws {
+        let path = "Flowsheets/light-re-train.yaml"
+        var settings = DynamicSettings()
+        settings.defaultResidenceTime = 0.5
+        let refused = Pipeline.dynamic(text: try Repository.text(path), fileName: path, settings: settings)
+        #expect(refused.status == .inputError)
+        #expect(refused.standardError.contains("cascade 'lace-prndsm': a cascade under the separation-factor model cannot start solvent-filled"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("--start steady"))
+        let text = try Repository.text(path) + """
+
+            events:
+              - {at: 0.5 h, stream: monazite-liquor, flow: 700 L/h}
+            """
+        settings.start = .steady
+        settings.until = 1
+        let out = Pipeline.dynamic(text: text, fileName: path, settings: settings)
+        #expect(out.status == .ok, "\(out.standardError)")
+        let result = try #require(out.report?.result)
+        #expect(result.conservationError <= 1e-10)
+        #expect(result.cascadeNames == ["lace-prndsm", "pr-ndsm", "nd-sm"])
+        // Before the event the train sits at its steady state, the links' acid included (the
+        // release build's CSV shows no change at 10 digits; with the linked acid left out of the
+        // initial inventories, a bug fixed, the outlets moved by 3.8e-9 of their rare earth by
+        // 0.5 h); after the feed step they move.
+        let steady = try #require(result.steadyOutlets)
+        let before = try #require(result.samples.last { $0.time <= 0.5 })
+        #expect(DynamicSimulation.distance(before.outlets, result.samples[0].outlets) <= 1e-11)
+        #expect(DynamicSimulation.distance(result.samples.last!.outlets, result.samples[0].outlets) > 1e-4)
+        #expect(before.outlets.map(\.name) == steady.map(\.name))
+    }
 }

@@ -76,6 +76,11 @@ extension FlowsheetBuilder {
                 }
             } else if let sectionNode, let text = reader.string(sectionNode, what: "section") {
                 let parts = text.split(separator: ".", maxSplits: 1).map(String.init)
+                if parts.count == 2 && !cascades.contains(where: { $0.name == parts[0] }) {
+                    reader.report(.unknownReference, "\(what) names section '\(text)' of cascade '\(parts[0])', which is not defined under 'cascades'",
+                                  at: sectionNode, help: Suggestions.help(for: parts[0], in: cascades.map(\.name), kind: "cascade"))
+                    continue
+                }
                 let candidates = cascades.filter { parts.count == 1 || $0.name == parts[0] }
                 let sectionName = parts.last!
                 let owners = candidates.filter { $0.sections.contains { $0.name == sectionName } }

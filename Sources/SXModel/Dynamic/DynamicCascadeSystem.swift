@@ -32,7 +32,7 @@ struct BalanceScaling {
 /// one's flux part reweighted (`BalanceScaling`) plus a₀·∂N/∂u / LHS, where ∂N/∂u uses the
 /// same ∂ln y/∂u (models, Murphree, charge balance) as the steady Jacobian.
 public struct DynamicCascadeSystem: InventorySystem {
-    public private(set) var steady: CascadeSystem
+    public internal(set) var steady: CascadeSystem
     public let holdups: StageHoldups
     let logAqueousHoldup: [Double]
     let logOrganicHoldup: [Double]
@@ -71,6 +71,7 @@ public struct DynamicCascadeSystem: InventorySystem {
         inventoryScale = scale
         logHistoryLeft = Array(repeating: -.infinity, count: n * b)
         logHistoryRight = logHistoryLeft
+        linkedMixedFeedFlux = (Array(repeating: 0, count: n), Array(repeating: 0, count: n), Array(repeating: 0, count: n))
         scaling = BalanceScaling(logElementIn: Array(repeating: 0, count: n * ne), logElementOut: Array(repeating: 0, count: n * ne),
                                  logCationIn: Array(repeating: 0, count: n), logCationOut: Array(repeating: 0, count: n),
                                  logFluxFactor: 0)
@@ -123,17 +124,36 @@ public struct DynamicCascadeSystem: InventorySystem {
         return rhs.map { max(0, $0) }
     }
 
+    /// What a train's linked streams bring into each stage of the mixed species, mol/h (acid
+    /// capacity Q, total sulfate, extractant), set by `DynamicTrainSystem` from the source
+    /// cascades' outlets; zeros for a cascade simulated alone.
+    var linkedMixedFeedFlux: (anion: [Double], sulfate: [Double], extractant: [Double])
+
+    /// Solves the mixed species of the step (`mixed`), or with `newStep` nil their steady
+    /// mixing, from the feeds and `linkedMixedFeedFlux`.
+    mutating func solveMixedSpecies(_ newStep: ImplicitStep?) {
+        let net = steady.network, n = net.stageCount, p = steady.unknownCount
+        let linked = linkedMixedFeedFlux
+        func plus(_ a: [Double], _ b: [Double]) -> [Double] { zip(a, b).map { $0 + $1 } }
+        let h = newStep?.timeStep ?? 1, a0 = newStep?.newCoefficient ?? 0
+        setMixedConcentrations(
+            anion: mixed(phase: .aqueous, feed: plus(net.anionFeedFlux, linked.anion), history: newStep?.history, offset: p,
+                         timeStep: h, newCoefficient: a0),
+            sulfate: mixed(phase: .aqueous, feed: plus(net.sulfateFeedFlux, linked.sulfate), history: newStep?.history, offset: p + n,
+                           timeStep: h, newCoefficient: a0),
+            extractant: mixed(phase: .organic, feed: plus(net.extractantFeedFlux, linked.extractant), history: newStep?.history,
+                              offset: p + 2 * n, timeStep: h, newCoefficient: a0))
+    }
+
     public mutating func setImplicitStep(_ newStep: ImplicitStep?) {
         step = newStep
         guard let newStep else { return }
-        let net = steady.network, n = net.stageCount, p = steady.unknownCount
-        setMixedConcentrations(
-            anion: mixed(phase: .aqueous, feed: net.anionFeedFlux, history: newStep.history, offset: p,
-                         timeStep: newStep.timeStep, newCoefficient: newStep.newCoefficient),
-            sulfate: mixed(phase: .aqueous, feed: net.sulfateFeedFlux, history: newStep.history, offset: p + n,
-                           timeStep: newStep.timeStep, newCoefficient: newStep.newCoefficient),
-            extractant: mixed(phase: .organic, feed: net.extractantFeedFlux, history: newStep.history, offset: p + 2 * n,
-                              timeStep: newStep.timeStep, newCoefficient: newStep.newCoefficient))
+        solveMixedSpecies(newStep)
+        setStepCoefficients(newStep)
+    }
+
+    /// The step's coefficients and history sums (everything of `setImplicitStep` but the mixed species).
+    mutating func setStepCoefficients(_ newStep: ImplicitStep) {
         logNewCoefficient = log(newStep.newCoefficient)
         scaling.logFluxFactor = log(newStep.timeStep)
         for k in 0..<logHistoryLeft.count {
@@ -229,6 +249,11 @@ public struct DynamicCascadeSystem: InventorySystem {
         try steady.evaluateState(unknowns, derivatives: true)
         evaluateSides()
         fillStepResiduals(&residual)
+        fillStepJacobian(&jacobian)
+    }
+
+    /// The step equations' Jacobian at the last evaluated state and sides (`evaluateSides`).
+    func fillStepJacobian(_ jacobian: inout BandMatrix) {
         steady.fillJacobian(&jacobian, balanceScaling: scaling)
         // Inventory terms: −a₀·∂N/∂u / LHS.
         let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize

@@ -58,6 +58,9 @@ public struct DynamicSample: Sendable {
     public var cumulativeOut: [Double]
     /// Rare-earth feed flow of each element at this time, mol/h.
     public var feedFlow: [Double]
+    /// For a train: the rare earth held in each cascade (in `DynamicResult.cascadeNames`
+    /// order) per element, mol; `inventory` is their sum. Empty for one cascade.
+    public var cascadeInventory: [[Double]] = []
 }
 
 /// How a dynamic simulation ended.
@@ -87,6 +90,18 @@ public struct DynamicResult: Sendable {
     /// ∞-norm over elements of |Δinventory − (fed − left)| / max(inventory, fed) at the end:
     /// the conservation error of the whole run.
     public var conservationError: Double
+    /// For a train: the names of its cascades (`DynamicSample.cascadeInventory`) and its
+    /// steady state after the last event (`TrainSolver`); empty and nil for one cascade, whose
+    /// steady state is `steadyState`.
+    public var cascadeNames: [String] = []
+    public var trainSteadyState: TrainResult?
+
+    /// The outlets of the converged steady state the run is compared with (a train's
+    /// products), nil without one.
+    public var steadyOutlets: [OutletStream]? {
+        if let train = trainSteadyState { return train.outcome.isConverged ? train.products.map(\.outlet) : nil }
+        return steadyState.flatMap { $0.outcome.isConverged ? $0.outlets : nil }
+    }
 
     /// The largest `conservationError` reported as closed: 1e-10 relative, issue 11's criterion.
     /// Each step conserves to round-off, and round-off accumulates over a run's thousands of
@@ -100,7 +115,7 @@ public struct DynamicResult: Sendable {
     /// within `tolerance` (absolute fraction) of its steady value, h; nil when it never does
     /// within the run, or without a converged steady state. Samples after the last event only.
     public func settlingTime(outlet name: String, tolerance: Double) -> Double? {
-        guard let steady = steadyState, steady.outcome.isConverged, let target = steady.outlet(named: name) else { return nil }
+        guard let target = steadyOutlets?.first(where: { $0.name == name }) else { return nil }
         let elements = cascade.elements
         let goal = target.oxidePurity(elements: elements)
         let lastEvent = events.last?.time ?? 0
@@ -219,26 +234,23 @@ public enum DynamicSimulation {
         let steadyOutlets = steady.flatMap { $0.outcome.isConverged ? $0.outlets : nil }
 
         // Cumulative boundary fluxes follow the integrator's quadrature (see DynamicSample).
-        var fedHistory: [[Double]] = [[Double](repeating: 0, count: ne)]
-        var outHistory: [[Double]] = [[Double](repeating: 0, count: ne)]
+        var cumulative = BoundaryQuadrature(elements: ne)
         let sampler = Sampler(fed: fed, fullCount: full)
         var samples: [DynamicSample] = []
         let initialInventory = sampler.inventory(integrator.logInventory, network: first)
         samples.append(sampler.sample(time: 0, system: &system, unknowns: integrator.unknowns, network: first,
-                                      fed: fedHistory[0], out: outHistory[0]))
+                                      fed: cumulative.fed, out: cumulative.out))
 
         var outcome = DynamicOutcome.completed
         var eventIndex = 0
         var network = first
-        var lastFed = fedHistory[0], lastOut = outHistory[0]
         run: while integrator.time < options.until {
             while eventIndex < events.count && events[eventIndex].time <= integrator.time {
                 network = networks[eventIndex + 1]
                 var next = DynamicCascadeSystem(network: network, holdups: holdups)
                 next.takeMixedConcentrations(fromLogInventory: integrator.logInventory)
                 integrator.restart(with: next)
-                fedHistory = [fedHistory[0]]
-                outHistory = [outHistory[0]]
+                cumulative.restart()
                 eventIndex += 1
             }
             let limit = min(options.until, eventIndex < events.count ? events[eventIndex].time : .infinity)
@@ -249,19 +261,9 @@ public enum DynamicSimulation {
             let step = integrator.lastStep!
             var system = integrator.system
             let (fedFlux, outFlux) = sampler.boundaryFluxes(&system, at: integrator.unknowns, network: network)
-            func quadrature(_ history: [[Double]], _ flux: [Double]) -> [Double] {
-                (0..<ne).map { j in
-                    var v = step.timeStep * flux[j]
-                    for (m, h) in step.history.enumerated() { v -= h.coefficient * history[m][j] }
-                    return v / step.newCoefficient
-                }
-            }
-            lastFed = quadrature(fedHistory, fedFlux)
-            lastOut = quadrature(outHistory, outFlux)
-            fedHistory.insert(lastFed, at: 0); if fedHistory.count > 2 { fedHistory.removeLast() }
-            outHistory.insert(lastOut, at: 0); if outHistory.count > 2 { outHistory.removeLast() }
+            cumulative.advance(step, fedFlux: fedFlux, outFlux: outFlux)
             let s = sampler.sample(time: integrator.time, system: &system, unknowns: integrator.unknowns, network: network,
-                                   fed: lastFed, out: lastOut)
+                                   fed: cumulative.fed, out: cumulative.out)
             samples.append(s)
             options.progress?(integrator.time, options.until)
             if options.stopAtSteadyState, eventIndex == events.count, let target = steadyOutlets,
@@ -271,14 +273,21 @@ public enum DynamicSimulation {
             }
         }
         let finalInventory = sampler.inventory(integrator.logInventory, network: network)
-        var conservation = 0.0
-        for k in 0..<ne {
-            let change = finalInventory[k] - initialInventory[k]
-            let scale = max(abs(finalInventory[k]), abs(initialInventory[k]), abs(lastFed[k]), abs(lastOut[k]))
-            if scale > 0 { conservation = max(conservation, abs(change - (lastFed[k] - lastOut[k])) / scale) }
-        }
+        let conservation = conservationError(initial: initialInventory, final: finalInventory, fed: cumulative.fed, out: cumulative.out)
         return DynamicResult(cascade: cascades.last!, samples: samples, outcome: outcome, statistics: integrator.statistics,
                              steadyState: steady, events: events, conservationError: conservation)
+    }
+
+    /// ∞-norm over elements of |Δinventory − (fed − out)| relative to the largest of the four
+    /// amounts (mol): `DynamicResult.conservationError`.
+    static func conservationError(initial: [Double], final: [Double], fed: [Double], out: [Double]) -> Double {
+        var worst = 0.0
+        for k in initial.indices {
+            let change = final[k] - initial[k]
+            let scale = max(abs(final[k]), abs(initial[k]), abs(fed[k]), abs(out[k]))
+            if scale > 0 { worst = max(worst, abs(change - (fed[k] - out[k])) / scale) }
+        }
+        return worst
     }
 
     /// The largest |c − c_ss| over the outlets and elements, each relative to the outlet's
@@ -292,6 +301,43 @@ public enum DynamicSimulation {
             for (c, cs) in zip(o.concentrations, t.concentrations) { worst = max(worst, abs(c - cs) / total) }
         }
         return worst
+    }
+}
+
+/// The cumulative feed and outlet amounts of a run, mol per element, advanced with every
+/// accepted step by that step's own multistep formula, (Δt·flux − Σ a_m·past_m)/a₀, so that
+/// the change of inventory equals fed − out to the Newton tolerance (docs/dynamic.md §3).
+struct BoundaryQuadrature {
+    /// Past cumulative amounts, most recent first (at most two: BDF2).
+    private var fedHistory: [[Double]]
+    private var outHistory: [[Double]]
+
+    init(elements: Int) {
+        fedHistory = [[Double](repeating: 0, count: elements)]
+        outHistory = fedHistory
+    }
+
+    var fed: [Double] { fedHistory[0] }
+    var out: [Double] { outHistory[0] }
+
+    /// After an event the method restarts at order 1: only the latest amounts are kept.
+    mutating func restart() {
+        fedHistory = [fedHistory[0]]
+        outHistory = [outHistory[0]]
+    }
+
+    /// Adds the step whose end fluxes (mol/h) are given.
+    mutating func advance(_ step: ImplicitStep, fedFlux: [Double], outFlux: [Double]) {
+        func next(_ history: [[Double]], _ flux: [Double]) -> [[Double]] {
+            let amount = flux.indices.map { j in
+                var v = step.timeStep * flux[j]
+                for (m, h) in step.history.enumerated() { v -= h.coefficient * history[m][j] }
+                return v / step.newCoefficient
+            }
+            return [amount] + history.prefix(1)
+        }
+        fedHistory = next(fedHistory, fedFlux)
+        outHistory = next(outHistory, outFlux)
     }
 }
 
@@ -328,13 +374,23 @@ struct Sampler {
         let ne = network.elementCount, b = network.blockSize
         var inv = [Double](repeating: 0, count: system.inventoryCount)
         try? system.logInventory(at: unknowns, into: &inv)
-        let steady = system.steady
-        func expand(_ v: [Double]) -> [Double] {
-            var row = [Double](repeating: 0, count: fullCount)
-            for (k, j) in fed.enumerated() { row[j] = v[k] }
-            return row
-        }
-        let outlets = network.outlets.map { o -> OutletStream in
+        let outlets = self.outlets(of: system, network: network)
+        let inventory = (0..<ne).map { j in (0..<network.stageCount).reduce(0) { $0 + exp(inv[$1 * b + j]) } }
+        return DynamicSample(time: time, outlets: outlets, inventory: expand(inventory), cumulativeFed: expand(fedCumulative),
+                             cumulativeOut: expand(outCumulative), feedFlow: expand((0..<ne).map { network.totalFeed(element: $0) }))
+    }
+
+    /// Per fed element → the full element order (0 for the others).
+    func expand(_ v: [Double]) -> [Double] {
+        var row = [Double](repeating: 0, count: fullCount)
+        for (k, j) in fed.enumerated() { row[j] = v[k] }
+        return row
+    }
+
+    /// Every outlet of `network` at the system's last evaluated state.
+    func outlets(of system: DynamicCascadeSystem, network: CascadeNetwork) -> [OutletStream] {
+        let ne = network.elementCount, steady = system.steady
+        return network.outlets.map { o -> OutletStream in
             let c = (0..<ne).map { j in exp(o.phase == .aqueous ? steady.lx[o.stage * ne + j] : steady.ly[o.stage * ne + j]) }
             var stream = OutletStream(name: o.name, phase: o.phase, stage: o.stage + 1, flow: o.flow, concentrations: expand(c),
                                       acidity: o.phase == .aqueous && network.exchangesAcid ? steady.acidity[o.stage] : nil)
@@ -345,8 +401,5 @@ struct Sampler {
             }
             return stream
         }
-        let inventory = (0..<ne).map { j in (0..<network.stageCount).reduce(0) { $0 + exp(inv[$1 * b + j]) } }
-        return DynamicSample(time: time, outlets: outlets, inventory: expand(inventory), cumulativeFed: expand(fedCumulative),
-                             cumulativeOut: expand(outCumulative), feedFlow: expand((0..<ne).map { network.totalFeed(element: $0) }))
     }
 }

@@ -38,8 +38,11 @@ public struct CascadeSystem: NewtonSystem {
     let models: [any EquilibriumModel]
     let logAqueousFlow: [Double]
     let logOrganicFlow: [Double]
-    let logFeedFlux: [Double]
-    let logAqueousFeedFlux: [Double]
+    /// ln of the rare earth fed into each stage (all feeds; aqueous feeds), flat [i·ne + j].
+    /// Variable only for a train's linked feeds, whose flux the time simulation of the train
+    /// sets from the source cascade's state (`DynamicTrainSystem`).
+    var logFeedFlux: [Double]
+    var logAqueousFeedFlux: [Double]
     let logCationFeedFlux: [Double]
     let logAqueousLinkFlow: [Double]
     let logOrganicLinkFlow: [Double]
@@ -70,6 +73,12 @@ public struct CascadeSystem: NewtonSystem {
     /// True when a loaded stage receives aqueous from a stage outside the loaded sections (its
     /// loading then depends on that stage's acid).
     let receivesRoutedAcid: [Bool]
+    /// Free acid (mol/h H⁺) a train's linked streams bring into each stage, set by
+    /// `DynamicTrainSystem` from the source cascades' states; it strips a fully loaded stage's
+    /// organic like acid fed there (`CascadeNetwork.fullLoading`). Zeros for a cascade alone.
+    var linkedAcidFlux: [Double]
+    /// True for the loaded stages whose loading `linkedAcidFlux` changes.
+    var receivesLinkedAcid: [Bool]
     var dimer: [Double]
     var cation: [Double]
     var organicCation: [Double]
@@ -131,6 +140,8 @@ public struct CascadeSystem: NewtonSystem {
         receivesRoutedAcid = (0..<n).map { i in
             loadedStage[i] && network.aqueousSources[network.aqueousSourceStart[i]..<network.aqueousSourceStart[i + 1]].contains { !loadedStage[$0.from] }
         }
+        linkedAcidFlux = Array(repeating: 0, count: n)
+        receivesLinkedAcid = Array(repeating: false, count: n)
         dimer = acidity
         cation = acidity
         organicCation = acidity
@@ -233,9 +244,9 @@ public struct CascadeSystem: NewtonSystem {
             }
         }
         // Acid routed into a fully loaded stage from outside the loaded sections (e.g. refluxed
-        // strip liquor) strips rare earth there: 3 H⁺ per RE³⁺.
-        for i in 0..<n where receivesRoutedAcid[i] {
-            var routed = 0.0
+        // strip liquor, or a train's linked stream) strips rare earth there: 3 H⁺ per RE³⁺.
+        for i in 0..<n where receivesRoutedAcid[i] || receivesLinkedAcid[i] {
+            var routed = linkedAcidFlux[i]
             for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] where !loadedStage[net.aqueousSources[k].from] {
                 routed += net.aqueousSources[k].flow * max(protons[net.aqueousSources[k].from], 0)
             }
@@ -403,13 +414,13 @@ public struct CascadeSystem: NewtonSystem {
     /// Adds `scale` · ∂ln y_kj/∂(unknowns) into row `row` (j = ne: ln CA_k), including the
     /// dependence of y_k on stage k's aqueous inlet through x* when its efficiency is below 1.
     @inline(__always)
-    func addLogYDerivative(_ jac: inout BandMatrix, row: Int, stage k: Int, component j: Int, scale: Double) {
+    func addLogYDerivative(_ jac: inout BandMatrix, row: Int, stage k: Int, component j: Int, scale: Double, columnOffset o: Int = 0) {
         if scale == 0 { return }
         let net = network, ne = net.elementCount, b = net.blockSize
         let local = (k * (ne + 1) + j) * b
         for l in 0..<b {
             let d = dLogYdLocal[local + l]
-            if d != 0 { jac.add(scale * d, row: row, column: k * b + l) }
+            if d != 0 { jac.add(scale * d, row: row, column: o + k * b + l) }
         }
         if j < ne && receivesRoutedAcid[k] {
             // y_k ∝ Y_k = Y − Σ_q F_qk·T_q/(3·O_k) over links q → k from outside the loaded
@@ -419,7 +430,7 @@ public struct CascadeSystem: NewtonSystem {
                 let from = net.aqueousSources[s].from
                 guard !loadedStage[from], protons[from] > 0 else { continue }
                 let w = perFlow * net.aqueousSources[s].flow
-                for l in 0..<ne { jac.add(w * net.charges[l] * x[from * ne + l], row: row, column: from * b + l) }
+                for l in 0..<ne { jac.add(w * net.charges[l] * x[from * ne + l], row: row, column: o + from * b + l) }
             }
         }
         let e = net.efficiency[k]
@@ -431,7 +442,7 @@ public struct CascadeSystem: NewtonSystem {
                     let d = dLogYdLogXStar[(k * ne + j) * ne + l]
                     if d == 0 { continue }
                     let share = exp(logAqueousLinkFlow[s] + lx[from * ne + l] - logAqueousFlow[k] - lx[k * ne + l])
-                    jac.add(-scale * d * (1 - e) * share * murphreeGain[k * ne + l], row: row, column: from * b + l)
+                    jac.add(-scale * d * (1 - e) * share * murphreeGain[k * ne + l], row: row, column: o + from * b + l)
                 }
             }
         }

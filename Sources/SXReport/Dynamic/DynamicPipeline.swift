@@ -61,14 +61,74 @@ extension Pipeline {
         func specificationError(_ error: CascadeSpecificationError, cascade: String) -> DynamicPipelineOutput {
             inputError(error.diagnostics(cascade: cascade, at: flowsheet.locations(ofCascade: cascade, fileName: fileName)))
         }
-        let origin = TextLocation(file: fileName, line: 1, column: 1)
-        guard flowsheet.train.cascades.count == 1, let cascade = flowsheet.train.cascades.first else {
-            return inputError([Diagnostic(.cascadeSpecification, "sxsim dynamic simulates one cascade; this flowsheet has \(flowsheet.train.cascades.count) (linked trains are not simulated in time yet)",
-                                          at: flowsheet.cascadeLocations[flowsheet.train.cascades.dropFirst().first?.name ?? ""] ?? origin)])
+        if flowsheet.train.cascades.count > 1 {
+            return dynamicTrain(flowsheet: flowsheet, fileName: fileName, settings: settings, format: format, progress: progress,
+                                stderr: stderr, inputError: inputError)
         }
+        let cascade = flowsheet.train.cascades[0]
         let network: CascadeNetwork
         do { network = try CascadeNetwork(cascade) } catch { return specificationError(error, cascade: cascade.name) }
-        // Holdups: each section's own, else the residence time given on the command line.
+        let (holdups, holdupText, missing) = stageHoldups(flowsheet: flowsheet, fileName: fileName, cascade: cascade, network: network, settings: settings)
+        if !missing.isEmpty { return inputError(missing) }
+        let events = flowsheet.events.filter { $0.cascade == cascade.name }.map(\.event)
+
+        var start = settings.start == .feed ? DynamicStart.feedFilled : DynamicStart.solventFilled
+        if settings.start == .steady {
+            let steady: CascadeResult
+            do { steady = try CascadeSolver.solve(cascade, options: flowsheet.solveOptions) } catch {
+                return specificationError(error, cascade: cascade.name)
+            }
+            guard steady.outcome.isConverged else { return noSteadyState(fileName, stderr, "", steady.outcome.explanation) }
+            start = .steady(steady)
+        }
+        let result: DynamicResult
+        do {
+            result = try DynamicSimulation.run(cascade, holdups: holdups, start: start, events: events, options: dynamicOptions(settings, progress: progress))
+        } catch {
+            return specificationError(error, cascade: cascade.name)
+        }
+        return dynamicOutput(flowsheet: flowsheet, fileName: fileName, settings: settings, format: format, holdups: holdupText, result: result, stderr: stderr)
+    }
+
+    /// `--start steady` without a converged steady state: exit status 3 and why.
+    static func noSteadyState(_ fileName: String, _ stderr: String, _ what: String, _ explanation: String) -> DynamicPipelineOutput {
+        DynamicPipelineOutput(status: .notConverged, standardOutput: "",
+                              standardError: stderr + "\(fileName): no steady state\(what) to start from: \(explanation)\n", report: nil)
+    }
+
+    /// The simulation's options from the command's settings.
+    static func dynamicOptions(_ settings: DynamicSettings, progress: (@Sendable (Double, Double) -> Void)?) -> DynamicOptions {
+        var options = DynamicOptions()
+        options.until = settings.until
+        options.steadyTolerance = settings.tolerance
+        options.stopAtSteadyState = settings.stopAtSteadyState
+        options.solveSteadyState = true
+        options.integrator.relativeTolerance = settings.relativeTolerance
+        options.integrator.absoluteTolerance = settings.absoluteTolerance
+        options.progress = progress
+        return options
+    }
+
+    /// The report of a finished (or failed) run, and its exit status.
+    static func dynamicOutput(flowsheet: Flowsheet, fileName: String, settings: DynamicSettings, format: DynamicFormat, holdups: [String],
+                              result: DynamicResult, stderr: String) -> DynamicPipelineOutput {
+        let report = DynamicReport(flowsheet: flowsheet, fileName: fileName, settings: settings, holdups: holdups, result: result)
+        var errors = stderr
+        var status = RunStatus.ok
+        if case .failed(let t, let reason) = result.outcome {
+            status = .notConverged
+            errors += "\(fileName): the integration stopped at t = \(format6(t)) h: \(reason)\n"
+        }
+        return DynamicPipelineOutput(status: status, standardOutput: report.rendered(format), standardError: errors, report: report)
+    }
+
+    /// The holdups of `cascade`'s stages: each section's own, else the residence time given on
+    /// the command line (V = flow × τ); a line per section for the report; the sections
+    /// without either, as diagnostics.
+    static func stageHoldups(flowsheet: Flowsheet, fileName: String, cascade: Cascade, network: CascadeNetwork,
+                             settings: DynamicSettings) -> (StageHoldups, [String], [Diagnostic]) {
+        let origin = TextLocation(file: fileName, line: 1, column: 1)
+        let prefix = flowsheet.train.cascades.count > 1 ? "\(cascade.name)." : ""
         var missing: [Diagnostic] = []
         var aqueous = [Double](repeating: 0, count: network.stageCount), organic = aqueous
         var holdupText: [String] = []
@@ -79,54 +139,58 @@ extension Pipeline {
                 for s in range {
                     (aqueous[s - 1], organic[s - 1]) = h.phaseVolumes(aqueousFlow: network.aqueousFlow[s - 1], organicFlow: network.organicFlow[s - 1])
                 }
-                holdupText.append("\(section.name): mixer \(format6(h.mixer)) L, settler aqueous \(format6(h.aqueousSettler)) L, organic \(format6(h.organicSettler)) L per stage")
+                holdupText.append("\(prefix)\(section.name): mixer \(format6(h.mixer)) L, settler aqueous \(format6(h.aqueousSettler)) L, organic \(format6(h.organicSettler)) L per stage")
             } else if let tau = settings.defaultResidenceTime {
                 for s in range { aqueous[s - 1] = network.aqueousFlow[s - 1] * tau; organic[s - 1] = network.organicFlow[s - 1] * tau }
-                holdupText.append("\(section.name): \(format6(tau)) h residence time per phase (--residence-time)")
+                holdupText.append("\(prefix)\(section.name): \(format6(tau)) h residence time per phase (--residence-time)")
             } else {
                 missing.append(Diagnostic(.missingKey, "section '\(section.name)' of cascade '\(cascade.name)' has no holdup; sxsim dynamic needs the liquid each stage holds",
                                           at: flowsheet.sectionLocations[key] ?? origin,
                                           help: "add holdup: {mixer: 20 L, aqueous: 30 L, organic: 30 L} to the section, or give --residence-time"))
             }
         }
-        if !missing.isEmpty { return inputError(missing) }
-        let holdups = StageHoldups(aqueous: aqueous, organic: organic)
-        let events = flowsheet.events.filter { $0.cascade == cascade.name }.map(\.event)
+        return (StageHoldups(aqueous: aqueous, organic: organic), holdupText, missing)
+    }
 
-        var start = settings.start == .feed ? DynamicStart.feedFilled : DynamicStart.solventFilled
-        if settings.start == .steady {
-            let steady: CascadeResult
-            do { steady = try CascadeSolver.solve(cascade, options: flowsheet.solveOptions) } catch {
-                return specificationError(error, cascade: cascade.name)
-            }
-            guard steady.outcome.isConverged else {
-                return DynamicPipelineOutput(status: .notConverged, standardOutput: "",
-                                             standardError: stderr + "\(fileName): no steady state to start from: \(steady.outcome.explanation)\n", report: nil)
-            }
+    /// `sxsim dynamic` of a train of linked cascades (docs/dynamic.md §8): one run over the
+    /// whole train (`DynamicTrainSimulation`).
+    static func dynamicTrain(flowsheet: Flowsheet, fileName: String, settings: DynamicSettings, format: DynamicFormat,
+                             progress: (@Sendable (Double, Double) -> Void)?, stderr: String,
+                             inputError: ([Diagnostic]) -> DynamicPipelineOutput) -> DynamicPipelineOutput {
+        let train = flowsheet.train
+        func trainError(_ error: TrainSpecificationError) -> DynamicPipelineOutput {
+            inputError(error.error.diagnostics(cascade: error.cascade, at: flowsheet.locations(ofCascade: error.cascade, fileName: fileName)))
+        }
+        let linked: [Cascade]
+        do { linked = try DynamicTrainSimulation.linkedCascades(train) } catch { return trainError(error) }
+        var holdups: [StageHoldups] = [], holdupText: [String] = [], missing: [Diagnostic] = []
+        for cascade in linked {
+            let network: CascadeNetwork
+            do { network = try CascadeNetwork(cascade) } catch { return trainError(TrainSpecificationError(cascade: cascade.name, error: error)) }
+            let (h, text, absent) = stageHoldups(flowsheet: flowsheet, fileName: fileName, cascade: cascade, network: network, settings: settings)
+            holdups.append(h); holdupText += text; missing += absent
+        }
+        if !missing.isEmpty { return inputError(missing) }
+        let events = flowsheet.events.compactMap { e in train.cascades.firstIndex { $0.name == e.cascade }.map { (cascade: $0, event: e.event) } }
+        var start = DynamicTrainStart.solventFilled
+        switch settings.start {
+        case .solvent: break
+        case .feed:
+            return inputError([Diagnostic(.cascadeSpecification, "--start feed is built for one cascade; a train of \(train.cascades.count) cascades starts solvent-filled or from its steady state (--start steady)",
+                                          at: flowsheet.cascadeLocations[train.cascades[0].name] ?? TextLocation(file: fileName, line: 1, column: 1))])
+        case .steady:
+            let steady: TrainResult
+            do { steady = try TrainSolver.solve(train, options: flowsheet.solveOptions) } catch { return trainError(error) }
+            guard steady.outcome.isConverged else { return noSteadyState(fileName, stderr, " of the train", steady.outcome.explanation) }
             start = .steady(steady)
         }
-        var options = DynamicOptions()
-        options.until = settings.until
-        options.steadyTolerance = settings.tolerance
-        options.stopAtSteadyState = settings.stopAtSteadyState
-        options.solveSteadyState = true
-        options.integrator.relativeTolerance = settings.relativeTolerance
-        options.integrator.absoluteTolerance = settings.absoluteTolerance
-        options.progress = progress
         let result: DynamicResult
         do {
-            result = try DynamicSimulation.run(cascade, holdups: holdups, start: start, events: events, options: options)
+            result = try DynamicTrainSimulation.run(train, holdups: holdups, start: start, events: events, options: dynamicOptions(settings, progress: progress))
         } catch {
-            return specificationError(error, cascade: cascade.name)
+            return trainError(error)
         }
-        let report = DynamicReport(flowsheet: flowsheet, fileName: fileName, settings: settings, holdups: holdupText, result: result)
-        var errors = stderr
-        var status = RunStatus.ok
-        if case .failed(let t, let reason) = result.outcome {
-            status = .notConverged
-            errors += "\(fileName): the integration stopped at t = \(format6(t)) h: \(reason)\n"
-        }
-        return DynamicPipelineOutput(status: status, standardOutput: report.rendered(format), standardError: errors, report: report)
+        return dynamicOutput(flowsheet: flowsheet, fileName: fileName, settings: settings, format: format, holdups: holdupText, result: result, stderr: stderr)
     }
 }
 

@@ -22,8 +22,9 @@ public struct DynamicReport: Sendable {
 
     var elements: [Element] { result.cascade.elements }
 
-    /// The steady state the run is compared with, when it converged.
-    var steady: CascadeResult? { result.steadyState.flatMap { $0.outcome.isConverged ? $0 : nil } }
+    /// The steady outlet the run is compared with (of the cascade, or a train's product), when
+    /// the steady state converged.
+    func steadyOutlet(named name: String) -> OutletStream? { result.steadyOutlets?.first { $0.name == name } }
 
     public func rendered(_ format: DynamicFormat) -> String {
         switch format {
@@ -55,7 +56,9 @@ public struct DynamicReport: Sendable {
         case .feed: "feed-filled cascade (every stage's aqueous is the feed liquor, its organic in equilibrium with it)"
         case .steady: "the steady state of the flowsheet as written"
         }
-        out += "Start: \(startText)\n"
+        // A train's cascades all start alike.
+        out += "Start: " + (result.cascadeNames.isEmpty ? startText : startText.replacingOccurrences(of: "cascade (", with: "cascades (")
+            .replacingOccurrences(of: "the steady state of the flowsheet as written", with: "the steady state of the train as written (sxsim run)")) + "\n"
         out += "Holdups per stage (one well-mixed volume per phase, phases in equilibrium):\n"
         for h in holdups { out += "  \(h)\n" }
         out += "Events:" + (result.events.isEmpty ? " none\n" : "\n" + result.events.map { "  at \($0.summary)\n" }.joined())
@@ -71,11 +74,20 @@ public struct DynamicReport: Sendable {
             func inventory(_ s: DynamicSample) -> String {
                 format6(s.inventory.reduce(0, +)) + " mol (" + zip(elements, s.inventory).map { "\($0.symbol) \(format6($1))" }.joined(separator: ", ") + ")"
             }
-            out += "Rare earth held in the cascade: \(inventory(first)) at the start, \(inventory(last)) at \(format6(last.time)) h\n"
+            if result.cascadeNames.isEmpty {
+                out += "Rare earth held in the cascade: \(inventory(first)) at the start, \(inventory(last)) at \(format6(last.time)) h\n"
+            } else {
+                out += "Rare earth held in the train: \(inventory(first)) at the start, \(inventory(last)) at \(format6(last.time)) h\n"
+                for (c, name) in result.cascadeNames.enumerated() where c < first.cascadeInventory.count {
+                    out += "  in cascade \(name): \(format6(first.cascadeInventory[c].reduce(0, +))) mol at the start, \(format6(last.cascadeInventory[c].reduce(0, +))) mol at \(format6(last.time)) h\n"
+                }
+            }
         }
         let rows = tableSamples()
         for outlet in result.samples.first?.outlets ?? [] {
-            out += "\nProduct \(outlet.name) (\(outlet.phase.rawValue), stage \(outlet.stage)):\n"
+            // A train's product names the cascade it leaves.
+            let cascade = result.cascadeNames.isEmpty ? "" : producingCascade(outlet.name).map { "cascade \($0), " } ?? ""
+            out += "\nProduct \(outlet.name) (\(cascade)\(outlet.phase.rawValue), stage \(outlet.stage)):\n"
             var header = ["time h"]
             header += elements.map { "\($0.symbol) mol/L" }
             header += elements.map { "\($0.oxideFormula) %" }
@@ -92,7 +104,7 @@ public struct DynamicReport: Sendable {
                 table.append(row)
             }
             out += Self.align(table)
-            if let steady, let o = steady.outlet(named: outlet.name) {
+            if let o = steadyOutlet(named: outlet.name) {
                 let purity = o.oxidePurity(elements: elements)
                 out += "  steady state (sxsim run): " + zip(elements, purity).map { "\($0.oxideFormula) \(format6(100 * $1)) %" }.joined(separator: ", ") + "\n"
                 if let t = result.settlingTime(outlet: outlet.name, tolerance: settings.tolerance) {
@@ -105,6 +117,12 @@ public struct DynamicReport: Sendable {
             }
         }
         return out
+    }
+
+    /// The cascade of the flowsheet's train whose product `name` is, nil when none is.
+    func producingCascade(_ name: String) -> String? {
+        let train = flowsheet.train
+        return train.cascades.indices.first { train.productOutletNames(cascade: $0).contains(name) }.map { train.cascades[$0].name }
     }
 
     /// At most 11 samples for the text table: the last one at or before each tenth of the run.
@@ -140,6 +158,7 @@ public struct DynamicReport: Sendable {
             if o.acidity != nil { header.append("\(o.name):pH") }
         }
         header += elements.map { "inventory:\($0.symbol)_mol" }
+        for name in result.cascadeNames { header += elements.map { "inventory:\(name):\($0.symbol)_mol" } }
         header += elements.map { "fed:\($0.symbol)_mol" }
         header += elements.map { "out:\($0.symbol)_mol" }
         var lines = [header.joined(separator: ",")]
@@ -152,7 +171,7 @@ public struct DynamicReport: Sendable {
                 row += recovery(o, s).map(g)
                 if let h = o.acidity { row.append(g(-log10(h))) }
             }
-            row += s.inventory.map(g) + s.cumulativeFed.map(g) + s.cumulativeOut.map(g)
+            row += s.inventory.map(g) + s.cascadeInventory.flatMap { $0.map(g) } + s.cumulativeFed.map(g) + s.cumulativeOut.map(g)
             lines.append(row.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -170,20 +189,26 @@ public struct DynamicReport: Sendable {
         }
         let st = result.statistics
         let products: [JSONValue] = (result.samples.first?.outlets ?? []).map { o in
-            let target = steady?.outlet(named: o.name)
+            let target = steadyOutlet(named: o.name)
             return .object([("name", .string(o.name)), ("phase", .string(o.phase.rawValue)), ("stage", .integer(o.stage)),
                             ("steadyOxidePurity", target.map { perElement($0.oxidePurity(elements: elements)) } ?? .null),
                             ("settlingTime", JSONValue.optional(result.settlingTime(outlet: o.name, tolerance: settings.tolerance)))])
         }
         let samples: [JSONValue] = result.samples.map { s in
-            .object([("time", .number(s.time)),
-                     ("outlets", .array(s.outlets.map { o in
-                         .object([("name", .string(o.name)), ("concentrations", perElement(o.concentrations)),
-                                  ("oxidePurity", perElement(o.oxidePurity(elements: elements))), ("recovery", perElement(recovery(o, s))),
-                                  ("pH", JSONValue.optional(o.acidity.map { -log10($0) }))])
-                     })),
-                     ("inventory", perElement(s.inventory)), ("cumulativeFed", perElement(s.cumulativeFed)),
-                     ("cumulativeOut", perElement(s.cumulativeOut))])
+            var fields: [(String, JSONValue)] = [
+                ("time", .number(s.time)),
+                ("outlets", .array(s.outlets.map { o in
+                    .object([("name", .string(o.name)), ("concentrations", perElement(o.concentrations)),
+                             ("oxidePurity", perElement(o.oxidePurity(elements: elements))), ("recovery", perElement(recovery(o, s))),
+                             ("pH", JSONValue.optional(o.acidity.map { -log10($0) }))])
+                })),
+                ("inventory", perElement(s.inventory))]
+            // A train's inventory per cascade (mol per element).
+            if !result.cascadeNames.isEmpty {
+                fields.append(("cascadeInventory", .object(zip(result.cascadeNames, s.cascadeInventory).map { ($0, perElement($1)) })))
+            }
+            fields += [("cumulativeFed", perElement(s.cumulativeFed)), ("cumulativeOut", perElement(s.cumulativeOut))]
+            return .object(fields)
         }
         return .object([
             ("flowsheet", .string(flowsheet.name)), ("file", .string(fileName)),

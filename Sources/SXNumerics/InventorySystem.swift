@@ -30,6 +30,23 @@ public protocol InventorySystem: NewtonSystem {
     /// Sets the equations `residual` evaluates: the implicit step equations above, or, for
     /// nil, the steady equations f(u) = 0 (and g(u) = 0).
     mutating func setImplicitStep(_ step: ImplicitStep?)
+
+    /// Writes into `tolerances` the largest |F_k| of each residual row at the last evaluated
+    /// point that keeps that row's inventory within `inventoryTolerances[k]` (the inventory's
+    /// unit, e.g. mol), for the integrator's error-weighted Newton test
+    /// (`BDFOptions.newtonErrorFraction`); rows without an inventory (algebraic) get
+    /// `relativeTolerance`, in whatever relative measure the system's residual uses. Each
+    /// value is clipped to [`floor`, `ceiling`].
+    func residualTolerances(inventoryTolerances: [Double], relativeTolerance: Double, floor: Double, ceiling: Double,
+                            into tolerances: inout [Double])
+
+    /// ln N of every inventory after the current step's equations were solved at `unknowns`
+    /// to the error-weighted test only: a system may return what its step formula's
+    /// quadrature gives for the sums it conserves (e.g. each element over all stages), so that
+    /// conservation telescopes to round-off however loosely each row was solved. The default
+    /// is `logInventory(at:into:)`. Throws when `unknowns` lie outside the domain or the
+    /// conserved quadrature is not positive.
+    mutating func steppedLogInventory(at unknowns: [Double], into logInventory: inout [Double]) throws(DomainViolation)
 }
 
 /// The coefficients of one implicit multistep step: a₀·N(u) + Σ_m a_m·N_m = Δt·f(u).
@@ -50,4 +67,13 @@ public struct ImplicitStep: Sendable {
 
 extension InventorySystem {
     public var inventoryCount: Int { unknownCount }
+
+    public func residualTolerances(inventoryTolerances: [Double], relativeTolerance: Double, floor: Double, ceiling: Double,
+                                   into tolerances: inout [Double]) {
+        for k in 0..<tolerances.count { tolerances[k] = min(max(relativeTolerance, floor), ceiling) }
+    }
+
+    public mutating func steppedLogInventory(at unknowns: [Double], into logInventory: inout [Double]) throws(DomainViolation) {
+        try self.logInventory(at: unknowns, into: &logInventory)
+    }
 }

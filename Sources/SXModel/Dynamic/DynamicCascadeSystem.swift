@@ -273,6 +273,68 @@ public struct DynamicCascadeSystem: InventorySystem {
         }
     }
 
+    /// Each balance row's residual tolerance: a residual R of the row ln RHS − ln LHS moves
+    /// its inventory by about R·LHS/a₀ (mol), so R ≤ a₀·tolerance/LHS; the algebraic rows
+    /// (extractant balance, electroneutrality) take `relativeTolerance`.
+    public func residualTolerances(inventoryTolerances: [Double], relativeTolerance: Double, floor: Double, ceiling: Double,
+                                   into tolerances: inout [Double]) {
+        let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
+        let algebraic = min(max(relativeTolerance, floor), ceiling)
+        for i in 0..<n {
+            for c in 0..<b { tolerances[i * b + c] = algebraic }
+            for j in 0..<ne {
+                let k = i * b + j
+                tolerances[k] = min(max(inventoryTolerances[k] * exp(logNewCoefficient - scaling.logElementOut[i * ne + j]), floor), ceiling)
+            }
+            if net.hasCation {
+                let k = i * b + ne + 1
+                tolerances[k] = min(max(inventoryTolerances[k] * exp(logNewCoefficient - scaling.logCationOut[i]), floor), ceiling)
+            }
+        }
+    }
+
+    /// Feed and outlet flux of each element at the last evaluated state, mol/h.
+    func boundaryFluxes() -> (fed: [Double], out: [Double]) {
+        let net = steady.network, ne = net.elementCount
+        var fed = [Double](repeating: 0, count: ne), out = fed
+        for j in 0..<ne { fed[j] = net.totalFeed(element: j) }
+        for o in net.outlets {
+            for j in 0..<ne {
+                let l = o.phase == .aqueous ? steady.lx[o.stage * ne + j] : steady.ly[o.stage * ne + j]
+                out[j] += o.flow * exp(l)
+            }
+        }
+        return (fed, out)
+    }
+
+    /// The inventories at `unknowns`, each element's stages scaled together so that their sum
+    /// is what the step formula gives for it, T = (Δt·(feed − outlets) − Σ a_m·T_m)/a₀ (the
+    /// internal fluxes cancel in the sum over stages): the sum then telescopes exactly, as the
+    /// reported cumulative feed and outlet amounts do (`DynamicSimulation`), however loosely
+    /// each stage's row was solved. The scale factor differs from 1 by the rows' residuals
+    /// (within the error-weighted Newton test).
+    public mutating func steppedLogInventory(at unknowns: [Double], into logInventory: inout [Double]) throws(DomainViolation) {
+        try self.logInventory(at: unknowns, into: &logInventory)
+        guard let step else { return }
+        let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
+        let (fed, out) = boundaryFluxes()
+        for j in 0..<ne {
+            var total = step.timeStep * (fed[j] - out[j]), held = 0.0
+            for m in step.history {
+                var past = 0.0
+                for i in 0..<n { past += exp(m.logInventory[i * b + j]) }
+                total -= m.coefficient * past
+            }
+            total /= step.newCoefficient
+            for i in 0..<n { held += exp(logInventory[i * b + j]) }
+            guard total > 0, held > 0 else {
+                throw DomainViolation(index: j, reason: "the step leaves element \(j + 1) no positive inventory")
+            }
+            let shift = log(total) - log(held)
+            for i in 0..<n { logInventory[i * b + j] += shift }
+        }
+    }
+
     public func stepLimits(uniform: Double, into limits: inout [Double]) -> Bool {
         steady.stepLimits(uniform: uniform, into: &limits)
     }

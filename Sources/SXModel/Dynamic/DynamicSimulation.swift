@@ -23,8 +23,22 @@ public enum DynamicStart: Sendable {
 public struct DynamicOptions: Sendable {
     /// End time, h.
     public var until: Double = 100
-    /// The time integrator (tolerances, first step in h, Newton settings).
-    public var integrator = BDFOptions()
+    /// The time integrator (tolerances, first step in h, Newton settings). Not `BDFOptions()`'s
+    /// defaults (which the steady solver's time-stepping fallback keeps): variable order 1 to 3,
+    /// the error-weighted Newton test with the conserving quadrature, and the chord iteration
+    /// with a fresh Jacobian instead of the damped Newton method when the kept one fails
+    /// (docs/dynamic.md §3; measured in §7).
+    public var integrator = DynamicOptions.defaultIntegrator
+
+    /// The integrator settings of a dynamic simulation (see `integrator`).
+    public static var defaultIntegrator: BDFOptions {
+        var o = BDFOptions()
+        o.maximumOrder = 3
+        o.variableOrder = true
+        o.newtonErrorFraction = 0.1
+        o.dampedNewtonFallback = false
+        return o
+    }
     /// Stop as soon as every outlet is within `steadyTolerance` of the steady state of the
     /// cascade as it runs after the last event (which is then solved first).
     public var stopAtSteadyState = false
@@ -234,12 +248,12 @@ public enum DynamicSimulation {
         let steadyOutlets = steady.flatMap { $0.outcome.isConverged ? $0.outlets : nil }
 
         // Cumulative boundary fluxes follow the integrator's quadrature (see DynamicSample).
-        var cumulative = BoundaryQuadrature(elements: ne)
+        var cumulative = BoundaryQuadrature(elements: ne, order: options.integrator.maximumOrder)
         let sampler = Sampler(fed: fed, fullCount: full)
         var samples: [DynamicSample] = []
         let initialInventory = sampler.inventory(integrator.logInventory, network: first)
-        samples.append(sampler.sample(time: 0, system: &system, unknowns: integrator.unknowns, network: first,
-                                      fed: cumulative.fed, out: cumulative.out))
+        samples.append(sampler.sample(time: 0, system: &system, unknowns: integrator.unknowns, logInventory: integrator.logInventory,
+                                      network: first, fed: cumulative.fed, out: cumulative.out))
 
         var outcome = DynamicOutcome.completed
         var eventIndex = 0
@@ -260,10 +274,10 @@ public enum DynamicSimulation {
             }
             let step = integrator.lastStep!
             var system = integrator.system
-            let (fedFlux, outFlux) = sampler.boundaryFluxes(&system, at: integrator.unknowns, network: network)
+            let (fedFlux, outFlux) = sampler.boundaryFluxes(&system, at: integrator.unknowns)
             cumulative.advance(step, fedFlux: fedFlux, outFlux: outFlux)
-            let s = sampler.sample(time: integrator.time, system: &system, unknowns: integrator.unknowns, network: network,
-                                   fed: cumulative.fed, out: cumulative.out)
+            let s = sampler.sample(time: integrator.time, system: &system, unknowns: integrator.unknowns,
+                                   logInventory: integrator.logInventory, network: network, fed: cumulative.fed, out: cumulative.out)
             samples.append(s)
             options.progress?(integrator.time, options.until)
             if options.stopAtSteadyState, eventIndex == events.count, let target = steadyOutlets,
@@ -308,13 +322,16 @@ public enum DynamicSimulation {
 /// accepted step by that step's own multistep formula, (Δt·flux − Σ a_m·past_m)/a₀, so that
 /// the change of inventory equals fed − out to the Newton tolerance (docs/dynamic.md §3).
 struct BoundaryQuadrature {
-    /// Past cumulative amounts, most recent first (at most two: BDF2).
+    /// Past cumulative amounts, most recent first (as many as the integrator keeps past
+    /// points: its highest order, at least two).
     private var fedHistory: [[Double]]
     private var outHistory: [[Double]]
+    private let kept: Int
 
-    init(elements: Int) {
+    init(elements: Int, order: Int) {
         fedHistory = [[Double](repeating: 0, count: elements)]
         outHistory = fedHistory
+        kept = max(2, order)
     }
 
     var fed: [Double] { fedHistory[0] }
@@ -334,7 +351,7 @@ struct BoundaryQuadrature {
                 for (m, h) in step.history.enumerated() { v -= h.coefficient * history[m][j] }
                 return v / step.newCoefficient
             }
-            return [amount] + history.prefix(1)
+            return [amount] + history.prefix(kept - 1)
         }
         fedHistory = next(fedHistory, fedFlux)
         outHistory = next(outHistory, outFlux)
@@ -353,29 +370,21 @@ struct Sampler {
     }
 
     /// Feed and outlet flux of each fed element at `unknowns`, mol/h (evaluates the state).
-    func boundaryFluxes(_ system: inout DynamicCascadeSystem, at unknowns: [Double], network: CascadeNetwork) -> ([Double], [Double]) {
+    func boundaryFluxes(_ system: inout DynamicCascadeSystem, at unknowns: [Double]) -> ([Double], [Double]) {
         var inv = [Double](repeating: 0, count: system.inventoryCount)
         try? system.logInventory(at: unknowns, into: &inv)
-        let ne = network.elementCount
-        var fedFlux = [Double](repeating: 0, count: ne), outFlux = fedFlux
-        for j in 0..<ne { fedFlux[j] = network.totalFeed(element: j) }
-        let lx = system.steady.lx, ly = system.steady.ly
-        for o in network.outlets {
-            for j in 0..<ne {
-                let l = o.phase == .aqueous ? lx[o.stage * ne + j] : ly[o.stage * ne + j]
-                outFlux[j] += o.flow * exp(l)
-            }
-        }
-        return (fedFlux, outFlux)
+        return system.boundaryFluxes()
     }
 
-    func sample(time: Double, system: inout DynamicCascadeSystem, unknowns: [Double], network: CascadeNetwork,
-                fed fedCumulative: [Double], out outCumulative: [Double]) -> DynamicSample {
-        let ne = network.elementCount, b = network.blockSize
-        var inv = [Double](repeating: 0, count: system.inventoryCount)
-        try? system.logInventory(at: unknowns, into: &inv)
+    /// The state at `unknowns`; the inventories are the integrator's (`logInventory`), which
+    /// the conserving quadrature may have set apart from N(unknowns) by the Newton tolerance.
+    func sample(time: Double, system: inout DynamicCascadeSystem, unknowns: [Double], logInventory inv: [Double],
+                network: CascadeNetwork, fed fedCumulative: [Double], out outCumulative: [Double]) -> DynamicSample {
+        let ne = network.elementCount
+        var scratch = [Double](repeating: 0, count: system.inventoryCount)
+        try? system.logInventory(at: unknowns, into: &scratch)   // evaluates the state the outlets read
         let outlets = self.outlets(of: system, network: network)
-        let inventory = (0..<ne).map { j in (0..<network.stageCount).reduce(0) { $0 + exp(inv[$1 * b + j]) } }
+        let inventory = self.inventory(inv, network: network)
         return DynamicSample(time: time, outlets: outlets, inventory: expand(inventory), cumulativeFed: expand(fedCumulative),
                              cumulativeOut: expand(outCumulative), feedFlow: expand((0..<ne).map { network.totalFeed(element: $0) }))
     }

@@ -200,8 +200,13 @@ public enum DynamicTrainSimulation {
             }
         }
 
+        // The train system has no conserving quadrature of its own (`steppedLogInventory`), so
+        // its step equations are closed row by row to the Newton tolerance, as conservation to
+        // round-off needs; the order and step control are the single cascade's.
+        var integratorOptions = options.integrator
+        integratorOptions.newtonErrorFraction = nil
         var integrator: BDFIntegrator<DynamicTrainSystem>
-        do { integrator = try BDFIntegrator(system: first, unknowns: u, options: options.integrator) } catch {
+        do { integrator = try BDFIntegrator(system: first, unknowns: u, options: integratorOptions) } catch {
             throw refuse(0, "the initial state: \(error)")
         }
         first = integrator.system
@@ -214,7 +219,7 @@ public enum DynamicTrainSimulation {
         let steadyOutlets = steady.flatMap { $0.outcome.isConverged ? $0.products.map(\.outlet) : nil }
 
         let sampler = TrainSampler(train: train, fed: fed, fullCount: elements.count)
-        var cumulative = BoundaryQuadrature(elements: ne)
+        var cumulative = BoundaryQuadrature(elements: ne, order: integratorOptions.maximumOrder)
         var samples = [sampler.sample(time: 0, system: &first, unknowns: integrator.unknowns, fed: cumulative.fed, out: cumulative.out)]
         let initialInventory = samples[0].inventory
         var outcome = DynamicOutcome.completed

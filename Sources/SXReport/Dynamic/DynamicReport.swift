@@ -64,8 +64,9 @@ public struct DynamicReport: Sendable {
         out += "Events:" + (result.events.isEmpty ? " none\n" : "\n" + result.events.map { "  at \($0.summary)\n" }.joined())
         let st = result.statistics
         out += "Integration: \(outcomeText)\n"
-        out += "  BDF order 1-2, relative tolerance \(format6(settings.relativeTolerance)), absolute \(format6(settings.absoluteTolerance)) mol/L: "
-        out += "\(st.acceptedSteps) steps (\(st.rejectedSteps) rejected), \(st.newtonIterations) Newton iterations, \(st.jacobianEvaluations) Jacobian evaluations\n"
+        let orders = st.stepsPerOrder.enumerated().filter { $0.element > 0 }.map { "\($0.element) at order \($0.offset + 1)" }
+        out += "  BDF order 1-\(max(st.highestOrder, 1)), relative tolerance \(format6(settings.relativeTolerance)), absolute \(format6(settings.absoluteTolerance)) mol/L: "
+        out += "\(st.acceptedSteps) steps (\(st.rejectedSteps) rejected; \(orders.joined(separator: ", "))), \(st.newtonIterations) Newton iterations, \(st.jacobianEvaluations) Jacobian evaluations\n"
         // The error itself is round-off (it differs between machines); the text says whether it is.
         out += result.conservesEveryElement
             ? "  Conservation: the change of inventory equals cumulative feed - outlets to \(String(format: "%.0e", DynamicResult.conservationTolerance)) (relative) for every element\n"

@@ -10,6 +10,10 @@
 //                                              the plant-like population (issue 9 item 5): outcomes
 //                                              and iteration distribution per model
 //   sxbench startup [NAME]                     dynamic start-ups to the steady state (StartupCase)
+//   sxbench profile CASE [--start] [--every K] the solution (--start: the cold start) stage by stage:
+//                                              totals, pH, free dimer, Na⁺, the three largest metals
+//   SXBENCH_STAGE_CONTINUATION_MINIMUM=N       (peak, plants) SolveOptions.stageContinuation.minimumStages
+//                                              = N; 0 turns the continuation in the number of stages off
 //
 // CASE is written as in the table, e.g. mass-action/500x6/band.
 // Allocation counts need the malloc interposer preloaded (run.sh does this); without it
@@ -252,10 +256,20 @@ func printHistory(_ r: CascadeResult) {
     }
 }
 
+/// For comparisons: `SXBENCH_STAGE_CONTINUATION_MINIMUM=N` sets
+/// `SolveOptions.stageContinuation.minimumStages` to N, and 0 turns the strategy off.
+func stageContinuationOverride(_ options: inout SolveOptions) {
+    if let v = ProcessInfo.processInfo.environment["SXBENCH_STAGE_CONTINUATION_MINIMUM"], let n = Int(v) {
+        options.stageContinuation.minimumStages = n
+        options.stageContinuation.enabled = n > 0
+    }
+}
+
 func peak(_ c: BenchmarkCase, unscoredStart: Bool = false, history: Bool = false) {
     let before = peakResidentBytes()
     let w0 = monotonicSeconds()
     var options = c.options()
+    stageContinuationOverride(&options)
     // The start as it was before its passes were scored (StartOptions.stagnationSweeps), for comparison.
     if unscoredStart { options.start.stagnationSweeps = 0 }
     guard let r = try? CascadeSolver.solve(c.cascade, options: options) else { print("\(c): rejected"); return }
@@ -317,7 +331,9 @@ func plants(count: Int, seed: UInt64, family: PlantLikeCascades.Family?, only: I
         let w0 = monotonicSeconds()
         let outcome: SolveOutcome, iterations: Int, closure: Double
         do {
-            let r = try CascadeSolver.solve(c.cascade)
+            var options = SolveOptions()
+            stageContinuationOverride(&options)
+            let r = try CascadeSolver.solve(c.cascade, options: options)
             if only != nil {
                 printHistory(r)
                 print(c.summary + ": " + r.outcome.explanation)
@@ -382,6 +398,25 @@ func startup(_ name: String?) {
     }
 }
 
+/// Exploration: the start (`--start`) or the solution of a grid case, stage by stage.
+func profile(_ c: BenchmarkCase, startOnly: Bool, every: Int) {
+    var options = c.options()
+    if startOnly {
+        options.directIterations = 0; options.pseudoTransientSteps = 0
+        options.maximumContinuationSteps = 0; options.timeStepping.enabled = false
+        options.continuation.minimumStep = 1e9
+    }
+    guard let r = try? CascadeSolver.solve(c.cascade, options: options) else { print("rejected"); return }
+    print("\(c): \(r.outcome), ‖R‖∞ \(r.residualNorm), iterations \(r.iterations)")
+    let symbols = r.cascade.elements.map(\.symbol)
+    for i in 0..<r.stageCount where i % every == 0 || i == r.stageCount - 1 {
+        let x = r.aqueous[i], y = r.organic[i]
+        let top = x.indices.sorted { x[$0] > x[$1] }.prefix(3).map { "\(symbols[$0]) \(String(format: "%.2e", x[$0]))" }
+        print(String(format: "%4d X %.3e Y %.3e pH %.2f dimer %.3e Na %.2e | ", i + 1, x.reduce(0, +), y.reduce(0, +),
+                     r.pH?[i] ?? .nan, r.freeDimer?[i] ?? .nan, r.aqueousCation?[i] ?? .nan) + top.joined(separator: ", "))
+    }
+}
+
 // MARK: - Main
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -395,6 +430,10 @@ case "peak" where arguments.count > 1:
 case "loop" where arguments.count > 1:
     guard let c = parseCase(arguments[1]) else { FileHandle.standardError.write("bad case \(arguments[1])\n".data(using: .utf8)!); exit(64) }
     loop(c, solver: arguments.contains("--dense") ? .dense : .band)
+case "profile" where arguments.count > 1:
+    guard let c = parseCase(arguments[1]) else { exit(64) }
+    let every = arguments.firstIndex(of: "--every").flatMap { Int(arguments[$0 + 1]) } ?? 1
+    profile(c, startOnly: arguments.contains("--start"), every: every)
 case "plants":
     func option(_ name: String) -> String? {
         arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
@@ -405,6 +444,6 @@ case "plants":
 case "startup":
     startup(arguments.count > 1 ? arguments[1] : nil)
 default:
-    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE [--history] | loop CASE [--dense] | plants [--count N] [--seed S] [--model M] [--only I] [--feasibility-only] | startup [NAME]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE [--history] | loop CASE [--dense] | plants [--count N] [--seed S] [--model M] [--only I] [--feasibility-only] | startup [NAME] | profile CASE [--start] [--every K]\n".data(using: .utf8)!)
     exit(64)
 }

@@ -24,6 +24,14 @@ public enum CascadeSolver {
     public static func solve(_ cascade: Cascade, options: SolveOptions = SolveOptions(),
                              startingFrom previous: CascadeResult? = nil,
                              observer: SolveObserver? = nil) throws(CascadeSpecificationError) -> CascadeResult {
+        try solve(cascade, options: options, startingFrom: previous, observer: observer, coarseFirst: false)
+    }
+
+    /// `coarseFirst`: a coarser cascade of a continuation in the number of stages, which tries
+    /// its own coarser cascade before its direct Newton attempt (the caller's direct attempt
+    /// already failed on the same fronts, only longer).
+    static func solve(_ cascade: Cascade, options: SolveOptions, startingFrom previous: CascadeResult?,
+                      observer: SolveObserver?, coarseFirst: Bool) throws(CascadeSpecificationError) -> CascadeResult {
         let fed = fedElements(of: cascade)
         let full = try CascadeNetwork(cascade)  // validate the full specification first
         if fed.isEmpty {
@@ -88,6 +96,45 @@ public enum CascadeSolver {
             // Otherwise the cold chain below answers, as if there had been no previous result.
         }
 
+        /// Continuation in the number of stages (`StageContinuation`): the same cascade with
+        /// fewer stages per section solved (its own steps recorded as this phase), its steady
+        /// state stretched to this cascade's stages, and Newton from there. Nil when the strategy
+        /// does not apply or does not converge.
+        var stageContinuationTried = false
+        func solveThroughCoarser() -> (unknowns: [Double], report: NewtonReport)? {
+            let settings = options.stageContinuation
+            guard !stageContinuationTried, settings.enabled, network.exchangesAcid || settings.withoutAcidExchange,
+                  network.stageCount >= settings.minimumStages,
+                  let coarse = StageContinuation.coarser(network.cascade, factor: settings.coarseningFactor,
+                                                         minimumSectionStages: settings.minimumSectionStages) else { return nil }
+            stageContinuationTried = true
+            var nested = options
+            nested.timeStepping.enabled = false   // a fallback for the real cascade, not for a stepping stone
+            let base = totalIterations
+            let relabel: SolveObserver = { step in
+                let s = SolveStep(cascade: cascade.name, phase: .stageContinuation, iteration: base + step.iteration,
+                                  residualNorm: step.residualNorm, damping: step.damping)
+                log.steps.append(s)
+                observer?(s)
+            }
+            guard let coarseResult = try? solve(coarse, options: nested, startingFrom: nil, observer: relabel, coarseFirst: true)
+            else { return nil }
+            totalIterations += coarseResult.iterations
+            guard coarseResult.outcome.isConverged, let state = coarseResult.solverState,
+                  state.unknowns.count == coarse.stageCount * network.blockSize else { return nil }
+            var u = StageContinuation.refine(state.unknowns, coarseCascade: coarse, fine: network.cascade, network: network,
+                                             tailFraction: settings.tailFraction,
+                                             tailStep: settings.tailStep)
+            var refining = options.newton
+            refining.maximumIterations = min(refining.maximumIterations, options.directIterations)
+            var solver = NewtonSolver(for: system, options: refining)
+            solver.observer = watch(.stageContinuation, from: totalIterations)
+            let report = solver.solve(&system, unknowns: &u)
+            totalIterations += report.iterations
+            return report.reason.isConverged ? (u, report) : nil
+        }
+        if coarseFirst, let (u, _) = solveThroughCoarser() { return finish(u, .converged) }
+
         var unknowns: [Double]
         switch StartingPoint.make(network, system: &system, options: options.start) {
         case .success(let u): unknowns = u
@@ -128,6 +175,13 @@ public enum CascadeSolver {
         }
         var outcome = translate(report.reason, network: network)
         solver.options = options.newton
+
+        // 1b. A long cascade through a coarser one (continuation in the number of stages).
+        if !report.reason.isConverged, let (u, refined) = solveThroughCoarser() {
+            unknowns = u
+            report = refined
+            outcome = .converged
+        }
 
         // 2. Pseudo-transient continuation from the same start.
         if !report.reason.isConverged && options.pseudoTransientSteps > 0 {

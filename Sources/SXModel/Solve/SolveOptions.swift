@@ -57,6 +57,48 @@ public struct SolveOptions: Sendable, Equatable {
     public var continuation = ContinuationOptions()
     /// The optional last attempt: physical time stepping to the steady state, then Newton.
     public var timeStepping = TimeSteppingOptions()
+    /// Continuation in the number of stages for long cascades (`StageContinuation`).
+    public var stageContinuation = StageContinuationOptions()
+    public init() {}
+}
+
+/// Settings of the continuation in the number of stages (`StageContinuation`, docs/engine.md
+/// §5): a cascade of at least `minimumStages` stages that the direct Newton attempt does not
+/// converge is solved first with every section's stage count divided by `coarseningFactor`
+/// (that cascade in turn through a coarser one while it has `minimumStages`), and the coarse
+/// steady state, stretched along each section's flattest step, starts Newton on the real one.
+public struct StageContinuationOptions: Sendable, Equatable {
+    /// Whether the strategy runs at all.
+    public var enabled = true
+    /// Whether it runs on cascades without acid exchange too (Xu's model, constant D). Off: on
+    /// `Flowsheets/prnd-split.yaml` (Xu's model, 100 + 100 stages) it cost 441 iterations
+    /// against the pseudo-transient phase's 368 (debug build, `ExampleTests`, 2026-11-30); it
+    /// was built for the long plateaus of mass action.
+    public var withoutAcidExchange = false
+    /// Fewest stages (all sections together) of a cascade solved through a coarser one; shorter
+    /// cascades go to the pseudo-transient phase. Measured (release, `sxbench peak
+    /// mass-action/NxE`, Newton iterations of all phases, 2026-11-30): at 40, 50 × 15 takes 49
+    /// (284 without the strategy), 100 × 15 55 (108), 1000 × 2 37 (107); at 100 the 50-stage
+    /// level is solved by the pseudo-transient phase (284) and 100 × 15 takes 300; at 20,
+    /// 200 × 2 takes 98 (35 without).
+    public var minimumStages = 40
+    /// No coarser cascade is made when one of its sections would have fewer stages than this.
+    /// `Flowsheets/prnd-mass-action.yaml` (40 + 50 + 12 stages): 70 iterations through its
+    /// 20 + 25 + 6-stage cascade (debug build, `ExampleTests`), 168 when that went on to
+    /// 10 + 13 + 3 (101 without the strategy); the benchmark's 15-element cascades go down to
+    /// 10 + 10 + 5 (the measurements above). A cascade with a section shorter than twice this
+    /// is never coarsened.
+    public var minimumSectionStages = 5
+    /// Each coarser cascade has every section's stage count divided by this (rounded up).
+    public var coarseningFactor = 2
+    /// Where the stages are inserted, a metal (or the saponifying cation) below `tailFraction`
+    /// of the stage's aqueous metals and cation (mol/L over mol/L), or whose ln x changes by more
+    /// than `tailStep` from one stage to the next, is a geometric tail: its far end is moved by
+    /// its per-stage factor for every stage inserted; otherwise it is copied. (A strip section
+    /// has no plateau: there the elements it strips fall by about e^−0.65 per stage while still
+    /// a few % of the stage's metals.)
+    public var tailFraction = 0.01
+    public var tailStep = 0.1
     public init() {}
 }
 

@@ -14,6 +14,9 @@ public struct SolveStep: Sendable, Equatable {
         case pseudoTransient = "pseudo-transient"
         /// A Newton solve of one continuation step.
         case continuation
+        /// Continuation in the number of stages (`StageContinuation`): every step of the
+        /// coarser cascades' solves, then Newton on the real cascade from their stretched state.
+        case stageContinuation = "stage-continuation"
         /// Physical time stepping (`SolveOptions.timeStepping`): an integrator step (its
         /// residual is the steady ‖F‖∞ after the step) or a Newton iteration polishing its end.
         case timeStepping = "time-stepping"

@@ -30,6 +30,7 @@ struct ConvergencePlot {
         case .pseudoTransient: "pseudo-transient"
         case .continuation: "continuation"
         case .timeStepping: "time stepping"
+        case .stageContinuation: "stage continuation"
         }
     }
 
@@ -40,6 +41,7 @@ struct ConvergencePlot {
         case .pseudoTransient: Stroke(colour: Palette.colour(1), dash: .dashed, marker: marker ? .square : .none)
         case .continuation: Stroke(colour: Palette.colour(2), dash: .dotted, width: 2.2, marker: marker ? .triangle : .none)
         case .timeStepping: Stroke(colour: Palette.colour(4), dash: .dashed, marker: marker ? .square : .none)
+        case .stageContinuation: Stroke(colour: Palette.colour(5), dash: .dotted, marker: marker ? .circle : .none)
         }
     }
 
@@ -102,6 +104,10 @@ struct ConvergencePlot {
         if phases.contains(.timeStepping) {
             parts.append("Physical time stepping: orange, dashed, squares; each point is the steady residual after an integrator step "
                          + "or before a Newton iteration polishing its end; it restarts from the linear start.")
+        }
+        if phases.contains(.stageContinuation) {
+            parts.append("Continuation in the number of stages: sky blue, dotted, circles; first the solves of the same cascade "
+                         + "with fewer stages per section, then Newton from their steady state stretched to the real stage counts.")
         }
         if runs.contains(where: { $0.count > ConvergencePlot.markerLimit }) {
             parts.append("Runs of more than \(ConvergencePlot.markerLimit) steps are drawn without markers.")

@@ -13,7 +13,8 @@ struct Dynamic: ParsableCommand {
             Needs the liquid each stage holds: 'holdup: {mixer: 20 L, aqueous: 30 L, organic: 30 L}' \
             in each section of the flowsheet, or --residence-time for sections without one. Events \
             (steps in a stream's flow, composition or acidity, a stream stopped, a section's \
-            equilibrium set changed) come from the flowsheet's 'events' list. Prints each product's \
+            equilibrium set changed) come from the flowsheet's 'events' list and from an events file \
+            given with --events (the same entries, added to the flowsheet's). Prints each product's \
             composition, oxide purity, recovery and pH over time, the rare earth held in the cascade, \
             and when each product comes within --tolerance of its steady purity (docs/dynamic.md).
 
@@ -28,6 +29,9 @@ struct Dynamic: ParsableCommand {
 
     @Option(help: "Start from a solvent-filled cascade (solvent), a cascade filled with feed liquor and organic in equilibrium with it (feed; the start-up under the separation-factor model), or the flowsheet's steady state (steady, for upsets).")
     var start: DynamicSettings.Start = .solvent
+
+    @Option(help: ArgumentHelp("An events file (YAML: a list of events, or a mapping with an 'events' list) whose events are added to the flowsheet's, e.g. - {at: 100 h, stream: scrub-acid, stop: true}.", valueName: "file"))
+    var events: String?
 
     @Option(help: "Closeness to the steady state (oxide purity, as a fraction) for the settling times and --stop-at-steady-state.")
     var tolerance: Double = 1e-6
@@ -73,12 +77,14 @@ struct Dynamic: ParsableCommand {
         if !(tolerance > 0 && tolerance < 1) { throw ValidationError("--tolerance must lie in (0, 1)") }
         if !(rtol > 0 && rtol < 1) { throw ValidationError("--rtol must lie in (0, 1)") }
         if !(atol > 0 && atol.isFinite) { throw ValidationError("--atol must be positive") }
+        if events == "-" && flowsheet.file == "-" { throw ValidationError("--events and the flowsheet cannot both be read from standard input") }
     }
 
     func run() throws {
         let overrides = try flowsheet.parsedOverrides()
         if let output { _ = try FileIO.target(output, force: force) }
         let text = try FileIO.read(flowsheet.file)
+        let eventsDocument = try events.map { EventsDocument(text: try FileIO.read($0), fileName: $0 == "-" ? "<stdin>" : $0) }
         var settings = DynamicSettings()
         settings.start = start
         settings.until = try Self.hours(until, option: "--until")
@@ -91,7 +97,7 @@ struct Dynamic: ParsableCommand {
         var observer: (@Sendable (Double, Double) -> Void)?
         if let progress { observer = { t, end in progress.show(t, end) } }
         let result: DynamicPipelineOutput = Pipeline.dynamic(text: text, fileName: flowsheet.file == "-" ? "<stdin>" : flowsheet.file,
-                                                             overrides: overrides, settings: settings, format: format, progress: observer)
+                                                             overrides: overrides, events: eventsDocument, settings: settings, format: format, progress: observer)
         progress?.finish()
         FileIO.writeError(result.standardError)
         if !result.standardOutput.isEmpty {

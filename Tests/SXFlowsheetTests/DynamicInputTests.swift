@@ -90,4 +90,71 @@ struct DynamicInputTests {
               - {at: 6 h, stream: feed, flow: ⟪SX210⟫-1 L/h}
             """))
     }
+
+    // MARK: events file (`sxsim dynamic --events FILE`)
+
+    static let plainSections = """
+              extraction: {stages: 5, equilibrium: d}
+              scrub: {stages: 4, equilibrium: d}
+        """
+
+    /// The events of a file are added after the flowsheet's; the file may be a bare list or a
+    /// mapping with `events` (and a description).
+    @Test func eventsFileAddsToTheFlowsheetsEvents() throws {
+        let text = Self.flowsheet(sections: Self.plainSections, events: "events:\n  - {at: 10 h, stream: feed, flow: 1.2 m3/h}")
+        for file in ["- {at: 2 h, stream: scrub, stop: true}\n- {at: 4 h, stream: scrub, flow: 50 L/h}\n",
+                     "description: scrub-acid pump trip\nevents:\n  - {at: 2 h, stream: scrub, stop: true}\n  - {at: 4 h, stream: scrub, flow: 50 L/h}\n"] {
+            let r = FlowsheetParser.parse(text: text, fileName: "t.yaml", events: EventsDocument(text: file, fileName: "trip.yaml"))
+            #expect(r.diagnostics.isEmpty, "\(r.diagnostics.map(\.description).joined())")
+            let f = try #require(r.flowsheet)
+            #expect(f.events.map(\.event.time) == [10, 2, 4])
+            guard case .streamFlow("scrub", 0) = f.events[1].event.change else { Issue.record("stop from the file"); continue }
+            #expect(f.events[1].location.file == "trip.yaml" && f.events[1].location.line == (file.hasPrefix("-") ? 1 : 3))
+        }
+    }
+
+    /// Problems of the events file are located in it (file:line:column), after the flowsheet's,
+    /// all at once; an event of the file that changes what a flowsheet event changes at the same
+    /// time is SX412 with a note at the flowsheet's event.
+    @Test func eventsFileProblemsAreLocatedInTheEventsFile() throws {
+        let text = Self.flowsheet(sections: Self.plainSections, events: "events:\n  - {at: 10 h, stream: feed, flow: 1.2 m3/h}")
+        let (file, expected) = Marked.strip("""
+            - {at: 1 h, stream: ⟪SX310⟫scrb, stop: true}
+            - ⟪SX412⟫{at: 10 h, stream: feed, flow: 1 L/h}
+            - {at: 2 h, section: scrub, equilibrium: ⟪SX310⟫f}
+            - {at: ⟪SX210⟫-1 h, stream: feed, flow: 2 L/h}
+            - ⟪SX111⟫{at: 5 h, stream: feed, ⟪SX110⟫flw: 2 L/h}
+
+            """)
+        let r = FlowsheetParser.parse(text: text, fileName: "t.yaml", events: EventsDocument(text: file, fileName: "upset.yaml"))
+        #expect(r.flowsheet == nil)
+        #expect(r.diagnostics.allSatisfy { $0.location.file == "upset.yaml" })
+        let found = Set(r.diagnostics.map { Marked.Expectation(code: $0.id.code, line: $0.location.line, column: $0.location.column) })
+        #expect(found == expected)
+        let conflict = try #require(r.diagnostics.first { $0.id == .conflictingEvents })
+        let flowsheetEventLine = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("at: 10 h") }! + 1
+        #expect(conflict.notes.first?.location?.file == "t.yaml" && conflict.notes.first?.location?.line == flowsheetEventLine)
+        #expect(conflict.help?.contains("different times") == true)
+        let suggestion = try #require(r.diagnostics.first { $0.id == .unknownReference })
+        #expect(suggestion.help == "did you mean 'scrub'?")
+    }
+
+    /// An empty file, a YAML error and a mapping without `events` are located too.
+    @Test func malformedEventsFiles() {
+        let text = Self.flowsheet(sections: Self.plainSections, events: "")
+        let cases: [(String, String, Int, Int)] = [
+            ("  \n", "SX101", 1, 1),
+            ("- {at: 1 h, stream: feed, flow: 1 L/h\n", "SX101", 2, 1),
+            ("description: nothing\n", "SX111", 1, 1),
+            ("- {at: 1 h, stream: feed, flow: 1 L/h}\nevents: []\n", "SX101", 2, 1),
+            ("description: x\nevent: []\n", "SX110", 2, 1),
+        ]
+        for (file, code, line, column) in cases {
+            let r = FlowsheetParser.parse(text: text, fileName: "t.yaml", events: EventsDocument(text: file, fileName: "e.yaml"))
+            #expect(r.flowsheet == nil, "\(file)")
+            #expect(r.diagnostics.contains { $0.id.code == code && $0.location.file == "e.yaml" && $0.location.line == line && $0.location.column == column },
+                    "\(file): \(r.diagnostics.map(\.description).joined())")
+        }
+    }
 }
+

@@ -97,6 +97,29 @@ struct DynamicCommandTests {
         #expect(report.rendered(.text).contains("at 1 h: stream 'feed' flow 105 L/h"))
     }
 
+    /// An events file (`--events FILE`) is the flowsheet's `events` list kept apart: the same
+    /// upset given either way gives the same report, byte for byte; a problem in the file is
+    /// located in it.
+    @Test func eventsFileEqualsFlowsheetEvents() throws {
+        let path = "Flowsheets/prnd-split.yaml"
+        let events = "  - {at: 1 h, stream: feed, flow: 105 L/h}\n  - {at: 1.1 h, stream: strip-acid, acidity: 5.5 mol/L}\n"
+        var settings = DynamicSettings()
+        settings.defaultResidenceTime = 0.2
+        settings.start = .steady
+        settings.until = 1.2
+        let inFlowsheet = Pipeline.dynamic(text: try Repository.text(path) + "\nevents:\n" + events, fileName: path, settings: settings)
+        let inFile = Pipeline.dynamic(text: try Repository.text(path), fileName: path,
+                                      events: EventsDocument(text: "events:\n" + events, fileName: "upset.yaml"), settings: settings)
+        #expect(inFlowsheet.status == .ok && inFile.status == .ok, "\(inFlowsheet.standardError)\(inFile.standardError)")
+        #expect(inFile.standardOutput == inFlowsheet.standardOutput)
+        #expect(inFile.standardOutput.contains("at 1.1 h: stream 'strip-acid' acidity 5.5 mol/L"), "\(inFile.standardOutput)")
+        let bad = Pipeline.dynamic(text: try Repository.text(path), fileName: path,
+                                   events: EventsDocument(text: "- {at: 1 h, stream: fed, flow: 105 L/h}\n", fileName: "upset.yaml"), settings: settings)
+        #expect(bad.status == .inputError)
+        #expect(bad.standardError.contains("upset.yaml:1:21: error[SX310]: event 0 changes stream 'fed'"), "\(bad.standardError)")
+        #expect(bad.standardError.contains("did you mean 'feed'?"), "\(bad.standardError)")
+    }
+
     /// A train with a recycle (issue 11, item 3): `sxsim dynamic Flowsheets/recycle-polish.yaml
     /// --residence-time 0.5h` runs the whole train, reports every product of both cascades, the
     /// inventory of each cascade and of the train, and conserves the train to 1e-10.

@@ -14,10 +14,11 @@ extension FlowsheetBuilder {
     ///       - {at: 50 h, section: scrub, equilibrium: other-set}   # or CASCADE.SECTION
     ///
     /// Each event changes one fresh stream or one section; all problems are reported together.
-    func readEvents(_ node: SourceNode, cascades: [Cascade]) -> [ScheduledEvent] {
+    /// `seen` maps "time|target" to the event that changes it, across the flowsheet and an
+    /// events file, so that two events changing the same thing at the same time are SX412.
+    func readEvents(_ node: SourceNode, cascades: [Cascade], seen: inout [String: SourceNode]) -> [ScheduledEvent] {
         guard let items = reader.list(node, what: "events") else { return [] }
         var events: [ScheduledEvent] = []
-        var seen: [String: SourceNode] = [:]
         for (k, item) in items.enumerated() {
             let what = "event \(k)"
             guard let spec = reader.mapping(item, what: what) else { continue }
@@ -121,5 +122,35 @@ extension FlowsheetBuilder {
             }
         }
         return events
+    }
+
+    /// The events of a separate events file (`sxsim dynamic --events FILE`), read against the
+    /// flowsheet's streams, sections and equilibrium sets, with diagnostics located in that file.
+    /// The file is either the list itself or a mapping with an `events` list (and optionally a
+    /// `description`):
+    ///
+    ///     description: scrub-acid pump trip and restart
+    ///     events:
+    ///       - {at: 100 h, stream: scrub-acid, stop: true}
+    ///       - {at: 104 h, stream: scrub-acid, flow: 2.6 L/h}
+    mutating func readEventsFile(_ document: EventsDocument, cascades: [Cascade], seen: inout [String: SourceNode]) -> [ScheduledEvent] {
+        let source = SourceText(document.text, fileName: document.fileName)
+        let eventsReader = Reader(source: source)
+        defer { eventsDiagnostics = eventsReader.diagnostics }
+        if document.text.allSatisfy(\.isWhitespace) {
+            eventsReader.report(.yamlSyntax, "the events file is empty", at: source.location(line: 1, column: 1),
+                                help: "write a list such as '- {at: 10 h, stream: feed, flow: 120 L/h}' (docs/dynamic.md §4)")
+            return []
+        }
+        guard let root = FlowsheetParser.compose(document.text, source: source, reader: eventsReader) else { return [] }
+        var builder = self
+        builder.reader = eventsReader
+        if root.entries != nil {
+            guard let top = eventsReader.mapping(root, what: "the events file") else { return [] }
+            eventsReader.checkKeys(top, allowed: ["description", "events"], in: "the events file")
+            guard let list = eventsReader.require(top, "events", in: root, what: "the events file", example: "[{at: 10 h, stream: feed, flow: 120 L/h}]") else { return [] }
+            return builder.readEvents(list, cascades: cascades, seen: &seen)
+        }
+        return builder.readEvents(root, cascades: cascades, seen: &seen)
     }
 }

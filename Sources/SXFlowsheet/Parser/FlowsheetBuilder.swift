@@ -5,12 +5,18 @@ import SXModel
 /// Order: version, elements, equilibria, streams, cascades (sections, outlets, then feeds,
 /// draws and routes), links between cascades, targets, solver settings, cross-checks.
 struct FlowsheetBuilder {
-    let reader: Reader
+    /// Where problems are recorded; an events file (`EventsDocument`) is read with its own.
+    var reader: Reader
     let fileName: String
+    /// A separate events file whose events are added to the flowsheet's (`sxsim dynamic --events`).
+    let eventsDocument: EventsDocument?
+    /// What reading `eventsDocument` found, reported after the flowsheet's own diagnostics.
+    var eventsDiagnostics = Diagnostics()
 
-    init(reader: Reader, fileName: String) {
+    init(reader: Reader, fileName: String, eventsDocument: EventsDocument? = nil) {
         self.reader = reader
         self.fileName = fileName
+        self.eventsDocument = eventsDocument
     }
 
     static let topKeys = ["version", "name", "description", "elements", "operating-hours", "temperature",
@@ -102,7 +108,9 @@ struct FlowsheetBuilder {
                               help: "name it under a cascade's 'feeds', or delete it")
             }
         }
-        let events = reader.value(top, "events").map { readEvents($0, cascades: cascades) } ?? []
+        var eventKeys: [String: SourceNode] = [:]   // time|target → the event, for conflicts across both files
+        var events = reader.value(top, "events").map { readEvents($0, cascades: cascades, seen: &eventKeys) } ?? []
+        if let eventsDocument { events += readEventsFile(eventsDocument, cascades: cascades, seen: &eventKeys) }
         let (targets, effluentTargets) = reader.value(top, "targets").map { readTargets($0, cascades: cascades) } ?? ([], [])
         var options = SolveOptions()
         var recycleTolerance = 1e-8

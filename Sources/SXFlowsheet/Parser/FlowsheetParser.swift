@@ -10,6 +10,17 @@ public struct FlowsheetParseResult: Sendable {
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }
 
+/// A separate file of events for `sxsim dynamic` (`--events FILE`): its text and the name to
+/// show in diagnostics. Its events are added to the flowsheet's `events` list.
+public struct EventsDocument: Sendable, Equatable {
+    public var text: String
+    public var fileName: String
+    public init(text: String, fileName: String) {
+        self.text = text
+        self.fileName = fileName
+    }
+}
+
 /// One override: a dotted key path into the document and a YAML value replacing (or adding)
 /// the node there, e.g. ("cascades.prnd.sections.scrub.stages", "52") or
 /// ("streams.feed.flow", "130 L/h"). List items are addressed by 0-based index
@@ -36,8 +47,8 @@ public enum FlowsheetParser {
         parse(text: text, fileName: fileName, overrides: overrides.map { Override(keyPath: $0.keyPath, value: $0.value) })
     }
 
-    public static func parse(text: String, fileName: String, overrides: [Override] = []) -> FlowsheetParseResult {
-        ComposedFlowsheet(text: text, fileName: fileName).parse(overrides: overrides)
+    public static func parse(text: String, fileName: String, overrides: [Override] = [], events: EventsDocument? = nil) -> FlowsheetParseResult {
+        ComposedFlowsheet(text: text, fileName: fileName).parse(overrides: overrides, events: events)
     }
 
     /// Parses the YAML; syntax errors become located diagnostics.
@@ -213,16 +224,18 @@ public struct ComposedFlowsheet: Sendable {
         compositionDiagnostics = reader.diagnostics
     }
 
-    /// The flowsheet with `overrides` applied in order, or every diagnostic.
-    public func parse(overrides: [Override] = []) -> FlowsheetParseResult {
+    /// The flowsheet with `overrides` applied in order, and the events of `events` added to its
+    /// own, or every diagnostic (the flowsheet's first, then the events file's).
+    public func parse(overrides: [Override] = [], events: EventsDocument? = nil) -> FlowsheetParseResult {
         let reader = Reader(source: source)
         reader.diagnostics = compositionDiagnostics
         guard var root else { return FlowsheetParseResult(flowsheet: nil, diagnostics: reader.diagnostics.sorted) }
         for (k, o) in overrides.enumerated() { FlowsheetParser.apply(o, number: k + 1, to: &root, reader: reader) }
-        var builder = FlowsheetBuilder(reader: reader, fileName: fileName)
+        var builder = FlowsheetBuilder(reader: reader, fileName: fileName, eventsDocument: events)
         let flowsheet = builder.build(root)
-        let diagnostics = reader.diagnostics
-        return FlowsheetParseResult(flowsheet: diagnostics.hasErrors ? nil : flowsheet, diagnostics: diagnostics.sorted)
+        let diagnostics = reader.diagnostics.sorted + builder.eventsDiagnostics.sorted
+        let hasErrors = diagnostics.contains { $0.severity == .error }
+        return FlowsheetParseResult(flowsheet: hasErrors ? nil : flowsheet, diagnostics: diagnostics)
     }
 
     public func parse(overrides: [(keyPath: String, value: String)]) -> FlowsheetParseResult {

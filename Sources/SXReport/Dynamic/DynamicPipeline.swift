@@ -47,9 +47,10 @@ public enum DynamicFormat: String, Sendable, CaseIterable {
 
 extension Pipeline {
     /// Parses, simulates in time and reports (docs/dynamic.md). `progress` receives (t, end) in h.
-    public static func dynamic(text: String, fileName: String, overrides: [Override] = [], settings: DynamicSettings,
+    /// `events`, a separate events file (`--events`), adds its events to the flowsheet's.
+    public static func dynamic(text: String, fileName: String, overrides: [Override] = [], events: EventsDocument? = nil, settings: DynamicSettings,
                                format: DynamicFormat = .text, progress: (@Sendable (Double, Double) -> Void)? = nil) -> DynamicPipelineOutput {
-        let parsed = FlowsheetParser.parse(text: text, fileName: fileName, overrides: overrides)
+        let parsed = FlowsheetParser.parse(text: text, fileName: fileName, overrides: overrides, events: events)
         let stderr = render(parsed.diagnostics)
         guard let flowsheet = parsed.flowsheet else {
             return DynamicPipelineOutput(status: .inputError, standardOutput: "", standardError: stderr + summaryLine(parsed.diagnostics), report: nil)

@@ -225,6 +225,80 @@ struct DynamicTests {
         #expect(result.conservationError <= 1e-10)
     }
 
+    @Test("Constant D, organic stopped: the transient equals the matrix exponential of the ODE with O = 0")
+    func stoppedOrganicMatchesMatrixExponential() throws {
+        // Reference case F1 (domain.md §5) from its steady state; at t = 0 the organic stops, so
+        // each stage's organic stands and (V_aq + V_org D) dx_i/dt = A_{i+1} x_{i+1} + feed_i − A_i x_i.
+        let cascade = Self.f1
+        let stages = cascade.stageCount
+        let hold = holdups(stages, graded: true)
+        let steady = try CascadeSolver.solve(cascade)
+        Check.solved(steady)
+        let events = [DynamicEvent(time: 0, change: .streamFlow(stream: "organic", flow: 0))]
+        let result = try DynamicSimulation.run(cascade, holdups: hold, start: .steady(steady), events: events, options: options(until: 20, rtol: 1e-7))
+        #expect(result.outcome == .completed, "\(result.outcome)")
+        let aqueousFlow = (0..<stages).map { $0 < 6 ? 1.5 : 0.5 }   // F + W in extraction, W in scrub (L/h)
+        var worst = 0.0
+        for (j, d) in [2.0, 0.5].enumerated() {
+            var k = [Double](repeating: 0, count: stages * stages)
+            var standing = [Double](repeating: 0, count: stages)   // the stopped cascade's steady state, below
+            for i in 0..<stages {
+                let capacity = hold.aqueous[i] + hold.organic[i] * d
+                k[i * stages + i] = -aqueousFlow[i] / capacity
+                if i + 1 < stages { k[i * stages + i + 1] = aqueousFlow[i + 1] / capacity }
+            }
+            // With no organic, the aqueous carries the feed straight down: x = 0 above the feed
+            // stage, x = feed flux / A_i from the feed stage down (mol/L).
+            for i in 0...5 { standing[i] = 0.5 / aqueousFlow[i] }
+            let x0 = (0..<stages).map { steady.aqueous[$0][j] }
+            for sample in result.samples.dropFirst().enumerated().filter({ $0.offset % 5 == 0 }).map(\.element) {
+                let e = matrixExponential(k.map { $0 * sample.time }, stages)
+                let x = (0..<stages).map { i in standing[i] + (0..<stages).reduce(0) { $0 + e[i * stages + $1] * (x0[$1] - standing[$1]) } }
+                let raffinate = sample.outlets.first { $0.name == "raffinate" }!.concentrations[j]
+                worst = max(worst, abs(raffinate - x[0]) / 0.5)
+            }
+        }
+        print("stopped organic: \(result.samples.count) samples, \(result.statistics), worst deviation from expm \(worst) (of the feed concentration)")
+        #expect(worst <= 2e-5, "worst |c − c_expm| / c_feed = \(worst)")
+        #expect(result.conservationError <= 1e-10, "conservation error \(result.conservationError)")
+        // Nothing settles while the organic stands: the run says why instead of comparing.
+        #expect(result.noSteadyState == nil || result.noSteadyState!.contains("no organic feed"))
+    }
+
+    @Test("Mass action: an organic trip and a scrub-acid pump fault, each undone, return to the old steady state",
+          arguments: ["organic", "scrub"])
+    func stoppedStreamReturns(_ stream: String) throws {
+        let (cascade, _) = try Self.limitCase("mass-action")
+        let steady = try CascadeSolver.solve(cascade)
+        Check.solved(steady)
+        let flow = (cascade.organicFeeds + []).first { $0.name == stream }?.flow ?? cascade.aqueousFeeds.first { $0.name == stream }!.flow
+        let events = [DynamicEvent(time: 1, change: .streamFlow(stream: stream, flow: 0)),
+                      DynamicEvent(time: 3, change: .streamFlow(stream: stream, flow: flow))]
+        var o = options(until: 1e6, rtol: 1e-5, atol: 1e-10)
+        o.integrator.maximumStep = 1e5
+        let result = try DynamicSimulation.run(cascade, holdups: holdups(cascade.stageCount), start: .steady(steady), events: events, options: o)
+        #expect(result.outcome == .completed, "\(result.outcome)")
+        let during = result.samples.last { $0.time <= 3 }!
+        let moved = DynamicSimulation.distance(during.outlets, steady.outlets)
+        #expect(moved > 1e-2, "stopping \(stream) moved the outlets by \(moved) only")
+        let off = offSteady(result, steady)
+        print("\(stream) stopped for 2 h: moved \(moved), back to \(off), \(result.statistics)")
+        #expect(off <= 1e-8, "\(stream): \(off) from the old steady state after the restart")
+        #expect(result.conservationError <= 1e-10)
+    }
+
+    @Test("Separation factors: stopping a flow through fully loaded stages is refused with the remedy")
+    func stoppedFlowThroughLoadedStagesIsRefused() throws {
+        let (cascade, start) = try Self.limitCase("separation-factors")
+        let events = [DynamicEvent(time: 1, change: .streamFlow(stream: cascade.organicFeeds[0].name, flow: 0))]
+        #expect {
+            _ = try DynamicSimulation.run(cascade, holdups: holdups(cascade.stageCount), start: start, events: events, options: options(until: 2))
+        } throws: { error in
+            let message = (error as? CascadeSpecificationError)?.problems.first ?? ""
+            return message.contains("the event at 1 h stops the organic in") && message.contains("mass-action model")
+        }
+    }
+
     @Test("The step equations' analytic Jacobian matches central differences", arguments: JacobianTests.cases)
     func stepJacobian(_ c: JacobianTests.Case) throws {
         let cascade = JacobianTests.cascade(c)

@@ -120,6 +120,22 @@ struct DynamicCommandTests {
         #expect(bad.standardError.contains("did you mean 'feed'?"), "\(bad.standardError)")
     }
 
+    /// A pump fault that stops the strip acid of the Pr|Nd split (Xu's model) also stops its
+    /// refluxed scrub liquor, so 50 fully loaded scrub stages would stand: refused with the
+    /// remedy, as an input error, before any time step.
+    @Test func stoppedFlowThroughLoadedStagesIsRefused() throws {
+        let path = "Flowsheets/prnd-split.yaml"
+        var settings = DynamicSettings()
+        settings.defaultResidenceTime = 0.5
+        settings.start = .steady
+        settings.until = 2
+        let out = Pipeline.dynamic(text: try Repository.text(path), fileName: path,
+                                   events: EventsDocument(text: "- {at: 1 h, stream: strip-acid, stop: true}\n", fileName: "trip.yaml"), settings: settings)
+        #expect(out.status == .inputError)
+        #expect(out.standardError.contains("the event at 1 h stops the aqueous in 50 fully loaded stages (first: stage 41, section 'scrub')"), "\(out.standardError)")
+        #expect(out.standardError.contains("simulate this upset under the mass-action model"), "\(out.standardError)")
+    }
+
     /// A train with a recycle (issue 11, item 3): `sxsim dynamic Flowsheets/recycle-polish.yaml
     /// --residence-time 0.5h` runs the whole train, reports every product of both cascades, the
     /// inventory of each cascade and of the train, and conserves the train to 1e-10.

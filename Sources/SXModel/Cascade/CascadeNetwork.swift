@@ -92,7 +92,17 @@ public struct CascadeNetwork: Sendable {
     public let stagesAbove: Int
 
     /// Compiles and validates `cascade`. Throws every problem found at once.
-    public init(_ cascade: Cascade) throws(CascadeSpecificationError) {
+    ///
+    /// With `allowingStoppedFlows` (a period of a dynamic simulation after an event stopped a
+    /// stream, docs/dynamic.md §4) a phase may stop in some or all stages: no organic or no
+    /// aqueous feed and stages without flow are accepted, as long as those stages are ideal
+    /// (Murphree efficiency 1) and, under Xu's model, fed no acid. The mixed concentrations of
+    /// a stage without flow are then 0 here; in time they are the held ones
+    /// (`DynamicCascadeSystem.takeMixedConcentrations`).
+    /// `cationUnknowns` overrides whether the stages carry the saponifying cation (otherwise:
+    /// when any is fed), so that a period whose saponified organic is stopped keeps the
+    /// unknowns of the periods around it.
+    public init(_ cascade: Cascade, allowingStoppedFlows: Bool = false, cationUnknowns: Bool? = nil) throws(CascadeSpecificationError) {
         var problems: [CascadeSpecificationError.Problem] = []
         let n = cascade.stageCount
         let ne = cascade.elements.count
@@ -163,8 +173,8 @@ public struct CascadeNetwork: Sendable {
                 problems.append(.init(.organicCircuit, "the organic circuit's bleed fraction \(EngineeringFormat.string(circuit.bleedFraction, digits: 6)) is outside [0, 1)", stream: circuit.feedName))
             }
         }
-        if cascade.organicFeeds.isEmpty { problems.append(.init(.noOrganicFeed, "no organic feed: the organic never enters the cascade")) }
-        if cascade.aqueousFeeds.isEmpty { problems.append(.init(.noAqueousFeed, "no aqueous feed: the aqueous never enters the cascade")) }
+        if cascade.organicFeeds.isEmpty && !allowingStoppedFlows { problems.append(.init(.noOrganicFeed, "no organic feed: the organic never enters the cascade")) }
+        if cascade.aqueousFeeds.isEmpty && !allowingStoppedFlows { problems.append(.init(.noAqueousFeed, "no aqueous feed: the aqueous never enters the cascade")) }
         if !problems.isEmpty { throw CascadeSpecificationError(problems) }
 
         // Section of each stage, efficiencies.
@@ -254,21 +264,34 @@ public struct CascadeNetwork: Sendable {
         }
         let aq = try mixing(aqueousOut, [aqFeedVolume, aqAnionFlux, cationFeedFlux, aqSulfateFlux])
         let org = try mixing(organicOut, [orgFeedVolume, orgExtractantFlux])
-        let aqueousFlow = aq[0], organicFlow = org[0]
+        var aqueousFlow = aq[0], organicFlow = org[0]
         var late: [CascadeSpecificationError.Problem] = []
         let largestAqueous = aqueousFlow.max() ?? 1, largestOrganic = organicFlow.max() ?? 1
+        var aqueousFlowing = [Bool](repeating: true, count: n), organicFlowing = aqueousFlowing
         for i in 0..<n {
-            if !(aqueousFlow[i] > 1e-12 * largestAqueous) { late.append(.init(.stageWithoutFlow, "stage \(i + 1) receives no aqueous flow: check the feeds and splits upstream of it", stage: i + 1)) }
-            if !(organicFlow[i] > 1e-12 * largestOrganic) { late.append(.init(.stageWithoutFlow, "stage \(i + 1) receives no organic flow: check the organic feeds and splits upstream of it", stage: i + 1)) }
+            aqueousFlowing[i] = aqueousFlow[i] > 1e-12 * largestAqueous
+            organicFlowing[i] = organicFlow[i] > 1e-12 * largestOrganic
+            if allowingStoppedFlows {
+                if !(aqueousFlowing[i] && organicFlowing[i]) && efficiency[i] < 1 {
+                    late.append(.init(.stageWithoutFlow, "stage \(i + 1) has a stopped phase and a Murphree efficiency below 1: with no flow the efficiency has no inlet to refer to", stage: i + 1))
+                }
+                continue
+            }
+            if !aqueousFlowing[i] { late.append(.init(.stageWithoutFlow, "stage \(i + 1) receives no aqueous flow: check the feeds and splits upstream of it", stage: i + 1)) }
+            if !organicFlowing[i] { late.append(.init(.stageWithoutFlow, "stage \(i + 1) receives no organic flow: check the organic feeds and splits upstream of it", stage: i + 1)) }
         }
         if !late.isEmpty { throw CascadeSpecificationError(late) }
+        // A stopped phase carries exactly nothing (not round-off of the mixing solve).
+        for i in 0..<n where !aqueousFlowing[i] { aqueousFlow[i] = 0 }
+        for i in 0..<n where !organicFlowing[i] { organicFlow[i] = 0 }
+        func perFlow(_ flux: Double, _ flow: Double) -> Double { flow > 0 ? flux / flow : 0 }
         self.aqueousFlow = aqueousFlow
         self.organicFlow = organicFlow
-        self.anionConcentration = (0..<n).map { aq[1][$0] / aqueousFlow[$0] }
-        self.sulfateConcentration = (0..<n).map { aq[3][$0] / aqueousFlow[$0] }
+        self.anionConcentration = (0..<n).map { perFlow(aq[1][$0], aqueousFlow[$0]) }
+        self.sulfateConcentration = (0..<n).map { perFlow(aq[3][$0], aqueousFlow[$0]) }
         self.charges = charges
-        self.extractantConcentration = (0..<n).map { org[1][$0] / organicFlow[$0] }
-        self.cationAllAqueous = (0..<n).map { aq[2][$0] / aqueousFlow[$0] }
+        self.extractantConcentration = (0..<n).map { perFlow(org[1][$0], organicFlow[$0]) }
+        self.cationAllAqueous = (0..<n).map { perFlow(aq[2][$0], aqueousFlow[$0]) }
         self.anionFeedFlux = aqAnionFlux
         self.sulfateFeedFlux = aqSulfateFlux
         self.extractantFeedFlux = orgExtractantFlux
@@ -319,6 +342,13 @@ public struct CascadeNetwork: Sendable {
         var loadingProblems: [CascadeSpecificationError.Problem] = []
         for i in 0..<n {
             if let loading = cascade.sections[sectionOfStage[i]].equilibrium.fixedOrganicLoading {
+                if organicFlow[i] == 0 {
+                    // A standing organic (only with `allowingStoppedFlows`): no flow to spread
+                    // the acid's exchange over; the dynamic simulation refuses stopped phases
+                    // in loaded stages (`DynamicSimulation.stoppedLoadedStages`).
+                    fullLoading[i] = loading
+                    continue
+                }
                 fullLoading[i] = loading - acidFeedFlux[i] / (AqueousChargeBalance.rareEarthCharge * organicFlow[i])
                 if !(fullLoading[i] > 0) {
                     loadingProblems.append(.init(.acidExceedsLoading, "stage \(i + 1): the acid fed there (\(EngineeringFormat.string(acidFeedFlux[i])) mol/h H⁺) would strip more rare earth than the fully loaded organic carries (\(EngineeringFormat.string(loading * organicFlow[i])) mol/h)", stage: i + 1))
@@ -331,7 +361,7 @@ public struct CascadeNetwork: Sendable {
         // Unknown layout and Jacobian reach.
         self.stageChemistry = chemistry
         let exchangesAcid = chemistry.exchangesAcid
-        let hasCation = exchangesAcid && cationFeedFlux.contains { $0 > 0 }
+        let hasCation = exchangesAcid && (cationUnknowns ?? cationFeedFlux.contains { $0 > 0 })
         self.hasCation = hasCation
         self.blockSize = ne + (exchangesAcid ? 2 : 0) + (hasCation ? 1 : 0)
         var below = 0, above = 0

@@ -113,6 +113,8 @@ public struct DynamicReport: Sendable {
                 } else {
                     out += "  the oxide purities are not within \(format6(settings.tolerance)) of it by the end of the run\n"
                 }
+            } else if let reason = result.noSteadyState {
+                out += "  no steady state to compare with: after the last event \(reason)\n"
             } else {
                 out += "  no converged steady state to compare with\n"
             }

@@ -40,8 +40,17 @@ public struct BDFOptions: Sendable, Equatable {
     /// `chordFreshAttempt`) and a second failure fails a step of order ≥ 2 at once: it is
     /// retried at order 1 (with `variableOrder`) or shorter, which costs one Jacobian instead
     /// of up to 20. A step of order 1 still gets the damped method, the last resort before a
-    /// shorter step. Ignored without `reuseJacobian`.
+    /// shorter step, unless `firstOrderDampedFallback` is off. Ignored without `reuseJacobian`.
     public var dampedNewtonFallback = true
+    /// With `dampedNewtonFallback` off: whether every step of order 1 still gets the damped
+    /// Newton method after the chord iteration fails (on), or only a first step after the
+    /// start or an event (off), which has no past point to extrapolate from and whose
+    /// equations may lie far from the state it starts at (a solvent-filled train's first step
+    /// needs it); the others are shortened at once. Off, a step whose equations have no
+    /// solution is not solved to the residual ceiling by the damped method at ever shorter
+    /// steps (the feed-filled start of prnd-split: 7,259 steps and 6,386 Jacobians to its
+    /// failure at 0.425 h with it, 4,113 and 737 without it at any step, docs/dynamic.md §7).
+    public var firstOrderDampedFallback = true
     /// Safety factor on the step the error estimate allows (h·safety·err^(−1/(q+1))).
     public var stepSafety = 0.9
     /// Smallest factor by which one rejection shrinks the step.
@@ -76,6 +85,13 @@ public struct BDFOptions: Sendable, Equatable {
     /// before the damped method; off, the damped method solves the step and the Jacobian at its
     /// solution is kept for the next steps.
     public var chordFreshAttempt = false
+    /// Refactorise the kept Jacobian before a step's chord iteration when the step's h/a₀
+    /// differs from the one it was formed at by more than this fraction (CVODE's test on
+    /// γ = h·β₀, 0.3 there): the step equations' matrix weighs the inventories by a₀ against
+    /// the fluxes by h, so a kept matrix of another h/a₀ converges slowly or not at all, and
+    /// the failed attempt costs iterations before the refresh it ends in. nil: the matrix is
+    /// kept until the chord iteration fails with it.
+    public var jacobianStepChange: Double? = nil
     /// Largest ratio of successive residual norms the chord iteration accepts before the
     /// Jacobian is refreshed (linear convergence slower than this costs more than a new matrix).
     public var chordMaximumRate = 0.3
@@ -154,6 +170,9 @@ public struct BDFStatistics: Sendable, Equatable {
 /// `restart` there is no past point: the first step is judged against the constant
 /// extrapolation with factor ½ (conservative), the second is of order 1.
 public struct BDFIntegrator<System: InventorySystem> {
+    /// The system; after `init` and after every accepted step it was last evaluated
+    /// (`logInventory` or `steppedLogInventory`) at `unknowns`, so a caller may read the
+    /// state there from it without evaluating it again.
     public private(set) var system: System
     public var options: BDFOptions
     /// Current time and state.
@@ -170,9 +189,18 @@ public struct BDFIntegrator<System: InventorySystem> {
     /// Upper bound on the next steps after a step whose Newton iteration failed (see
     /// `BDFOptions.failedStepCeiling`); ∞ otherwise.
     private var newtonCeiling = Double.infinity
+    /// h/a₀ of the step at which the chord's Jacobian was factorised (`jacobianStepChange`).
+    private var factorisedGamma = Double.nan
+    /// Iterations of the last chord attempt (for the failure message).
+    private var lastChordIterations = 0
 
+    /// N = exp(ln N) of the rows the error control weighs (`inventoryScale` > 0; 0 elsewhere)
+    /// at the current state: each inventory's exponential taken once when its point is
+    /// accepted, not again in every later step's error estimate.
+    private var inventory: [Double]
+    private var trialLinearInventory: [Double]
     /// Past accepted points, most recent first (at most max(2, `maximumOrder`)).
-    private var past: [(time: Double, unknowns: [Double], logInventory: [Double])] = []
+    private var past: [(time: Double, unknowns: [Double], logInventory: [Double], inventory: [Double])] = []
     /// The order of the next step (with `variableOrder`) and the steps taken at it.
     public private(set) var order = 1
     private var stepsAtOrder = 0
@@ -200,11 +228,19 @@ public struct BDFIntegrator<System: InventorySystem> {
         logInventory = Array(repeating: 0, count: system.inventoryCount)
         trial = unknowns
         trialInventory = logInventory
+        inventory = Array(repeating: 0, count: system.inventoryCount)
+        trialLinearInventory = inventory
         inventoryTolerance = Array(repeating: 0, count: unknowns.count)
         solver = NewtonSolver(for: system, options: options.newton)
         chord = Self.makeChord(for: system, options: options)
         proposedStep = options.initialStep
         do { try self.system.logInventory(at: unknowns, into: &logInventory) } catch { throw .invalidState(error) }
+        setLinearInventory()
+    }
+
+    /// `inventory` from `logInventory`.
+    private mutating func setLinearInventory() {
+        for i in 0..<logInventory.count { inventory[i] = scale[i] > 0 ? exp(logInventory[i]) : 0 }
     }
 
     /// Replaces the system at the current time (an event: a new flow, feed or parameter) and
@@ -232,7 +268,7 @@ public struct BDFIntegrator<System: InventorySystem> {
     /// Solves the current step's equations from `trial` (the predictor), into `trial`: the chord
     /// iteration with the kept Jacobian, then (with `chordFreshAttempt`) with a fresh one at the
     /// predictor; true on success. On failure `trial` is the predictor again.
-    private mutating func chordSolve() -> Bool {
+    private mutating func chordSolve(gamma: Double) -> Bool {
         guard options.reuseJacobian else { return false }
         let start = trial
         var test: ((System, inout [Double]) -> Void)?
@@ -243,16 +279,21 @@ public struct BDFIntegrator<System: InventorySystem> {
                 system.residualTolerances(inventoryTolerances: tolerance, relativeTolerance: rtol, floor: floor, ceiling: ceiling, into: &out)
             }
         }
-        if chord.isFactorised {
+        let stale = options.jacobianStepChange.map { abs(gamma / factorisedGamma - 1) > $0 } ?? false
+        if chord.isFactorised && !stale {
             let (converged, iterations) = chord.solve(&system, unknowns: &trial, rowTolerances: test)
+            lastChordIterations = iterations
             statistics.newtonIterations += iterations
             if converged { return true }
             for i in 0..<trial.count { trial[i] = start[i] }
         }
         guard options.chordFreshAttempt || !options.dampedNewtonFallback else { return false }
         statistics.jacobianEvaluations += 1
+        factorisedGamma = gamma
+        lastChordIterations = 0
         guard chord.factorise(&system, at: trial) else { return false }
         let (converged, iterations) = chord.solve(&system, unknowns: &trial, rowTolerances: test)
+        lastChordIterations = iterations
         statistics.newtonIterations += iterations
         if !converged { for i in 0..<trial.count { trial[i] = start[i] } }
         return converged
@@ -313,7 +354,7 @@ public struct BDFIntegrator<System: InventorySystem> {
         let rtol = options.relativeTolerance, atol = options.absoluteTolerance
         if let fraction = options.newtonErrorFraction {
             for k in 0..<inventoryTolerance.count {
-                inventoryTolerance[k] = fraction * (atol * scale[k] + rtol * exp(logInventory[k]))
+                inventoryTolerance[k] = fraction * (atol * scale[k] + rtol * inventory[k])
             }
         }
         var retriedAtFirstOrder = false
@@ -343,9 +384,15 @@ public struct BDFIntegrator<System: InventorySystem> {
             system.setImplicitStep(step)
             lastNewtonReason = nil
             var loose = false
-            var accepted = chordSolve()
+            var accepted = chordSolve(gamma: h / a0)
             if accepted { loose = options.newtonErrorFraction != nil }
-            if !accepted && (options.dampedNewtonFallback || !options.reuseJacobian || order == 1) {
+            let damped = options.dampedNewtonFallback || !options.reuseJacobian
+                || (order == 1 && (options.firstOrderDampedFallback || used == 0))
+            if !accepted && !damped && options.reuseJacobian {
+                // The chord's failure is the step's: say so if it ends the integration.
+                lastNewtonReason = .stalled(iterations: lastChordIterations)
+            }
+            if !accepted && damped {
                 var report = solver.solve(&system, unknowns: &trial)
                 if !report.reason.isConverged && used > 0 {
                     // The extrapolation may leave the domain or mislead Newton: retry from the current state.
@@ -364,6 +411,7 @@ public struct BDFIntegrator<System: InventorySystem> {
                 chord.invalidate()
                 if accepted && options.reuseJacobian && !options.chordFreshAttempt {
                     statistics.jacobianEvaluations += 1
+                    factorisedGamma = h / a0
                     _ = chord.factorise(&system, at: trial)
                 }
             }
@@ -413,9 +461,10 @@ public struct BDFIntegrator<System: InventorySystem> {
             var values = [Double](repeating: 0, count: pastUsed + 1)   // N at t_n, t_{n−1}, …
             for i in 0..<logInventory.count where scale[i] > 0 {
                 let corrected = exp(trialInventory[i])
+                trialLinearInventory[i] = corrected
                 let tolerance = atol * scale[i] + rtol * corrected
-                values[0] = exp(logInventory[i])
-                for k in 0..<pastUsed { values[k + 1] = exp(past[k].logInventory[i]) }
+                values[0] = inventory[i]
+                for k in 0..<pastUsed { values[k + 1] = past[k].inventory[i] }
                 var predicted = w[0] * values[0]
                 for k in 0..<used { predicted += w[k + 1] * values[k + 1] }
                 let e = factor * abs(corrected - predicted) / tolerance
@@ -465,10 +514,11 @@ public struct BDFIntegrator<System: InventorySystem> {
                 self.order = max(1, min(nextOrder, options.maximumOrder))
             }
             // Accept.
-            past.insert((time, unknowns, logInventory), at: 0)
+            past.insert((time, unknowns, logInventory, inventory), at: 0)
             if past.count > max(2, options.maximumOrder) { past.removeLast() }
             swap(&unknowns, &trial)
             swap(&logInventory, &trialInventory)
+            swap(&inventory, &trialLinearInventory)
             time = clipped ? limit : time + h
             lastStep = step
             statistics.acceptedSteps += 1
@@ -489,6 +539,7 @@ public struct BDFIntegrator<System: InventorySystem> {
         do { try system.logInventory(at: newUnknowns, into: &inv) } catch { throw .invalidState(error) }
         unknowns = newUnknowns
         logInventory = inv
+        setLinearInventory()
         past = []
         lastStep = nil
         chord.invalidate()

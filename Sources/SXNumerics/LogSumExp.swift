@@ -14,7 +14,14 @@ import Foundation
     /// Adds exp(t) to the sum.
     @inlinable public mutating func add(_ t: Double) {
         if t == -Double.infinity { return }
-        if t <= maximum { sum += exp(t - maximum) } else { sum = sum * exp(maximum - t) + 1; maximum = t }
+        if t <= maximum {
+            sum += exp(t - maximum)
+        } else if maximum == -Double.infinity {
+            // The first term: the sum rescaled from −∞ is 0 (no exp needed, the same value).
+            sum = 1; maximum = t
+        } else {
+            sum = sum * exp(maximum - t) + 1; maximum = t
+        }
     }
 
     /// ln of the sum so far.

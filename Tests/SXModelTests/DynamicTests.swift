@@ -301,13 +301,25 @@ struct DynamicTests {
 
     @Test("The step equations' analytic Jacobian matches central differences", arguments: JacobianTests.cases)
     func stepJacobian(_ c: JacobianTests.Case) throws {
+    /// The dynamic system of a Jacobian test case with graded holdups, its steady unknowns and
+    /// ln N there; nil when the steady solve gives no state.
+    private func steadyStepSystem(_ c: JacobianTests.Case) throws
+        -> (system: DynamicCascadeSystem, unknowns: [Double], logInventory: [Double])? {
         let cascade = JacobianTests.cascade(c)
         let steady = try CascadeSolver.solve(cascade)
-        let net = try CascadeNetwork(cascade)
-        var system = DynamicCascadeSystem(network: net, holdups: holdups(cascade.stageCount, graded: true))
-        guard var u = steady.solverState?.unknowns else { Issue.record("no state"); return }
-        var old = [Double](repeating: 0, count: system.inventoryCount), older = old
-        try system.logInventory(at: u, into: &old)
+        var system = DynamicCascadeSystem(network: try CascadeNetwork(cascade), holdups: holdups(cascade.stageCount, graded: true))
+        guard let u = steady.solverState?.unknowns else { return nil }
+        var logInventory = [Double](repeating: 0, count: system.inventoryCount)
+        try system.logInventory(at: u, into: &logInventory)
+        return (system, u, logInventory)
+    }
+
+    @Test("The step equations' analytic Jacobian matches central differences", arguments: JacobianTests.cases)
+    func stepJacobian(_ c: JacobianTests.Case) throws {
+        guard let start = try steadyStepSystem(c) else { Issue.record("no state"); return }
+        var (system, u) = (start.system, start.unknowns)
+        let old = start.logInventory
+        var older = old
         // Past and present states off the steady one (seeded), kept inside the domain.
         var rng = SplitMix64(seed: 7)
         func moved(_ v: [Double], by size: Double) -> [Double] {
@@ -323,5 +335,36 @@ struct DynamicTests {
         system.setImplicitStep(ImplicitStep(timeStep: 0.3, newCoefficient: 1.6, history: [(-2.5, old), (0.9, older)]))
         let worst = try Check.jacobianDeviation(&system, at: u)
         #expect(worst < 1e-6, "\(c): worst |analytic − FD| / max(1, |FD|) = \(worst)")
+    }
+
+    /// The step equations' sides are summed as plain numbers where every term is a normal
+    /// double and as log-sum-exp elsewhere (`DynamicCascadeSystem.evaluateSides`). Both are
+    /// accurate to a few ulps of each side, so the residuals (differences of logarithms of
+    /// sides of order 1 to 1e4 mol) agree to round-off: 1e-13 absolute, the reference being
+    /// the log-sum-exp form. Checked at a state off the steady one and, for the fallback, with
+    /// one stage's first element pushed below the plain range (ln x = −800, 1e-348 mol/L, so
+    /// that its own row and its neighbours' take the log-sum-exp while the others stay plain).
+    @Test("The step residual's plain sums equal its log-sum-exp form", arguments: JacobianTests.cases)
+    func plainSumsMatchLogSumExp(_ c: JacobianTests.Case) throws {
+        guard let start = try steadyStepSystem(c) else { Issue.record("no state"); return }
+        var system = start.system
+        let (state, old, net) = (start.unknowns, start.logInventory, system.network)
+        var rng = SplitMix64(seed: 11)
+        var u = state
+        for k in u.indices { u[k] += 0.02 * (rng.nextUnit() - 0.5) }
+        var trace = u
+        trace[(net.stageCount / 2) * net.blockSize] = -800
+        system.setImplicitStep(ImplicitStep(timeStep: 0.3, newCoefficient: 1, history: [(-1, old)]))
+        for (name, point) in [("perturbed", u), ("trace", trace)] {
+            var plain = [Double](repeating: 0, count: system.unknownCount), reference = plain
+            guard (try? system.residual(at: point, into: &plain)) != nil else { continue }   // outside the domain (Murphree)
+            system.plainSums = false
+            try system.residual(at: point, into: &reference)
+            system.plainSums = true
+            let worst = zip(plain, reference).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-13, "\(c), \(name): plain against log-sum-exp residual differs by \(worst)")
+            let finite = plain.allSatisfy { $0.isFinite }
+            #expect(finite, "\(c), \(name): a residual is not finite")
+        }
     }
 }

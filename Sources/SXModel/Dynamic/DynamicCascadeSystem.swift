@@ -42,6 +42,25 @@ public struct DynamicCascadeSystem: InventorySystem {
     /// ln of the history terms on each side, per unknown row.
     var logHistoryLeft: [Double]
     var logHistoryRight: [Double]
+    /// ln(a₀·V_aq,i + Δt·A_i) and ln(a₀·V_org,i + Δt·O_i) of the current step (ln L, ln(L/h·h)):
+    /// the weights of x and y on the outflow side, a₀·N + Δt·out = (a₀V_aq + ΔtA)·x +
+    /// (a₀V_org + ΔtO)·y, formed once per step instead of per row and evaluation.
+    var logAqueousStepWeight: [Double]
+    var logOrganicStepWeight: [Double]
+    /// The same weights (L) and history sums (mol) as plain numbers, for `evaluateSides`'s
+    /// direct sums.
+    var aqueousStepWeight: [Double]
+    var organicStepWeight: [Double]
+    var historyLeft: [Double]
+    var historyRight: [Double]
+    /// y = exp(ln y) of every stage and element at the last evaluation (mol/L), scratch of
+    /// `evaluateSides`.
+    var organic: [Double]
+    /// Δt of the current step (h).
+    var stepLength = 0.0
+    /// Off: every side summed as log-sum-exp, as before the plain sums (for the test that
+    /// compares the two, `DynamicTests.plainSumsMatchLogSumExp`).
+    var plainSums = true
     var scaling: BalanceScaling
 
     /// Unknown rows, then the passive mixed species per stage: aqueous acid capacity Q,
@@ -71,6 +90,13 @@ public struct DynamicCascadeSystem: InventorySystem {
         inventoryScale = scale
         logHistoryLeft = Array(repeating: -.infinity, count: n * b)
         logHistoryRight = logHistoryLeft
+        logAqueousStepWeight = Array(repeating: -.infinity, count: n)
+        logOrganicStepWeight = logAqueousStepWeight
+        aqueousStepWeight = Array(repeating: 0, count: n)
+        organicStepWeight = aqueousStepWeight
+        historyLeft = Array(repeating: 0, count: n * b)
+        historyRight = historyLeft
+        organic = Array(repeating: 0, count: n * ne)
         linkedMixedFeedFlux = (Array(repeating: 0, count: n), Array(repeating: 0, count: n), Array(repeating: 0, count: n))
         scaling = BalanceScaling(logElementIn: Array(repeating: 0, count: n * ne), logElementOut: Array(repeating: 0, count: n * ne),
                                  logCationIn: Array(repeating: 0, count: n), logCationOut: Array(repeating: 0, count: n),
@@ -156,15 +182,54 @@ public struct DynamicCascadeSystem: InventorySystem {
     mutating func setStepCoefficients(_ newStep: ImplicitStep) {
         logNewCoefficient = log(newStep.newCoefficient)
         scaling.logFluxFactor = log(newStep.timeStep)
-        for k in 0..<logHistoryLeft.count {
-            var left = LogSumExp(), right = LogSumExp()
-            for h in newStep.history {
-                let term = log(abs(h.coefficient)) + h.logInventory[k]
-                if h.coefficient > 0 { left.add(term) } else if h.coefficient < 0 { right.add(term) }
-            }
-            logHistoryLeft[k] = left.value
-            logHistoryRight[k] = right.value
+        stepLength = newStep.timeStep
+        let net = steady.network
+        for i in 0..<net.stageCount {
+            aqueousStepWeight[i] = newStep.newCoefficient * holdups.aqueous[i] + newStep.timeStep * net.aqueousFlow[i]
+            organicStepWeight[i] = newStep.newCoefficient * holdups.organic[i] + newStep.timeStep * net.organicFlow[i]
+            logAqueousStepWeight[i] = log(aqueousStepWeight[i])
+            logOrganicStepWeight[i] = log(organicStepWeight[i])
         }
+        // History term by history term over the rows (the same sums in the same order as row by
+        // row over the terms, without taking each term's inventory array again per row).
+        let rows = logHistoryLeft.count
+        var left = [LogSumExp](repeating: LogSumExp(), count: rows), right = left
+        for h in newStep.history where h.coefficient != 0 {
+            let logCoefficient = log(abs(h.coefficient)), inventory = h.logInventory
+            if h.coefficient > 0 {
+                for k in 0..<rows { left[k].add(logCoefficient + inventory[k]) }
+            } else {
+                for k in 0..<rows { right[k].add(logCoefficient + inventory[k]) }
+            }
+        }
+        for k in 0..<rows {
+            logHistoryLeft[k] = left[k].value
+            logHistoryRight[k] = right[k].value
+            historyLeft[k] = Self.plain(logHistoryLeft[k])
+            historyRight[k] = Self.plain(logHistoryRight[k])
+        }
+    }
+
+    /// Logarithms inside this range (or −∞) are summed as plain numbers by `evaluateSides`:
+    /// their exponentials and any sum of a few of them times the step's weights are normal
+    /// doubles, so the sum is as accurate as the log-sum-exp (a few ulps) and its logarithm
+    /// costs one `log` and no `exp` per term. Outside it (a trace species below about 1e-300
+    /// mol/L) a row is summed as log-sum-exp.
+    static let plainSumLogRange = -690.0...600.0
+
+    /// `plain(ln x)` of the aqueous concentration at flat index e (stage·elements + element),
+    /// mol/L, taken from the state's x = exp(ln x).
+    @inline(__always)
+    func aqueous(_ e: Int) -> Double {
+        Self.plainSumLogRange.contains(steady.lx[e]) ? steady.x[e] : .nan
+    }
+
+    /// exp(l) where l is in `plainSumLogRange`, 0 for l = −∞, NaN elsewhere (which marks a row
+    /// for the log-sum-exp).
+    @inline(__always)
+    static func plain(_ l: Double) -> Double {
+        if l == -.infinity { return 0 }
+        return plainSumLogRange.contains(l) ? exp(l) : .nan
     }
 
     @inline(__always)
@@ -185,7 +250,7 @@ public struct DynamicCascadeSystem: InventorySystem {
     }
 
     public mutating func logInventory(at unknowns: [Double], into logInventory: inout [Double]) throws(DomainViolation) {
-        try steady.evaluateState(unknowns, derivatives: false)
+        try steady.evaluateState(unknowns, derivatives: false, fluxes: false)
         let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
         for i in 0..<n {
             for j in 0..<ne { logInventory[i * b + j] = logElementInventory(stage: i, element: j) }
@@ -197,30 +262,55 @@ public struct DynamicCascadeSystem: InventorySystem {
         }
     }
 
-    /// The step equations' two sides at the last evaluated state, into `scaling`.
+    /// The step equations' two sides at the last evaluated state, into `scaling`: LHS =
+    /// (a₀V_aq + ΔtA)·x + (a₀V_org + ΔtO)·y + Σ_{a_m>0} a_m·N_m (`logAqueousStepWeight`), RHS =
+    /// Δt·in + Σ_{a_m<0} |a_m|·N_m. Each side of an element row is summed as plain numbers
+    /// when every term is a normal double (`plainSumLogRange`: one `log` per side, the
+    /// exponentials of x and y taken once per evaluation), else as a log-sum-exp of its terms
+    /// (a trace species below the range of `Double`); the cation rows always as log-sum-exp.
+    /// The state's `logInflow` and `logOutflow` are not needed
+    /// (`CascadeSystem.evaluateState(_:derivatives:fluxes:)`). Before, each row took a
+    /// log-sum-exp of the inventory, the outflow and the inflow (about 8 `exp` and 5 `log` per
+    /// row against 2 of each now).
     mutating func evaluateSides() {
-        let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
+        let n = steady.network.stageCount, ne = steady.network.elementCount, b = steady.network.blockSize
+        let hasCation = steady.network.hasCation
         let lf = scaling.logFluxFactor
+        let aqueousStart = steady.network.aqueousSourceStart, aqueousSources = steady.network.aqueousSources
+        let organicStart = steady.network.organicSourceStart, organicSources = steady.network.organicSources
+        for e in 0..<(n * ne) { organic[e] = Self.plain(steady.ly[e]) }
         for i in 0..<n {
+            let wAqueous = logAqueousStepWeight[i], wOrganic = logOrganicStepWeight[i]
             for j in 0..<ne {
                 let k = i * b + j, e = i * ne + j
+                // Plain sums where every term is a normal number (NaN marks one that is not).
+                let lhs = aqueousStepWeight[i] * aqueous(e) + organicStepWeight[i] * organic[e] + historyLeft[k]
+                var inflow = Self.plain(steady.logFeedFlux[e])
+                for s in aqueousStart[i]..<aqueousStart[i + 1] { inflow += aqueousSources[s].flow * aqueous(aqueousSources[s].from * ne + j) }
+                for s in organicStart[i]..<organicStart[i + 1] { inflow += organicSources[s].flow * organic[organicSources[s].from * ne + j] }
+                let rhs = historyRight[k] + stepLength * inflow
+                if plainSums && lhs > 0 && rhs > 0 && lhs.isFinite && rhs.isFinite {
+                    scaling.logElementOut[e] = log(lhs)
+                    scaling.logElementIn[e] = log(rhs)
+                    continue
+                }
                 var left = LogSumExp(), right = LogSumExp()
-                left.add(logNewCoefficient + logElementInventory(stage: i, element: j))
+                left.add(wAqueous + steady.lx[e])
+                left.add(wOrganic + steady.ly[e])
                 left.add(logHistoryLeft[k])
-                left.add(lf + steady.logOutflow[e])
                 right.add(logHistoryRight[k])
-                right.add(lf + steady.logInflow[e])
+                steady.addElementInflowTerms(&right, stage: i, element: j, logFactor: lf)
                 scaling.logElementOut[e] = left.value
                 scaling.logElementIn[e] = right.value
             }
-            if net.hasCation {
+            if hasCation {
                 let k = i * b + ne + 1
                 var left = LogSumExp(), right = LogSumExp()
-                left.add(logNewCoefficient + logCationInventory(stage: i))
+                left.add(wAqueous + steady.logCation[i])
+                left.add(wOrganic + steady.logOrganicCation[i])
                 left.add(logHistoryLeft[k])
-                left.add(lf + steady.logCationOutflow(stage: i))
                 right.add(logHistoryRight[k])
-                right.add(lf + steady.logCationInflow(stage: i))
+                steady.addCationInflowTerms(&right, stage: i, logFactor: lf)
                 scaling.logCationOut[i] = left.value
                 scaling.logCationIn[i] = right.value
             }
@@ -229,7 +319,7 @@ public struct DynamicCascadeSystem: InventorySystem {
 
     func fillStepResiduals(_ r: inout [Double]) {
         let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
-        steady.fillResiduals(&r)   // extractant rows (algebraic) as in the steady system
+        steady.fillAlgebraicResiduals(&r)   // extractant and charge rows as in the steady system
         for i in 0..<n {
             for j in 0..<ne { r[i * b + j] = scaling.logElementIn[i * ne + j] - scaling.logElementOut[i * ne + j] }
             if net.hasCation { r[i * b + ne + 1] = scaling.logCationIn[i] - scaling.logCationOut[i] }
@@ -238,7 +328,7 @@ public struct DynamicCascadeSystem: InventorySystem {
 
     public mutating func residual(at unknowns: [Double], into residual: inout [Double]) throws(DomainViolation) {
         guard step != nil else { return try steady.residual(at: unknowns, into: &residual) }
-        try steady.evaluateState(unknowns, derivatives: false)
+        try steady.evaluateState(unknowns, derivatives: false, fluxes: false)
         evaluateSides()
         fillStepResiduals(&residual)
     }
@@ -246,7 +336,7 @@ public struct DynamicCascadeSystem: InventorySystem {
     public mutating func residualAndJacobian(at unknowns: [Double], residual: inout [Double],
                                              jacobian: inout BandMatrix) throws(DomainViolation) {
         guard step != nil else { return try steady.residualAndJacobian(at: unknowns, residual: &residual, jacobian: &jacobian) }
-        try steady.evaluateState(unknowns, derivatives: true)
+        try steady.evaluateState(unknowns, derivatives: true, fluxes: false)
         evaluateSides()
         fillStepResiduals(&residual)
         fillStepJacobian(&jacobian)

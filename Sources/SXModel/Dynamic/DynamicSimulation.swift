@@ -30,13 +30,18 @@ public struct DynamicOptions: Sendable {
     /// (docs/dynamic.md §3; measured in §7).
     public var integrator = DynamicOptions.defaultIntegrator
 
-    /// The integrator settings of a dynamic simulation (see `integrator`).
+    /// The integrator settings of a dynamic simulation (see `integrator`): also the Jacobian
+    /// refreshed when h/a₀ changed by more than 30 % (`jacobianStepChange`), and no damped
+    /// Newton method at order 1 either (`firstOrderDampedFallback`): a step whose chord
+    /// iteration fails twice is retried shorter at once (docs/dynamic.md §3, §7).
     public static var defaultIntegrator: BDFOptions {
         var o = BDFOptions()
         o.maximumOrder = 3
         o.variableOrder = true
         o.newtonErrorFraction = 0.1
         o.dampedNewtonFallback = false
+        o.firstOrderDampedFallback = false
+        o.jacobianStepChange = 0.3
         return o
     }
     /// Stop as soon as every outlet is within `steadyTolerance` of the steady state of the
@@ -238,7 +243,7 @@ public enum DynamicSimulation {
             u = state.unknowns
         }
 
-        var system = DynamicCascadeSystem(network: first, holdups: holdups)
+        let system = DynamicCascadeSystem(network: first, holdups: holdups)
         // A solvent-filled cascade's aqueous starts with the acid capacity (chloride) it has at
         // steady state, all of it as acid (no metal): started with the feeds' acid alone, the
         // first rare earth stripped into a stage finds too little anion for electroneutrality
@@ -247,7 +252,6 @@ public enum DynamicSimulation {
         do { integrator = try BDFIntegrator(system: system, unknowns: u, options: options.integrator) } catch {
             throw CascadeSpecificationError(problems: ["the initial state: \(error)"])
         }
-        system = integrator.system
 
         // Steady state after the last event (for stopping and settling times).
         var steady: CascadeResult?
@@ -267,7 +271,7 @@ public enum DynamicSimulation {
         let sampler = Sampler(fed: fed, fullCount: full)
         var samples: [DynamicSample] = []
         let initialInventory = sampler.inventory(integrator.logInventory, network: first)
-        samples.append(sampler.sample(time: 0, system: &system, unknowns: integrator.unknowns, logInventory: integrator.logInventory,
+        samples.append(sampler.sample(time: 0, system: integrator.system, logInventory: integrator.logInventory,
                                       network: first, fed: cumulative.fed, out: cumulative.out))
 
         var outcome = DynamicOutcome.completed
@@ -287,11 +291,12 @@ public enum DynamicSimulation {
                 outcome = .failed(time: integrator.time, reason: failure.description)
                 break run
             }
+            // The integrator's system was last evaluated at the accepted unknowns
+            // (`BDFIntegrator.system`): its fluxes and outlets are read as they stand.
             let step = integrator.lastStep!
-            var system = integrator.system
-            let (fedFlux, outFlux) = sampler.boundaryFluxes(&system, at: integrator.unknowns)
+            let (fedFlux, outFlux) = integrator.system.boundaryFluxes()
             cumulative.advance(step, fedFlux: fedFlux, outFlux: outFlux)
-            let s = sampler.sample(time: integrator.time, system: &system, unknowns: integrator.unknowns,
+            let s = sampler.sample(time: integrator.time, system: integrator.system,
                                    logInventory: integrator.logInventory, network: network, fed: cumulative.fed, out: cumulative.out)
             samples.append(s)
             options.progress?(integrator.time, options.until)
@@ -404,20 +409,14 @@ struct Sampler {
         return (0..<ne).map { j in (0..<network.stageCount).reduce(0) { $0 + exp(logInventory[$1 * b + j]) } }
     }
 
-    /// Feed and outlet flux of each fed element at `unknowns`, mol/h (evaluates the state).
-    func boundaryFluxes(_ system: inout DynamicCascadeSystem, at unknowns: [Double]) -> ([Double], [Double]) {
-        var inv = [Double](repeating: 0, count: system.inventoryCount)
-        try? system.logInventory(at: unknowns, into: &inv)
-        return system.boundaryFluxes()
-    }
-
-    /// The state at `unknowns`; the inventories are the integrator's (`logInventory`), which
-    /// the conserving quadrature may have set apart from N(unknowns) by the Newton tolerance.
-    func sample(time: Double, system: inout DynamicCascadeSystem, unknowns: [Double], logInventory inv: [Double],
+    /// The state `system` was last evaluated at (the integrator's accepted unknowns); the
+    /// inventories are the integrator's (`logInventory`), which the conserving quadrature may
+    /// have set apart from N(unknowns) by the Newton tolerance. Before, the state was evaluated
+    /// twice more per step here (for the fluxes and the outlets), the same numbers at the cost
+    /// of two residuals.
+    func sample(time: Double, system: DynamicCascadeSystem, logInventory inv: [Double],
                 network: CascadeNetwork, fed fedCumulative: [Double], out outCumulative: [Double]) -> DynamicSample {
         let ne = network.elementCount
-        var scratch = [Double](repeating: 0, count: system.inventoryCount)
-        try? system.logInventory(at: unknowns, into: &scratch)   // evaluates the state the outlets read
         let outlets = self.outlets(of: system, network: network)
         let inventory = self.inventory(inv, network: network)
         return DynamicSample(time: time, outlets: outlets, inventory: expand(inventory), cumulativeFed: expand(fedCumulative),

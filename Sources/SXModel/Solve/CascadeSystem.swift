@@ -94,6 +94,9 @@ public struct CascadeSystem: NewtonSystem {
     var work: StageEquilibrium
     /// The extractant stoichiometry of an acid-exchange cascade (zeros otherwise).
     let stoichiometry: AcidExchangeStoichiometry
+    /// `network.exchangesAcid`, held as a flag: the network's is read from an enum with a
+    /// payload, which the per-stage loops would otherwise copy (reference counting).
+    let exchangesAcid: Bool
     /// Scratch for the start's extractant root (`StartingPoint.freeExtractant`): the distinct
     /// exponents of the organic species in [(HA)₂] and the HA they bind, one per element at most.
     var rootExponents: [Double]
@@ -152,6 +155,7 @@ public struct CascadeSystem: NewtonSystem {
         work = StageEquilibrium(elementCount: ne)
         rootExponents = Array(repeating: 0, count: ne)
         rootAmounts = Array(repeating: 0, count: ne)
+        exchangesAcid = network.exchangesAcid
         stoichiometry = network.stageChemistry.stoichiometry
             ?? AcidExchangeStoichiometry(perFreeExtractant: 0, perMetal: Array(repeating: 0, count: ne), perCation: 0)
     }
@@ -177,14 +181,21 @@ public struct CascadeSystem: NewtonSystem {
 
     @inline(__always)
     func logElementInflow(stage i: Int, element j: Int) -> Double {
-        let net = network, ne = net.elementCount
         var s = LogSumExp()
-        s.add(logFeedFlux[i * ne + j])
-        addAqueousLinkFluxes(&s, stage: i, element: j)
-        for k in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] {
-            s.add(logOrganicLinkFlow[k] + ly[net.organicSources[k].from * ne + j])
-        }
+        addElementInflowTerms(&s, stage: i, element: j, logFactor: 0)
         return s.value
+    }
+
+    /// Adds ln(factor·flux) of every inflow of element j into stage i (feeds, aqueous and
+    /// organic links; mol/h times the factor, e.g. Δt) to `s`: `logFactor` + ln flux each.
+    @inline(__always)
+    func addElementInflowTerms(_ s: inout LogSumExp, stage i: Int, element j: Int, logFactor: Double) {
+        let ne = network.elementCount
+        s.add(logFactor + logFeedFlux[i * ne + j])
+        let aqueousStart = network.aqueousSourceStart, aqueousSources = network.aqueousSources
+        for k in aqueousStart[i]..<aqueousStart[i + 1] { s.add(logFactor + logAqueousLinkFlow[k] + lx[aqueousSources[k].from * ne + j]) }
+        let organicStart = network.organicSourceStart, organicSources = network.organicSources
+        for k in organicStart[i]..<organicStart[i + 1] { s.add(logFactor + logOrganicLinkFlow[k] + ly[organicSources[k].from * ne + j]) }
     }
 
     /// ln of the aqueous flux of element j entering stage i (feeds and aqueous links, mol/h):
@@ -200,15 +211,21 @@ public struct CascadeSystem: NewtonSystem {
     /// Adds ln(F·x) of every aqueous link into stage i for element j.
     @inline(__always)
     func addAqueousLinkFluxes(_ s: inout LogSumExp, stage i: Int, element j: Int) {
-        let net = network, ne = net.elementCount
-        for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
-            s.add(logAqueousLinkFlow[k] + lx[net.aqueousSources[k].from * ne + j])
+        let ne = network.elementCount
+        let start = network.aqueousSourceStart, sources = network.aqueousSources
+        for k in start[i]..<start[i + 1] {
+            s.add(logAqueousLinkFlow[k] + lx[sources[k].from * ne + j])
         }
     }
 
     // MARK: - State
 
-    mutating func evaluateState(_ u: [Double], derivatives: Bool) throws(DomainViolation) {
+    /// Evaluates every stage at the unknowns `u`: concentrations, the models' organic outlets
+    /// (with their derivatives when `derivatives`) and, when `fluxes`, the logarithms of each
+    /// element's inflow and outflow (`logInflow`, `logOutflow`; the time integrator's step
+    /// equations sum their flux terms with the inventories instead,
+    /// `DynamicCascadeSystem.evaluateSides`).
+    mutating func evaluateState(_ u: [Double], derivatives: Bool, fluxes: Bool = true) throws(DomainViolation) {
         let net = network
         let n = net.stageCount, ne = net.elementCount, b = net.blockSize
         for i in 0..<n {
@@ -271,13 +288,21 @@ public struct CascadeSystem: NewtonSystem {
             }
             equilibrium(stage: i, derivatives: derivatives)
         }
+        guard fluxes else { return }
+        let aqueousStart = net.aqueousSourceStart, aqueousSources = net.aqueousSources
+        let organicStart = net.organicSourceStart, organicSources = net.organicSources
         for i in 0..<n {
             for j in 0..<ne {
-                logInflow[i * ne + j] = logElementInflow(stage: i, element: j)
+                // `logElementInflow(stage:element:)`, with the network's arrays taken once.
                 var s = LogSumExp()
-                s.add(logAqueousFlow[i] + lx[i * ne + j])
-                s.add(logOrganicFlow[i] + ly[i * ne + j])
-                logOutflow[i * ne + j] = s.value
+                s.add(logFeedFlux[i * ne + j])
+                for k in aqueousStart[i]..<aqueousStart[i + 1] { s.add(logAqueousLinkFlow[k] + lx[aqueousSources[k].from * ne + j]) }
+                for k in organicStart[i]..<organicStart[i + 1] { s.add(logOrganicLinkFlow[k] + ly[organicSources[k].from * ne + j]) }
+                logInflow[i * ne + j] = s.value
+                var out = LogSumExp()
+                out.add(logAqueousFlow[i] + lx[i * ne + j])
+                out.add(logOrganicFlow[i] + ly[i * ne + j])
+                logOutflow[i * ne + j] = out.value
             }
         }
     }
@@ -285,14 +310,15 @@ public struct CascadeSystem: NewtonSystem {
     /// ln y of stage i from ln x*, by the section's model, and its logarithmic derivatives
     /// with respect to the stage's own unknowns.
     mutating func equilibrium(stage i: Int, derivatives: Bool) {
-        let net = network, ne = net.elementCount, b = net.blockSize
+        let ne = network.elementCount, b = network.blockSize
+        let exchangesAcid = self.exchangesAcid, hasCation = network.hasCation
         let base = i * ne
         let rowBase = i * (ne + 1)
         work.stage = i + 1
         work.wantsDerivatives = derivatives
         for j in 0..<ne { work.logEquilibriumAqueous[j] = lxStar[base + j] }
         work.organicLoading = loading[i]
-        if net.exchangesAcid {
+        if exchangesAcid {
             work.logAcidity = log(acidity[i])   // = the unknown ln [H⁺] (|ln h| < 700, exact)
             work.logFreeExtractant = log(dimer[i])
             work.logCation = logCation[i]
@@ -300,9 +326,9 @@ public struct CascadeSystem: NewtonSystem {
             work.logAcidity = log(acidity[i])
         }
         if derivatives { work.clearDerivatives() } else { work.logOrganicCation = -.infinity }
-        models[net.sectionOfStage[i]].evaluate(&work)
+        models[network.sectionOfStage[i]].evaluate(&work)
         for j in 0..<ne { ly[base + j] = work.logOrganic[j] }
-        if net.hasCation {
+        if hasCation {
             logOrganicCation[i] = work.logOrganicCation
             organicCation[i] = exp(logOrganicCation[i])
         }
@@ -316,7 +342,7 @@ public struct CascadeSystem: NewtonSystem {
                 dLogYdLocal[row + l] += dLogYdLogXStar[(base + j) * ne + l] * murphreeGain[base + l]
             }
         }
-        if net.exchangesAcid {
+        if exchangesAcid {
             // ln [H⁺], ln [(HA)₂] and ln [C⁺] are unknowns of the stage: the model's derivatives
             // are the Jacobian's (the charge balance is a residual of its own).
             for j in 0..<ne {
@@ -324,7 +350,7 @@ public struct CascadeSystem: NewtonSystem {
                 dLogYdLocal[row + acidityIndex] = work.logOrganicByLogAcidity[j]
                 dLogYdLocal[row + dimerIndex] = work.logOrganicByLogFreeExtractant[j]
             }
-            if net.hasCation {
+            if hasCation {
                 let row = (rowBase + ne) * b
                 dLogYdLocal[row + acidityIndex] = work.logOrganicCationByLogAcidity
                 dLogYdLocal[row + dimerIndex] = work.logOrganicCationByLogFreeExtractant
@@ -340,7 +366,7 @@ public struct CascadeSystem: NewtonSystem {
             let row = (rowBase + j) * b
             let byAcidity = work.logOrganicByLogAcidity[j]
             for l in 0..<ne {
-                dLogYdLocal[row + l] -= byAcidity * net.charges[l] * x[base + l] * slopeOverH
+                dLogYdLocal[row + l] -= byAcidity * network.charges[l] * x[base + l] * slopeOverH
             }
         }
     }
@@ -354,14 +380,23 @@ public struct CascadeSystem: NewtonSystem {
             for j in 0..<ne {
                 r[i * b + j] = logInflow[i * ne + j] - logOutflow[i * ne + j]
             }
-            if net.exchangesAcid {
-                r[i * b + dimerIndex] = log(extractantTotal(stage: i)) - log(net.extractantConcentration[i])
-                if net.hasCation {
-                    r[i * b + cationIndex] = logCationInflow(stage: i) - logCationOutflow(stage: i)
-                }
-                let sides = chargeSides(stage: i)
-                r[i * b + acidityIndex] = log(sides.positive) - log(sides.negative)
+            if exchangesAcid && net.hasCation {
+                r[i * b + cationIndex] = logCationInflow(stage: i) - logCationOutflow(stage: i)
             }
+        }
+        fillAlgebraicResiduals(&r)
+    }
+
+    /// The rows without an inventory: the extractant balance and electroneutrality of every
+    /// stage (acid exchange; nothing otherwise).
+    func fillAlgebraicResiduals(_ r: inout [Double]) {
+        guard exchangesAcid else { return }
+        let net = network
+        let n = net.stageCount, b = net.blockSize
+        for i in 0..<n {
+            r[i * b + dimerIndex] = log(extractantTotal(stage: i)) - log(net.extractantConcentration[i])
+            let sides = chargeSides(stage: i)
+            r[i * b + acidityIndex] = log(sides.positive) - log(sides.negative)
         }
     }
 
@@ -381,24 +416,32 @@ public struct CascadeSystem: NewtonSystem {
     /// Q the conserved acid capacity, the chloride of a chloride liquor).
     @inline(__always)
     func chargeSides(stage i: Int) -> (positive: Double, negative: Double) {
-        let net = network, h = acidity[i]
-        let positive = h + AqueousChargeBalance.bisulfate(acidity: h, sulfate: net.sulfateConcentration[i]) + cation[i]
-            + net.metalCharge(stage: i, concentrations: x)
-        return (positive, net.anionConcentration[i] + AqueousChargeBalance.hydroxide(acidity: h))
+        let h = acidity[i]
+        let positive = h + AqueousChargeBalance.bisulfate(acidity: h, sulfate: network.sulfateConcentration[i]) + cation[i]
+            + network.metalCharge(stage: i, concentrations: x)
+        return (positive, network.anionConcentration[i] + AqueousChargeBalance.hydroxide(acidity: h))
     }
 
     @inline(__always)
     func logCationInflow(stage i: Int) -> Double {
-        let net = network
         var s = LogSumExp()
-        s.add(logCationFeedFlux[i])
-        for k in net.aqueousSourceStart[i]..<net.aqueousSourceStart[i + 1] {
-            s.add(logAqueousLinkFlow[k] + logCation[net.aqueousSources[k].from])
-        }
-        for k in net.organicSourceStart[i]..<net.organicSourceStart[i + 1] where k != net.circuitReturnSource {
-            s.add(logOrganicLinkFlow[k] + logOrganicCation[net.organicSources[k].from])
-        }
+        addCationInflowTerms(&s, stage: i, logFactor: 0)
         return s.value
+    }
+
+    /// Adds `logFactor` + ln of every inflow of the saponifying cation into stage i (mol/h) to `s`.
+    @inline(__always)
+    func addCationInflowTerms(_ s: inout LogSumExp, stage i: Int, logFactor: Double) {
+        s.add(logFactor + logCationFeedFlux[i])
+        let aqueousStart = network.aqueousSourceStart, aqueousSources = network.aqueousSources
+        for k in aqueousStart[i]..<aqueousStart[i + 1] {
+            s.add(logFactor + logAqueousLinkFlow[k] + logCation[aqueousSources[k].from])
+        }
+        let organicStart = network.organicSourceStart, organicSources = network.organicSources
+        let circuitReturn = network.circuitReturnSource
+        for k in organicStart[i]..<organicStart[i + 1] where k != circuitReturn {
+            s.add(logFactor + logOrganicLinkFlow[k] + logOrganicCation[organicSources[k].from])
+        }
     }
 
     @inline(__always)

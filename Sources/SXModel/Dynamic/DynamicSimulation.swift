@@ -288,7 +288,7 @@ public enum DynamicSimulation {
             }
             let limit = min(options.until, eventIndex < events.count ? events[eventIndex].time : .infinity)
             if let failure = integrator.advance(notBeyond: limit) {
-                outcome = .failed(time: integrator.time, reason: failure.description)
+                outcome = .failed(time: integrator.time, reason: Self.explanation(failure, cascades: [network.cascade]))
                 break run
             }
             // The integrator's system was last evaluated at the accepted unknowns
@@ -310,6 +310,25 @@ public enum DynamicSimulation {
         let conservation = conservationError(initial: initialInventory, final: finalInventory, fed: cumulative.fed, out: cumulative.out)
         return DynamicResult(cascade: cascades.last!, samples: samples, outcome: outcome, statistics: integrator.statistics,
                              steadyState: steady, noSteadyState: noSteadyState, events: events, conservationError: conservation)
+    }
+
+    /// Why an integration stopped, for the report: the numbers in engineering form, what a step
+    /// too small means, and under Xu's model (a fully loaded section) the likely cause.
+    public static func explanation(_ failure: IntegrationFailure, cascades: [Cascade]) -> String {
+        guard case .stepTooSmall(let t, let h, let reason) = failure else { return failure.description }
+        let newton: String
+        switch reason {
+        case .none: newton = "the error estimate stayed above the tolerance"
+        case .stalled(let k)?: newton = "Newton stalled after \(k) iterations"
+        case .iterationLimit(let k)?: newton = "Newton did not converge in \(k) iterations"
+        case .leftDomain(let v)?: newton = "Newton left the physical domain: \(v.reason)"
+        case let other?: newton = "Newton: \(other)"
+        }
+        var text = "the time step fell to \(EngineeringFormat.string(h)) h at t = \(EngineeringFormat.string(t, digits: 6)) h (\(newton)): the step equations have no solution there"
+        if cascades.contains(where: { $0.sections.contains { $0.equilibrium.fixedOrganicLoading != nil } }) {
+            text += "; under the separation-factor model this is typically a fully loaded stage draining the aqueous it holds, since its organic cannot load less (docs/dynamic.md §4): simulate the upset under the mass-action model, or make it milder"
+        }
+        return text
     }
 
     /// A period (after event k − 1) that stops a phase in a fully loaded stage (Xu's model):

@@ -9,7 +9,7 @@ import Foundation
 ///
 /// The unknowns are kept as the logarithms the solver uses, not as concentrations: a trace
 /// concentration can lie below the smallest double (the saponifying cation of a strip stage,
-/// e ^ −900 mol/L), where exp(u) is 0 and the state would be lost. The state file writes both
+/// down to e^−978 mol/L in prnd-mass-action), where exp(u) is 0 and the state would be lost. The state file writes both
 /// (`concentrations` for the reader).
 public struct DynamicState: Sendable, Equatable {
     /// Layout the values belong to.

@@ -17,7 +17,7 @@ struct Dynamic: ParsableCommand {
             composition, oxide purity, recovery and pH over time, the rare earth held in the cascade, \
             and when each product comes within --tolerance of its steady purity (docs/dynamic.md).
 
-            --save-state writes the state at the end of the run (JSON, docs/dynamic.md §4); --start-from \
+            --save-state writes the state at the end of the run (JSON, docs/dynamic.md, section 4); --start-from \
             resumes from it at its time, or starts from a converged 'sxsim run --format json --profiles' \
             report of the same flowsheet at t = 0 (one cascade; not for trains).
 

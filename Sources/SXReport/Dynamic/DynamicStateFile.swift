@@ -133,17 +133,26 @@ struct JSONLocator {
     let bytes: [UInt8]
     let fileName: String
     let lines: [Substring]
+    /// UTF-8 offset at which each line starts.
+    let lineStarts: [Int]
 
     init(text: String, fileName: String) {
-        bytes = Array(text.utf8)
+        let utf8 = Array(text.utf8)
+        bytes = utf8
         self.fileName = fileName
         lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lineStarts = [0] + utf8.indices.filter { utf8[$0] == 0x0A }.map { $0 + 1 }
     }
 
     /// The location of UTF-8 offset `offset`.
     func location(offset: Int) -> TextLocation {
-        var line = 1, lineStart = 0
-        for k in 0..<min(offset, bytes.count) where bytes[k] == 0x0A { line += 1; lineStart = k + 1 }
+        // The last line starting at or before the offset (binary search).
+        var low = 0, high = lineStarts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if lineStarts[mid] <= offset { low = mid } else { high = mid - 1 }
+        }
+        let line = low + 1, lineStart = lineStarts[low]
         let prefix = bytes[lineStart..<min(max(offset, lineStart), bytes.count)]
         let column = (String(decoding: prefix, as: UTF8.self).unicodeScalars.count) + 1
         let source = line - 1 < lines.count ? String(lines[line - 1]).trimmingCharacters(in: .init(charactersIn: "\r")) : ""

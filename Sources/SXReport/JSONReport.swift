@@ -119,6 +119,9 @@ extension RunReport {
             pairs.append(("pH", JSONValue.optional(ph?[i])))
             if let dosage = r.dosage { pairs.append(("dosage_vol_percent", JSONValue.optional(dosage[i].isNaN ? nil : dosage[i]))) }
             pairs.append(("loading_mol_per_L", .number(loading[i])))
+            // The solver's unknowns, full precision (ln, and the concentrations they stand for:
+            // free extractant, cation, acid): what `sxsim dynamic --start-from` reads.
+            if let state = r.stageUnknowns { pairs += DynamicStateFile.unknownFields(state, stage: i).filter { $0.0 != DynamicStateFile.RowKey.aqueous } }
             stages.append(.object(pairs))
         }
         return .object([("cascade", .string(c.name)), ("stages", .array(stages))])

@@ -18,8 +18,14 @@ struct Dynamic: ParsableCommand {
             composition, oxide purity, recovery and pH over time, the rare earth held in the cascade, \
             and when each product comes within --tolerance of its steady purity (docs/dynamic.md).
 
-            Exit codes: 0 ok, 2 input error, 3 the integration failed (the report keeps the times before \
-            the failure), 64 usage, 66 unreadable input, 73 output not written, 74 standard output not written.
+            --save-state writes the state at the end of the run (JSON, docs/dynamic.md, section 4); --start-from \
+            resumes from it at its time, or starts from a converged 'sxsim run --format json --profiles' \
+            report of the same flowsheet at t = 0 (one cascade; not for trains).
+
+            Exit codes: 0 ok, 2 input error (also a state file that is not JSON, of another format, version \
+            or layout, or a run that did not converge), 3 the integration failed (the report keeps the times \
+            before the failure; --save-state still writes the last accepted state, marked failed), 64 usage, \
+            66 unreadable input, 73 output or state not written, 74 standard output not written.
             """)
 
     @OptionGroup var flowsheet: FlowsheetOptions
@@ -27,8 +33,14 @@ struct Dynamic: ParsableCommand {
     @Option(help: ArgumentHelp("End time, h (a plain number or with a unit: 48 h, 2 d, 30 min).", valueName: "time"))
     var until: String = "100 h"
 
-    @Option(help: "Start from a solvent-filled cascade (solvent), a cascade filled with feed liquor and organic in equilibrium with it (feed; the start-up under the separation-factor model), or the flowsheet's steady state (steady, for upsets).")
-    var start: DynamicSettings.Start = .solvent
+    @Option(help: "Start from a solvent-filled cascade (solvent, the default), a cascade filled with feed liquor and organic in equilibrium with it (feed; the start-up under the separation-factor model), or the flowsheet's steady state (steady, for upsets).")
+    var start: DynamicSettings.Start?
+
+    @Option(name: .customLong("start-from"), help: ArgumentHelp("Start from a state written by --save-state (the run resumes at its time; events before it count as applied) or from a converged 'sxsim run --format json --profiles' report of the same flowsheet (at t = 0). Instead of --start.", valueName: "path"))
+    var startFrom: String?
+
+    @Option(name: .customLong("save-state"), help: ArgumentHelp("Write the state at the end of the run to this file (JSON, atomically; --force replaces it), to resume from with --start-from.", valueName: "path"))
+    var saveState: String?
 
     @Option(help: ArgumentHelp("An events file (YAML: a list of events, or a mapping with an 'events' list) whose events are added to the flowsheet's, e.g. - {at: 100 h, stream: scrub-acid, stop: true}.", valueName: "file"))
     var events: String?
@@ -54,7 +66,7 @@ struct Dynamic: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "path"))
     var output: String?
 
-    @Flag(help: "Replace the --output file if it exists.")
+    @Flag(help: "Replace the --output and --save-state files if they exist.")
     var force = false
 
     @Flag(name: .shortAndLong, help: "Show no progress, even on a terminal.")
@@ -78,15 +90,21 @@ struct Dynamic: ParsableCommand {
         if !(rtol > 0 && rtol < 1) { throw ValidationError("--rtol must lie in (0, 1)") }
         if !(atol > 0 && atol.isFinite) { throw ValidationError("--atol must be positive") }
         if events == "-" && flowsheet.file == "-" { throw ValidationError("--events and the flowsheet cannot both be read from standard input") }
+        if startFrom == "-" && (flowsheet.file == "-" || events == "-") { throw ValidationError("only one of the flowsheet, --events and --start-from can be read from standard input") }
+        if start != nil && startFrom != nil { throw ValidationError("give either --start or --start-from, not both") }
+        if let saveState, saveState == output { throw ValidationError("--save-state and --output name the same file '\(saveState)'") }
     }
 
     func run() throws {
         let overrides = try flowsheet.parsedOverrides()
         if let output { _ = try FileIO.target(output, force: force) }
+        if let saveState { _ = try FileIO.target(saveState, force: force) }  // before simulating
         let text = try FileIO.read(flowsheet.file)
         let eventsDocument = try events.map { EventsDocument(text: try FileIO.read($0), fileName: $0 == "-" ? "<stdin>" : $0) }
         var settings = DynamicSettings()
-        settings.start = start
+        settings.start = start ?? .solvent
+        if let startFrom { settings.startFrom = (try FileIO.read(startFrom), startFrom) }
+        settings.saveState = saveState != nil
         settings.until = try Self.hours(until, option: "--until")
         settings.tolerance = tolerance
         settings.stopAtSteadyState = stopAtSteadyState
@@ -103,6 +121,8 @@ struct Dynamic: ParsableCommand {
         if !result.standardOutput.isEmpty {
             if let output { try FileIO.write(result.standardOutput, to: output, force: force) } else { try FileIO.writeOutput(result.standardOutput) }
         }
+        // Also after a failed integration: the last accepted state, its "run" marked failed.
+        if let saveState, let state = result.savedState { try FileIO.write(state, to: saveState, force: force) }
         if result.status != .ok { throw ExitCode(result.status.exitCode) }
     }
 }

@@ -51,6 +51,17 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     // Overrides (SX5xx)
     case overridePath = "override-path"
     case overrideValue = "override-value"
+    // State files of `sxsim dynamic --start-from` (SX6xx; docs/dynamic.md §4)
+    /// Not JSON.
+    case stateSyntax = "state-syntax"
+    /// JSON, but not a state file or run report of a known format and version, or a key missing or of the wrong type.
+    case stateFormat = "state-format"
+    /// A state whose layout (stages, sections, models, elements, unknowns per stage) is not the flowsheet's.
+    case stateLayout = "state-layout"
+    /// A concentration that is negative, zero where a logarithm is taken, or not finite.
+    case stateValue = "state-value"
+    /// A run report whose solve did not converge: not a state to start from.
+    case stateNotConverged = "state-not-converged"
     // Warnings (SX9xx)
     case unusedStream = "unused-stream"
     case temperatureMismatch = "temperature-mismatch"
@@ -106,6 +117,11 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
         case .loadedStageDrained: n = 415
         case .overridePath: n = 501
         case .overrideValue: n = 502
+        case .stateSyntax: n = 601
+        case .stateFormat: n = 602
+        case .stateLayout: n = 603
+        case .stateValue: n = 604
+        case .stateNotConverged: n = 605
         case .unusedStream: n = 901
         case .temperatureMismatch: n = 903
         case .highSaponification: n = 904

@@ -17,6 +17,10 @@ public enum DynamicStart: Sendable {
     /// A steady state, e.g. `CascadeSolver.solve` of the cascade before an upset (it must have
     /// converged and carry the same elements and stages).
     case steady(CascadeResult)
+    /// A state in physical units (`DynamicState`: a saved state, or a converged steady state
+    /// read from a report), which must fit the cascade's layout. The run resumes at its time:
+    /// the events before it are taken as already applied, those at or after it happen.
+    case state(DynamicState)
 }
 
 /// Settings of a dynamic simulation.
@@ -117,6 +121,9 @@ public struct DynamicResult: Sendable {
     /// steady state is `steadyState`.
     public var cascadeNames: [String] = []
     public var trainSteadyState: TrainResult?
+    /// The state at the end of the run (the last accepted step, also after a failure), for
+    /// `sxsim dynamic --save-state`; nil for a train.
+    public var finalState: DynamicState?
 
     /// The outlets of the converged steady state the run is compared with (a train's
     /// products), nil without one.
@@ -186,11 +193,16 @@ public enum DynamicSimulation {
               holdups.aqueous.allSatisfy({ $0 > 0 && $0.isFinite }), holdups.organic.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw CascadeSpecificationError(problems: ["every stage needs positive aqueous and organic holdups (\(cascade.stageCount) stages)"])
         }
-        let first = try CascadeNetwork(cascade.keepingElements(fed))
-        let networks = try [first] + cascades.dropFirst().map { c throws(CascadeSpecificationError) in
-            try CascadeNetwork(c.keepingElements(fed), allowingStoppedFlows: true, cationUnknowns: first.hasCation)
+        let networks0 = try CascadeNetwork(cascade.keepingElements(fed))
+        let networks = try [networks0] + cascades.dropFirst().map { c throws(CascadeSpecificationError) in
+            try CascadeNetwork(c.keepingElements(fed), allowingStoppedFlows: true, cationUnknowns: networks0.hasCation)
         }
         if let problem = stoppedLoadedStages(networks, events: events) { throw problem }
+        // A state resumes at its time, in the cascade as it runs after the events before it.
+        var startTime = 0.0
+        if case .state(let state) = start { startTime = state.time }
+        let startIndex = events.prefix { $0.time < startTime }.count
+        let first = networks[startIndex]
         if let other = networks.first(where: { $0.blockSize != first.blockSize }) {
             _ = other
             throw CascadeSpecificationError([.init(.unsupported, "an event adds or removes the saponifying cation (or changes the model family): the stages' unknowns would change; simulate the two periods separately")])
@@ -241,15 +253,30 @@ public enum DynamicSimulation {
                 throw CascadeSpecificationError(problems: ["the starting steady state carries other elements than the simulation feeds"])
             }
             u = state.unknowns
+        case .state(let state):
+            var problems = state.problems(for: first)
+            if let mixed = state.mixed, [mixed.acidCapacity, mixed.sulfate, mixed.extractant].contains(where: { $0.count != n }) {
+                problems.append("the state's mixed species do not have one value per stage (\(n) stages)")
+            } else if let mixed = state.mixed, ![mixed.acidCapacity, mixed.sulfate, mixed.extractant].joined().allSatisfy({ $0 >= 0 && $0.isFinite }) {
+                problems.append("the state's acid capacity, sulfate and extractant must be finite and not negative")
+            }
+            if problems.isEmpty {
+                u = state.unknowns
+                if !u.allSatisfy(\.isFinite) { problems.append("every concentration of the state must be positive and finite") }
+            }
+            if !problems.isEmpty { throw CascadeSpecificationError(problems: problems) }
         }
 
-        let system = DynamicCascadeSystem(network: first, holdups: holdups)
+        var system = DynamicCascadeSystem(network: first, holdups: holdups)
+        if case .state(let state) = start, let mixed = state.mixed {
+            system.setMixedConcentrations(anion: mixed.acidCapacity, sulfate: mixed.sulfate, extractant: mixed.extractant)
+        }
         // A solvent-filled cascade's aqueous starts with the acid capacity (chloride) it has at
         // steady state, all of it as acid (no metal): started with the feeds' acid alone, the
         // first rare earth stripped into a stage finds too little anion for electroneutrality
         // and the integration stalls (measured on prnd-mass-action at 1.9 h). It then travels.
         var integrator: BDFIntegrator<DynamicCascadeSystem>
-        do { integrator = try BDFIntegrator(system: system, unknowns: u, options: options.integrator) } catch {
+        do { integrator = try BDFIntegrator(system: system, unknowns: u, time: startTime, options: options.integrator) } catch {
             throw CascadeSpecificationError(problems: ["the initial state: \(error)"])
         }
 
@@ -271,11 +298,11 @@ public enum DynamicSimulation {
         let sampler = Sampler(fed: fed, fullCount: full)
         var samples: [DynamicSample] = []
         let initialInventory = sampler.inventory(integrator.logInventory, network: first)
-        samples.append(sampler.sample(time: 0, system: integrator.system, logInventory: integrator.logInventory,
+        samples.append(sampler.sample(time: startTime, system: integrator.system, logInventory: integrator.logInventory,
                                       network: first, fed: cumulative.fed, out: cumulative.out))
 
         var outcome = DynamicOutcome.completed
-        var eventIndex = 0
+        var eventIndex = startIndex
         var network = first
         run: while integrator.time < options.until {
             while eventIndex < events.count && events[eventIndex].time <= integrator.time {
@@ -308,8 +335,10 @@ public enum DynamicSimulation {
         }
         let finalInventory = sampler.inventory(integrator.logInventory, network: network)
         let conservation = conservationError(initial: initialInventory, final: finalInventory, fed: cumulative.fed, out: cumulative.out)
-        return DynamicResult(cascade: cascades.last!, samples: samples, outcome: outcome, statistics: integrator.statistics,
-                             steadyState: steady, noSteadyState: noSteadyState, events: events, conservationError: conservation)
+        var result = DynamicResult(cascade: cascades.last!, samples: samples, outcome: outcome, statistics: integrator.statistics,
+                                   steadyState: steady, noSteadyState: noSteadyState, events: events, conservationError: conservation)
+        result.finalState = finalState(integrator, network: network)
+        return result
     }
 
     /// Why an integration stopped, for the report: the numbers in engineering form, what a step
@@ -349,6 +378,22 @@ public enum DynamicSimulation {
             return CascadeSpecificationError([.init(.unsupported, "the event at \(EngineeringFormat.string(events[k - 1].time)) h stops the \(phase) in \(stopped.count) fully loaded stage\(stopped.count == 1 ? "" : "s") (first: stage \(i + 1), section '\(section)'): under the separation-factor model the organic always carries its full loading, so with that flow stopped the loaded stages drain the aqueous they hold and the cascade has no state; simulate this upset under the mass-action model, or reduce the flow instead of stopping it", stage: i + 1)])
         }
         return nil
+    }
+
+    /// The integrator's current state in physical units, the mixed species from its kept
+    /// inventories (what an event restart carries over).
+    static func finalState(_ integrator: BDFIntegrator<DynamicCascadeSystem>, network: CascadeNetwork) -> DynamicState {
+        var system = integrator.system
+        system.takeMixedConcentrations(fromLogInventory: integrator.logInventory)
+        let mixed = system.mixedConcentrations
+        var state = DynamicState(time: integrator.time, network: network, unknowns: integrator.unknowns,
+                                 mixed: DynamicState.Mixed(acidCapacity: mixed.anion, sulfate: mixed.sulfate, extractant: mixed.extractant))
+        var scratch = [Double](repeating: 0, count: system.inventoryCount)
+        if (try? system.logInventory(at: integrator.unknowns, into: &scratch)) != nil {
+            let ne = network.elementCount, ly = system.steady.logOrganicConcentrations
+            state.organic = (0..<network.stageCount).map { i in (0..<ne).map { exp(ly[i * ne + $0]) } }
+        }
+        return state
     }
 
     /// ∞-norm over elements of |Δinventory − (fed − out)| relative to the largest of the four

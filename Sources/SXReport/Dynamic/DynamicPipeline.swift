@@ -28,6 +28,13 @@ public struct DynamicSettings: Sendable {
     public var absoluteTolerance = 1e-8
     /// Residence time per phase per stage, h, for sections without `holdup` (V = flow × τ).
     public var defaultResidenceTime: Double?
+    /// A start read from a file (`--start-from`; replaces `start`): a saved state
+    /// (`DynamicStateFile`) or a converged run report, its text and its name for the diagnostics.
+    public var startFrom: (text: String, fileName: String)?
+    /// Also render the state at the end of the run (`DynamicPipelineOutput.savedState`, `--save-state`).
+    public var saveState = false
+    /// What the report says the run started from when `startFrom` is set (filled in by the pipeline).
+    public var startDescription: String?
 
     public init() {}
 }
@@ -38,6 +45,9 @@ public struct DynamicPipelineOutput: Sendable {
     public var standardOutput: String
     public var standardError: String
     public var report: DynamicReport?
+    /// The state document at the end of the run (`DynamicSettings.saveState`), nil otherwise or
+    /// when the run did not get as far as the integration.
+    public var savedState: String?
 }
 
 /// Output formats of `sxsim dynamic`.
@@ -63,6 +73,12 @@ extension Pipeline {
             inputError(error.diagnostics(cascade: cascade, at: flowsheet.locations(ofCascade: cascade, fileName: fileName)))
         }
         if flowsheet.train.cascades.count > 1 {
+            if settings.startFrom != nil || settings.saveState {
+                let train = flowsheet.train
+                return inputError([Diagnostic(.cascadeSpecification, "--start-from and --save-state are built for one cascade; this flowsheet is a train of \(train.cascades.count) cascades (\(train.cascades.map(\.name).joined(separator: ", ")))",
+                                              at: flowsheet.cascadeLocations[train.cascades[0].name] ?? TextLocation(file: fileName, line: 1, column: 1),
+                                              help: "start the train solvent-filled or from its steady state (--start steady), and simulate it in one run")])
+            }
             return dynamicTrain(flowsheet: flowsheet, fileName: fileName, settings: settings, format: format, progress: progress,
                                 stderr: stderr, inputError: inputError)
         }
@@ -74,7 +90,20 @@ extension Pipeline {
         let events = flowsheet.events.filter { $0.cascade == cascade.name }.map(\.event)
 
         var start = settings.start == .feed ? DynamicStart.feedFilled : DynamicStart.solventFilled
-        if settings.start == .steady {
+        var settings = settings
+        if let source = settings.startFrom {
+            let (state, problems) = DynamicStateFile.read(text: source.text, fileName: source.fileName, cascade: cascade,
+                                                          expected: expectedLayout(cascade, network: network))
+            guard let state else { return inputError(problems) }
+            if !(settings.until > state.time) {
+                return DynamicPipelineOutput(status: .inputError, standardOutput: "",
+                                             standardError: stderr + "\(source.fileName): the state is at t = \(format6(state.time)) h; the run resumes there, so --until (\(format6(settings.until)) h) must be later\n", report: nil)
+            }
+            start = .state(state)
+            settings.startDescription = state.mixed == nil
+                ? "the steady state in the run report \(source.fileName)"
+                : "the state saved in \(source.fileName) at \(format6(state.time)) h (events before that time taken as applied)"
+        } else if settings.start == .steady {
             let steady: CascadeResult
             do { steady = try CascadeSolver.solve(cascade, options: flowsheet.solveOptions) } catch {
                 return specificationError(error, cascade: cascade.name)
@@ -88,7 +117,22 @@ extension Pipeline {
         } catch {
             return specificationError(error, cascade: cascade.name)
         }
-        return dynamicOutput(flowsheet: flowsheet, fileName: fileName, settings: settings, format: format, holdups: holdupText, result: result, stderr: stderr)
+        var output = dynamicOutput(flowsheet: flowsheet, fileName: fileName, settings: settings, format: format, holdups: holdupText, result: result, stderr: stderr)
+        if settings.saveState, let state = result.finalState {
+            output.savedState = DynamicStateFile.json(state, cascade: cascade, flowsheetName: flowsheet.name, flowsheetFile: fileName,
+                                                      outcome: result.outcome).rendered() + "\n"
+        }
+        return output
+    }
+
+    /// The layout of the unknowns a simulation of `cascade` has: the elements its feeds carry
+    /// (as written, before any event), the model's extra unknowns.
+    static func expectedLayout(_ cascade: Cascade, network: CascadeNetwork) -> DynamicState.Layout {
+        let fed = cascade.elements.indices.filter { j in
+            cascade.aqueousFeeds.contains { $0.concentrations[j] > 0 } || cascade.organicFeeds.contains { $0.concentrations[j] > 0 }
+        }
+        return DynamicState.Layout(elements: fed.map { cascade.elements[$0] }, stageCount: network.stageCount,
+                                   exchangesAcid: network.exchangesAcid, hasCation: network.hasCation)
     }
 
     /// `--start steady` without a converged steady state: exit status 3 and why.

@@ -57,8 +57,8 @@ public struct DynamicReport: Sendable {
         case .steady: "the steady state of the flowsheet as written"
         }
         // A train's cascades all start alike.
-        out += "Start: " + (result.cascadeNames.isEmpty ? startText : startText.replacingOccurrences(of: "cascade (", with: "cascades (")
-            .replacingOccurrences(of: "the steady state of the flowsheet as written", with: "the steady state of the train as written (sxsim run)")) + "\n"
+        out += "Start: " + (settings.startDescription ?? (result.cascadeNames.isEmpty ? startText : startText.replacingOccurrences(of: "cascade (", with: "cascades (")
+            .replacingOccurrences(of: "the steady state of the flowsheet as written", with: "the steady state of the train as written (sxsim run)"))) + "\n"
         out += "Holdups per stage (one well-mixed volume per phase, phases in equilibrium):\n"
         for h in holdups { out += "  \(h)\n" }
         out += "Events:" + (result.events.isEmpty ? " none\n" : "\n" + result.events.map { "  at \($0.summary)\n" }.joined())
@@ -133,7 +133,8 @@ public struct DynamicReport: Sendable {
         guard let last = result.samples.last else { return [] }
         var picked: [DynamicSample] = []
         for k in 0...10 {
-            let t = last.time * Double(k) / 10
+            let t0 = result.samples[0].time   // 0, or the time of a saved state
+            let t = t0 + (last.time - t0) * Double(k) / 10
             if let s = result.samples.last(where: { $0.time <= t * (1 + 1e-12) }), picked.last?.time != s.time { picked.append(s) }
         }
         return picked
@@ -217,7 +218,7 @@ public struct DynamicReport: Sendable {
             ("flowsheet", .string(flowsheet.name)), ("file", .string(fileName)),
             ("units", .object([("time", .string("h")), ("concentrations", .string("mol/L")), ("inventory", .string("mol")),
                                ("oxidePurity", .string("fraction")), ("recovery", .string("fraction"))])),
-            ("start", .string(settings.start.rawValue)), ("outcome", outcome),
+            ("start", .string(settings.startFrom.map { "file \($0.fileName)" } ?? settings.start.rawValue)), ("outcome", outcome),
             ("statistics", .object([("steps", .integer(st.acceptedSteps)), ("rejected", .integer(st.rejectedSteps)),
                                     ("newtonIterations", .integer(st.newtonIterations)),
                                     ("jacobianEvaluations", .integer(st.jacobianEvaluations))])),

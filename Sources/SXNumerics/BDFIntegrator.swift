@@ -200,7 +200,9 @@ public struct BDFIntegrator<System: InventorySystem> {
         logInventory = Array(repeating: 0, count: system.inventoryCount)
         trial = unknowns
         trialInventory = logInventory
-        inventoryTolerance = Array(repeating: 0, count: unknowns.count)
+        // One per inventory: a system may number its inventories apart from its unknown rows
+        // (a train's cascades each keep their passive rows after their own unknowns).
+        inventoryTolerance = Array(repeating: 0, count: system.inventoryCount)
         solver = NewtonSolver(for: system, options: options.newton)
         chord = Self.makeChord(for: system, options: options)
         proposedStep = options.initialStep

@@ -315,9 +315,18 @@ public struct DynamicCascadeSystem: InventorySystem {
     /// (within the error-weighted Newton test).
     public mutating func steppedLogInventory(at unknowns: [Double], into logInventory: inout [Double]) throws(DomainViolation) {
         try self.logInventory(at: unknowns, into: &logInventory)
+        guard step != nil else { return }
+        let (fed, out) = boundaryFluxes()
+        try scaleToStepQuadrature(&logInventory, fed: fed, out: out)
+    }
+
+    /// Scales each element's stage inventories (ln mol, this cascade's inventory layout)
+    /// together so that their sum is the step formula's T = (Δt·(fed − out) − Σ a_m·T_m)/a₀,
+    /// `fed` and `out` the element's boundary fluxes at the step's end (mol/h); a train passes
+    /// its linked inflows in `fed` and its linked outflows in `out` (`DynamicTrainSystem`).
+    func scaleToStepQuadrature(_ logInventory: inout [Double], fed: [Double], out: [Double]) throws(DomainViolation) {
         guard let step else { return }
         let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
-        let (fed, out) = boundaryFluxes()
         for j in 0..<ne {
             var total = step.timeStep * (fed[j] - out[j]), held = 0.0
             for m in step.history {

@@ -107,6 +107,10 @@ public struct DynamicCascadeSystem: InventorySystem {
         let sources = phase == .aqueous ? net.aqueousSources : net.organicSources
         let outflow = phase == .aqueous ? net.aqueousFlow : net.organicFlow
         let volume = phase == .aqueous ? holdups.aqueous : holdups.organic
+        // A closed organic circuit's return brings no extractant of its own: the saponification
+        // step and make-up restore the entry feed's, which the feed's flux carries (as in the
+        // network's steady mixing, `CascadeNetwork.extractantConcentration`).
+        let skipped = phase == .organic ? net.circuitReturnSource : nil
         var below = 1, above = 1
         for i in 0..<n { for k in start[i]..<start[i + 1] { below = max(below, i - sources[k].from); above = max(above, sources[k].from - i) } }
         var matrix = BandMatrix(order: n, lowerBandwidth: below, upperBandwidth: above)
@@ -114,7 +118,7 @@ public struct DynamicCascadeSystem: InventorySystem {
         let h = history == nil ? 1 : timeStep
         for i in 0..<n {
             matrix[i, i] = (history == nil ? 0 : newCoefficient * volume[i]) + h * outflow[i]
-            for k in start[i]..<start[i + 1] { matrix.add(-h * sources[k].flow, row: i, column: sources[k].from) }
+            for k in start[i]..<start[i + 1] where k != skipped { matrix.add(-h * sources[k].flow, row: i, column: sources[k].from) }
             rhs[i] = h * feed[i]
             for m in history ?? [] { rhs[i] -= m.coefficient * exp(m.logInventory[offset + i]) }
         }

@@ -162,9 +162,8 @@ public enum DynamicSimulation {
             }
         }
         for c in cascades { _ = try CascadeNetwork(c) }
-        if cascade.organicCircuit != nil {
-            throw CascadeSpecificationError([.init(.unsupported, "a closed organic circuit is not simulated in time yet (its saponification step and make-up have no holdup model); simulate the open circuit, the returning organic as an organic feed of its steady loading")])
-        }
+        // A closed organic circuit runs with its return line instantaneous (docs/dynamic.md §8):
+        // the network's return link, as in the steady solve.
         let fed = cascade.elements.indices.filter { j in
             cascades.contains { c in
                 c.aqueousFeeds.contains { $0.concentrations[j] > 0 } || c.organicFeeds.contains { $0.concentrations[j] > 0 }

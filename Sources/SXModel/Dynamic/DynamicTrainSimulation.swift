@@ -171,7 +171,7 @@ public enum DynamicTrainSimulation {
         for (c, cascade) in train.cascades.enumerated() {
             if cascade.elements != elements { throw refuse(c, "cascade '\(cascade.name)' lists other elements than '\(train.cascades[0].name)'; a train is simulated in time over one element list") }
             if cascade.organicCircuit != nil {
-                throw refuse(c, "a closed organic circuit is not simulated in time yet (its saponification step and make-up have no holdup model)")
+                throw refuse(c, "a closed organic circuit in a train is not simulated in time yet (a single cascade's circuit is, its return line instantaneous); simulate the cascade alone")
             }
             guard holdups[c].aqueous.count == cascade.stageCount,
                   holdups[c].aqueous.allSatisfy({ $0 > 0 && $0.isFinite }), holdups[c].organic.allSatisfy({ $0 > 0 && $0.isFinite }) else {

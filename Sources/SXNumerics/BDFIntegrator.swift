@@ -230,7 +230,9 @@ public struct BDFIntegrator<System: InventorySystem> {
         trialInventory = logInventory
         inventory = Array(repeating: 0, count: system.inventoryCount)
         trialLinearInventory = inventory
-        inventoryTolerance = Array(repeating: 0, count: unknowns.count)
+        // One per inventory: a system may number its inventories apart from its unknown rows
+        // (a train's cascades each keep their passive rows after their own unknowns).
+        inventoryTolerance = Array(repeating: 0, count: system.inventoryCount)
         solver = NewtonSolver(for: system, options: options.newton)
         chord = Self.makeChord(for: system, options: options)
         proposedStep = options.initialStep

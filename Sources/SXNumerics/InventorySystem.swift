@@ -32,8 +32,8 @@ public protocol InventorySystem: NewtonSystem {
     mutating func setImplicitStep(_ step: ImplicitStep?)
 
     /// Writes into `tolerances` the largest |F_k| of each residual row at the last evaluated
-    /// point that keeps that row's inventory within `inventoryTolerances[k]` (the inventory's
-    /// unit, e.g. mol), for the integrator's error-weighted Newton test
+    /// point that keeps that row's inventory within its entry of `inventoryTolerances` (one per
+    /// inventory, `inventoryCount`; the inventory's unit, e.g. mol), for the integrator's error-weighted Newton test
     /// (`BDFOptions.newtonErrorFraction`); rows without an inventory (algebraic) get
     /// `relativeTolerance`, in whatever relative measure the system's residual uses. Each
     /// value is clipped to [`floor`, `ceiling`].

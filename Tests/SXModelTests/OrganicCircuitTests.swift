@@ -113,6 +113,47 @@ struct OrganicCircuitTests {
         #expect(worst < 1e-6, "\(model): worst |analytic − FD| / max(1, |FD|) = \(worst)")
     }
 
+    /// In time the return line is instantaneous (docs/dynamic.md §8): the stripped organic
+    /// leaving the last stage enters stage 1, after the bleed, the make-up and the
+    /// saponification step, at the same instant. The long-time limit is then the steady
+    /// circuit (`CascadeSolver`), and the run conserves every element (fresh feeds in, the
+    /// aqueous outlets and the bleed out). Xu's model has no solvent-filled state: it starts
+    /// from the steady circuit of a 10 % leaner feed.
+    @Test("In time, a closed circuit reaches its steady circuit to 1e-8 and conserves to 1e-10", arguments: cases)
+    func longTimeLimitInTime(_ c: Case) throws {
+        let cascade = Self.closed(c.model, bleed: c.bleed)
+        let steady = try CascadeSolver.solve(cascade)
+        Check.solved(steady)
+        var start = DynamicStart.solventFilled
+        if c.model == "separation-factors" {
+            var lean = cascade
+            lean.aqueousFeeds[0].flow *= 0.9
+            let leaner = try CascadeSolver.solve(lean)
+            Check.solved(leaner)
+            start = .steady(leaner)
+        }
+        var o = DynamicOptions()
+        o.until = 1e6
+        o.integrator.relativeTolerance = 1e-5
+        o.integrator.absoluteTolerance = 1e-10
+        o.integrator.maximumStep = 1e5
+        let n = cascade.stageCount
+        let holdups = StageHoldups(aqueous: (0..<n).map { 0.5 * (1 + 0.05 * Double($0)) }, organic: (0..<n).map { 0.8 * (1 + 0.03 * Double($0)) })
+        let result = try DynamicSimulation.run(cascade, holdups: holdups, start: start, options: o)
+        #expect(result.outcome == .completed, "\(c): \(result.outcome)")
+        var off = 0.0
+        for o in result.samples.last!.outlets {
+            let s = try #require(steady.outlet(named: o.name))
+            for (x, xs) in zip(o.concentrations, s.concentrations) where xs > 1e-12 * s.concentrations.max()! { off = max(off, abs(x - xs) / xs) }
+        }
+        let worst = Check.worstConservationOverSamples(result)
+        print("circuit in time, \(c): \(result.statistics), off steady \(off), worst conservation over samples \(worst)")
+        #expect(off <= 1e-8, "\(c): largest relative deviation from the steady circuit \(off)")
+        #expect(worst <= 1e-10, "\(c): worst conservation error over the samples \(worst)")
+        // The bleed is a product only when there is one, as in the steady circuit.
+        #expect(result.samples.last!.outlets.map(\.name) == steady.outlets.map(\.name))
+    }
+
     @Test("Bad circuits are refused before solving")
     func badCircuitsAreRefused() {
         var c = Self.closed("constant-D", bleed: 0)

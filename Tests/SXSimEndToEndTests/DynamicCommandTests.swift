@@ -168,6 +168,92 @@ struct DynamicCommandTests {
         #expect(report.rendered(.json).contains("\"cascadeInventory\""))
     }
 
+    /// A train of mass-action cascades (fixture: the Pr|Nd set of Flowsheets/prnd-mass-action.yaml
+    /// as a 20-stage rougher whose Pr raffinate, with its free acid and the Na⁺ its saponified
+    /// organic released, feeds a 13-stage scavenger; `sxsim run` converges it in 37 + 23
+    /// Newton iterations). Short runs: a debug-build test (the long-time limit against the
+    /// steady train is `DynamicTrainTests`).
+    static let massActionTrain = """
+        version: 1
+        name: Pr|Nd rougher and scavenger, mass action (train)
+        elements: [Pr, Nd]
+
+        equilibria:
+          p507-hcl:
+            model: mass-action
+            extraction-constants: {Pr: 1.0, Nd: 1.5}
+            cation: Na
+            cation-exchange-constant: 1e-5
+            soap: NaA
+            provenance:
+              source: "Flowsheets/prnd-mass-action.yaml's illustrative set"
+              status: illustrative
+
+        streams:
+          feed: {phase: aqueous, flow: 1 L/h, concentrations: {Pr: 0.3 mol/L, Nd: 0.9 mol/L}, acidity: 0.05 mol/L}
+          organic-a: {phase: organic, flow: 20 L/h, extractant: 1.5 mol/L, saponification: 36 %}
+          scrub-a: {phase: aqueous, flow: 2.52 L/h, acidity: 3.5 mol/L}
+          strip-a: {phase: aqueous, flow: 1.5 L/h, acidity: 4.5 mol/L}
+          rougher-pr: {from: rougher-raffinate}
+          organic-b: {phase: organic, flow: 4 L/h, extractant: 1.5 mol/L, saponification: 20 %}
+          scrub-b: {phase: aqueous, flow: 0.5 L/h, acidity: 3.5 mol/L}
+          strip-b: {phase: aqueous, flow: 0.5 L/h, acidity: 4.5 mol/L}
+
+        cascades:
+          rougher:
+            sections:
+              extraction: {stages: 8, equilibrium: p507-hcl}
+              scrub: {stages: 8, equilibrium: p507-hcl}
+              strip: {stages: 4, equilibrium: p507-hcl}
+            feeds: {organic-a: 1, feed: extraction.last, scrub-a: scrub.last, strip-a: strip.last}
+            raffinate: rougher-raffinate
+            organic-outlet: stripped-organic-a
+            draws:
+              nd-product: {stage: strip.first, fraction: 100 %}
+          scavenger:
+            sections:
+              extraction: {stages: 6, equilibrium: p507-hcl}
+              scrub: {stages: 4, equilibrium: p507-hcl}
+              strip: {stages: 3, equilibrium: p507-hcl}
+            feeds: {organic-b: 1, rougher-pr: extraction.last, scrub-b: scrub.last, strip-b: strip.last}
+            raffinate: pr-product
+            organic-outlet: stripped-organic-b
+            draws:
+              scavenged-nd: {stage: strip.first, fraction: 100 %}
+        """
+
+    /// `sxsim dynamic` on the mass-action train: the start-up runs and conserves the train,
+    /// reporting both cascades' products with their pH; started from the steady train
+    /// (`--start steady`, every stage's free extractant, cation and acid included) it stays
+    /// there.
+    @Test func massActionTrain() throws {
+        let path = "mass-action-train.yaml"
+        var settings = DynamicSettings()
+        settings.defaultResidenceTime = 0.5
+        settings.until = 3
+        let out = Pipeline.dynamic(text: Self.massActionTrain, fileName: path, settings: settings)
+        #expect(out.status == .ok, "\(out.standardError)")
+        #expect(out.standardError.isEmpty, "\(out.standardError)")
+        let result = try #require(out.report?.result)
+        #expect(result.cascadeNames == ["rougher", "scavenger"])
+        #expect(result.conservationError <= 1e-10)
+        #expect(result.samples.last!.outlets.map(\.name) == ["nd-product", "stripped-organic-a", "pr-product", "scavenged-nd", "stripped-organic-b"])
+        // The scavenger is fed only through the link.
+        #expect(result.samples.last!.cascadeInventory[1].reduce(0, +) > 1e-3)
+        #expect(out.standardOutput.contains("Product pr-product (cascade scavenger, aqueous, stage 1):"), "\(out.standardOutput)")
+        #expect(out.standardOutput.contains("Nd rec %         pH"))
+
+        settings.start = .steady
+        settings.until = 1
+        let held = Pipeline.dynamic(text: Self.massActionTrain, fileName: path, settings: settings)
+        #expect(held.status == .ok, "\(held.standardError)")
+        let steady = try #require(held.report?.result)
+        let target = try #require(steady.steadyOutlets)
+        let off = DynamicSimulation.distance(steady.samples.last!.outlets, target)
+        #expect(off <= 1e-10, "distance from the steady train after 1 h started there: \(off)")
+        #expect(steady.conservationError <= 1e-10)
+    }
+
     /// An event naming a cascade that does not exist is located (file:line:column of the
     /// section reference) and suggests the nearest cascade name.
     @Test func eventOnUnknownCascadeIsLocated() throws {

@@ -45,14 +45,32 @@ struct OrganicCircuitEndToEndTests {
         #expect(json.contains("\"returningREO_g_per_L\": null"))
     }
 
-    /// `sxsim dynamic` refuses a closed circuit instead of simulating the wrong thing.
-    @Test func dynamicRefusesACircuit() throws {
+    /// `sxsim dynamic` on the closed circuit (return line instantaneous, docs/dynamic.md §8):
+    /// Xu's organic has no solvent-filled state, so the start-up is refused with that reason;
+    /// from the steady circuit an upset runs, sits at the steady circuit until the event and
+    /// conserves.
+    @Test func dynamicCircuitUpset() throws {
         let text = try Repository.text(Self.path)
         var settings = DynamicSettings()
         settings.until = 1
         settings.defaultResidenceTime = 0.1
-        let out = Pipeline.dynamic(text: text, fileName: Self.path, settings: settings)
-        #expect(out.status == .inputError)
-        #expect(out.standardError.contains("closed organic circuit"), "\(out.standardError)")
+        let refused = Pipeline.dynamic(text: text, fileName: Self.path, settings: settings)
+        #expect(refused.status == .inputError)
+        #expect(refused.standardError.contains("cannot start solvent-filled"), "\(refused.standardError)")
+        settings.start = .steady
+        let upset = text + """
+
+            events:
+              - {at: 0.5 h, stream: feed, flow: 101 L/h}
+            """
+        let out = Pipeline.dynamic(text: upset, fileName: Self.path, settings: settings)
+        #expect(out.status == .ok, "\(out.standardError)")
+        let result = try #require(out.report?.result)
+        #expect(result.conservationError <= 1e-10)
+        let before = try #require(result.samples.last { $0.time <= 0.5 })
+        #expect(DynamicSimulation.distance(before.outlets, result.samples[0].outlets) <= 1e-11)
+        #expect(DynamicSimulation.distance(result.samples.last!.outlets, result.samples[0].outlets) > 1e-6)
+        // The bled organic is a product, as in `sxsim run`.
+        #expect(result.samples.last!.outlets.map(\.name).contains("organic-bleed"))
     }
 }

@@ -133,6 +133,10 @@ public struct DynamicCascadeSystem: InventorySystem {
         let sources = phase == .aqueous ? net.aqueousSources : net.organicSources
         let outflow = phase == .aqueous ? net.aqueousFlow : net.organicFlow
         let volume = phase == .aqueous ? holdups.aqueous : holdups.organic
+        // A closed organic circuit's return brings no extractant of its own: the saponification
+        // step and make-up restore the entry feed's, which the feed's flux carries (as in the
+        // network's steady mixing, `CascadeNetwork.extractantConcentration`).
+        let skipped = phase == .organic ? net.circuitReturnSource : nil
         var below = 1, above = 1
         for i in 0..<n { for k in start[i]..<start[i + 1] { below = max(below, i - sources[k].from); above = max(above, sources[k].from - i) } }
         var matrix = BandMatrix(order: n, lowerBandwidth: below, upperBandwidth: above)
@@ -140,7 +144,7 @@ public struct DynamicCascadeSystem: InventorySystem {
         let h = history == nil ? 1 : timeStep
         for i in 0..<n {
             matrix[i, i] = (history == nil ? 0 : newCoefficient * volume[i]) + h * outflow[i]
-            for k in start[i]..<start[i + 1] { matrix.add(-h * sources[k].flow, row: i, column: sources[k].from) }
+            for k in start[i]..<start[i + 1] where k != skipped { matrix.add(-h * sources[k].flow, row: i, column: sources[k].from) }
             rhs[i] = h * feed[i]
             for m in history ?? [] { rhs[i] -= m.coefficient * exp(m.logInventory[offset + i]) }
         }
@@ -405,9 +409,18 @@ public struct DynamicCascadeSystem: InventorySystem {
     /// (within the error-weighted Newton test).
     public mutating func steppedLogInventory(at unknowns: [Double], into logInventory: inout [Double]) throws(DomainViolation) {
         try self.logInventory(at: unknowns, into: &logInventory)
+        guard step != nil else { return }
+        let (fed, out) = boundaryFluxes()
+        try scaleToStepQuadrature(&logInventory, fed: fed, out: out)
+    }
+
+    /// Scales each element's stage inventories (ln mol, this cascade's inventory layout)
+    /// together so that their sum is the step formula's T = (Δt·(fed − out) − Σ a_m·T_m)/a₀,
+    /// `fed` and `out` the element's boundary fluxes at the step's end (mol/h); a train passes
+    /// its linked inflows in `fed` and its linked outflows in `out` (`DynamicTrainSystem`).
+    func scaleToStepQuadrature(_ logInventory: inout [Double], fed: [Double], out: [Double]) throws(DomainViolation) {
         guard let step else { return }
         let net = steady.network, n = net.stageCount, ne = net.elementCount, b = net.blockSize
-        let (fed, out) = boundaryFluxes()
         for j in 0..<ne {
             var total = step.timeStep * (fed[j] - out[j]), held = 0.0
             for m in step.history {

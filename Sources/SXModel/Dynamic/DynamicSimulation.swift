@@ -180,9 +180,8 @@ public enum DynamicSimulation {
         // in some or all stages (a stopped organic, a scrub-acid pump fault).
         _ = try CascadeNetwork(cascade)
         for c in cascades.dropFirst() { _ = try CascadeNetwork(c, allowingStoppedFlows: true) }
-        if cascade.organicCircuit != nil {
-            throw CascadeSpecificationError([.init(.unsupported, "a closed organic circuit is not simulated in time yet (its saponification step and make-up have no holdup model); simulate the open circuit, the returning organic as an organic feed of its steady loading")])
-        }
+        // A closed organic circuit runs with its return line instantaneous (docs/dynamic.md §8):
+        // the network's return link, as in the steady solve.
         let fed = cascade.elements.indices.filter { j in
             cascades.contains { c in
                 c.aqueousFeeds.contains { $0.concentrations[j] > 0 } || c.organicFeeds.contains { $0.concentrations[j] > 0 }
@@ -219,18 +218,7 @@ public enum DynamicSimulation {
             if cascade.sections.contains(where: { $0.murphreeEfficiency < 1 }) {
                 throw CascadeSpecificationError([.init(.unsupported, "a solvent-filled start needs ideal stages: with a Murphree efficiency below 1 the feed stage's aqueous outlet would have to start at (1 − E) of its inlet; start from a steady state instead")])
             }
-            let lnEmpty = log(options.emptyConcentration)
-            for i in 0..<n {
-                for j in 0..<ne { u[i * b + j] = lnEmpty }
-                if first.exchangesAcid {
-                    let perFree = first.stageChemistry.stoichiometry?.perFreeExtractant ?? 2
-                    u[i * b + ne] = log(first.extractantConcentration[i] / perFree)
-                    if first.hasCation { u[i * b + ne + 1] = lnEmpty }
-                    // The solvent-filled aqueous holds only its acid (and no metal yet).
-                    u[i * b + first.acidityIndex] = log(AqueousChargeBalance.freeAcidWithWater(
-                        protons: first.anionConcentration[i], sulfate: first.sulfateConcentration[i]))
-                }
-            }
+            u = Self.solventFilledUnknowns(first, emptyConcentration: options.emptyConcentration)
         case .feedFilled:
             if first.exchangesAcid {
                 throw CascadeSpecificationError(problems: ["a feed-filled start is built for models without acid exchange (constant D, separation factors): under acid exchange the organic's free extractant would first have to be solved stage by stage; start solvent-filled instead"])
@@ -394,6 +382,23 @@ public enum DynamicSimulation {
             state.organic = (0..<network.stageCount).map { i in (0..<ne).map { exp(ly[i * ne + $0]) } }
         }
         return state
+    }
+
+    /// The unknowns of a solvent-filled cascade: every metal and cation at `emptyConcentration`
+    /// (mol/L); under acid exchange all the extractant free and the aqueous holding only its
+    /// acid (no metal yet), both read from the network's mixed concentrations.
+    static func solventFilledUnknowns(_ network: CascadeNetwork, emptyConcentration: Double) -> [Double] {
+        let n = network.stageCount, ne = network.elementCount, b = network.blockSize
+        let lnEmpty = log(emptyConcentration)
+        var u = [Double](repeating: lnEmpty, count: n * b)
+        guard network.exchangesAcid else { return u }
+        let perFree = network.stageChemistry.stoichiometry?.perFreeExtractant ?? 2
+        for i in 0..<n {
+            u[i * b + ne] = log(network.extractantConcentration[i] / perFree)
+            u[i * b + network.acidityIndex] = log(AqueousChargeBalance.freeAcidWithWater(
+                protons: network.anionConcentration[i], sulfate: network.sulfateConcentration[i]))
+        }
+        return u
     }
 
     /// ∞-norm over elements of |Δinventory − (fed − out)| relative to the largest of the four

@@ -19,6 +19,13 @@ public enum DynamicTrainSimulation {
     /// have settled (the flows are a linear fixed point; the parser refuses loops without exit).
     static let maximumFlowPasses = 500
     static let flowTolerance = 1e-14
+    /// Saponifying cation (mol/L in an aqueous feed; extractant mol/L at saponification ½ in an
+    /// organic one) of a linked feed whose source carries a cation, so that the receiving
+    /// network keeps a cation balance (`CascadeNetwork.hasCation`) although the stream's own
+    /// fields are emptied: the time simulation adds what the stream carries
+    /// (`DynamicTrainSystem.logLinkCationFlux`). Some 1e-150 of any real flux, it changes no
+    /// balance at double precision.
+    static let linkedCationPlaceholder = 1e-150
 
     /// The train's cascades with every linked feed carrying its source outlet's volumetric
     /// flow and no rare earth, acid or cation of its own: the time simulation adds what the
@@ -38,7 +45,30 @@ public enum DynamicTrainSimulation {
             case .organic:
                 cascades[c].organicFeeds[link.feedIndex].concentrations = zeros
                 cascades[c].organicFeeds[link.feedIndex].saponification = 0
+                cascades[c].organicFeeds[link.feedIndex].extractant = 0
             }
+        }
+        // Which cascades carry a saponifying cation, through the links too (as `TrainSolver.fill`
+        // passes [C⁺] and the soap on): their acid-exchange receivers get the placeholder.
+        var carriesCation = Array(repeating: false, count: cascades.count)
+        for _ in 0...cascades.count {
+            for (c, cascade) in cascades.enumerated() {
+                carriesCation[c] = (try? CascadeNetwork(cascade))?.hasCation ?? false
+            }
+            var changed = false
+            for link in train.links where carriesCation[link.sourceCascade] && cascades[link.cascade].stageChemistry.exchangesAcid {
+                let c = link.cascade
+                switch link.phase {
+                case .aqueous:
+                    changed = changed || cascades[c].aqueousFeeds[link.feedIndex].cation == 0
+                    cascades[c].aqueousFeeds[link.feedIndex].cation = linkedCationPlaceholder
+                case .organic:
+                    changed = changed || cascades[c].organicFeeds[link.feedIndex].extractant == 0
+                    cascades[c].organicFeeds[link.feedIndex].extractant = linkedCationPlaceholder
+                    cascades[c].organicFeeds[link.feedIndex].saponification = 0.5
+                }
+            }
+            if !changed { break }
         }
         for _ in 0..<maximumFlowPasses {
             var change = 0.0
@@ -93,6 +123,9 @@ public enum DynamicTrainSimulation {
             if l.acidity != nil {
                 throw refuse(l.cascade, "linked stream '\(name)' has its acidity adjusted: an adjustment (acid added to a linked stream) is not simulated in time yet; simulate the train without it")
             }
+            if parts[l.sourceCascade].network.hasCation && !receiver.exchangesAcid {
+                throw refuse(l.cascade, "linked stream '\(name)' carries the saponifying cation of an acid-exchange cascade into a cascade without acid exchange, whose stages hold no cation balance: not simulated in time yet")
+            }
             var link = DynamicTrainSystem.Link(receiver: l.cascade, stage: stage, phase: l.phase, source: l.sourceCascade, sourceStage: outlet.stage, flow: outlet.flow)
             // As in the steady train (`TrainSolver`), the stream carries the source outlet's free
             // acid when the source cascade states acid (its own feeds or a linked stream's).
@@ -138,10 +171,7 @@ public enum DynamicTrainSimulation {
         for (c, cascade) in train.cascades.enumerated() {
             if cascade.elements != elements { throw refuse(c, "cascade '\(cascade.name)' lists other elements than '\(train.cascades[0].name)'; a train is simulated in time over one element list") }
             if cascade.organicCircuit != nil {
-                throw refuse(c, "a closed organic circuit is not simulated in time yet (its saponification step and make-up have no holdup model)")
-            }
-            if cascade.stageChemistry.exchangesAcid {
-                throw refuse(c, "cascade '\(cascade.name)' exchanges acid (\(cascade.sections[0].equilibrium.modelName)): the linked streams of such a train carry acid, saponifying cation and extractant whose coupling between cascades is not simulated in time yet; trains are simulated under constant distribution ratios and separation factors")
+                throw refuse(c, "a closed organic circuit in a train is not simulated in time yet (a single cascade's circuit is, its return line instantaneous); simulate the cascade alone")
             }
             guard holdups[c].aqueous.count == cascade.stageCount,
                   holdups[c].aqueous.allSatisfy({ $0 > 0 && $0.isFinite }), holdups[c].organic.allSatisfy({ $0 > 0 && $0.isFinite }) else {
@@ -178,7 +208,12 @@ public enum DynamicTrainSimulation {
                     throw refuse(c, "a solvent-filled start needs ideal stages: with a Murphree efficiency below 1 the feed stage's aqueous outlet would have to start at (1 − E) of its inlet; start from a steady state instead")
                 }
             }
-            u = Array(repeating: log(options.emptyConcentration), count: first.unknownCount)
+            // Each cascade as a single one starts (under acid exchange: its extractant free, its
+            // aqueous holding the acid of the train's steady mixing, links included).
+            for c in first.parts.indices {
+                let local = DynamicSimulation.solventFilledUnknowns(first.parts[c].network, emptyConcentration: options.emptyConcentration)
+                for (k, v) in local.enumerated() { u[first.unknownOffset[c] + k] = v }
+            }
         case .steady(let result):
             guard result.outcome.isConverged, result.results.count == train.cascades.count else {
                 throw refuse(0, "the starting steady state of the train did not converge")
@@ -196,15 +231,15 @@ public enum DynamicTrainSimulation {
                     for (k, j) in fed.enumerated() {
                         u[o + i * b + k] = state.elements.firstIndex(of: elements[j]).map { state.unknowns[i * sb + $0] } ?? log(options.emptyConcentration)
                     }
+                    // Acid exchange: ln [(HA)₂], ln [C⁺] and ln [H⁺], in the same order.
+                    for e in 0..<(b - ne) { u[o + i * b + ne + e] = state.unknowns[i * sb + state.elements.count + e] }
                 }
             }
         }
 
-        // The train system has no conserving quadrature of its own (`steppedLogInventory`), so
-        // its step equations are closed row by row to the Newton tolerance, as conservation to
-        // round-off needs; the order and step control are the single cascade's.
-        var integratorOptions = options.integrator
-        integratorOptions.newtonErrorFraction = nil
+        // The single cascade's integrator: the train has its conserving quadrature
+        // (`DynamicTrainSystem.steppedLogInventory`), so the error-weighted Newton test holds.
+        let integratorOptions = options.integrator
         var integrator: BDFIntegrator<DynamicTrainSystem>
         do { integrator = try BDFIntegrator(system: first, unknowns: u, options: integratorOptions) } catch {
             throw refuse(0, "the initial state: \(error)")
@@ -220,7 +255,7 @@ public enum DynamicTrainSimulation {
 
         let sampler = TrainSampler(train: train, fed: fed, fullCount: elements.count)
         var cumulative = BoundaryQuadrature(elements: ne, order: integratorOptions.maximumOrder)
-        var samples = [sampler.sample(time: 0, system: &first, unknowns: integrator.unknowns, fed: cumulative.fed, out: cumulative.out)]
+        var samples = [sampler.sample(time: 0, system: &first, unknowns: integrator.unknowns, logInventory: integrator.logInventory, fed: cumulative.fed, out: cumulative.out)]
         let initialInventory = samples[0].inventory
         var outcome = DynamicOutcome.completed
         var period = 0
@@ -245,7 +280,7 @@ public enum DynamicTrainSimulation {
             var system = integrator.system
             let (fedFlux, outFlux) = sampler.boundaryFluxes(&system, at: integrator.unknowns)
             cumulative.advance(step, fedFlux: fedFlux, outFlux: outFlux)
-            let s = sampler.sample(time: integrator.time, system: &system, unknowns: integrator.unknowns, fed: cumulative.fed, out: cumulative.out)
+            let s = sampler.sample(time: integrator.time, system: &system, unknowns: integrator.unknowns, logInventory: integrator.logInventory, fed: cumulative.fed, out: cumulative.out)
             samples.append(s)
             options.progress?(integrator.time, options.until)
             if options.stopAtSteadyState, period == eventTimes.count, let target = steadyOutlets,
@@ -302,8 +337,11 @@ struct TrainSampler {
 
     func expand(_ v: [Double]) -> [Double] { Sampler(fed: fed, fullCount: fullCount).expand(v) }
 
-    func sample(time: Double, system: inout DynamicTrainSystem, unknowns: [Double], fed fedCumulative: [Double], out outCumulative: [Double]) -> DynamicSample {
-        let logInventory = evaluate(&system, at: unknowns)
+    /// The state at `unknowns`; the inventories are the integrator's (`logInventory`), which
+    /// the conserving quadrature may have set apart from N(unknowns) by the Newton tolerance.
+    func sample(time: Double, system: inout DynamicTrainSystem, unknowns: [Double], logInventory: [Double],
+                fed fedCumulative: [Double], out outCumulative: [Double]) -> DynamicSample {
+        _ = evaluate(&system, at: unknowns)   // evaluates the state the outlets read
         let ne = fed.count
         var outlets: [OutletStream] = []
         var cascadeInventory: [[Double]] = []

@@ -59,6 +59,7 @@ public struct DynamicTrainSystem: InventorySystem {
     /// ln of each cascade's feed fluxes without the linked ones (what the links add to).
     let freshLogFeedFlux: [[Double]]
     let freshLogAqueousFeedFlux: [[Double]]
+    let freshLogCationFeedFlux: [[Double]]
     var step: ImplicitStep?
     var localUnknowns: [[Double]]
     var localResidual: [[Double]]
@@ -101,6 +102,7 @@ public struct DynamicTrainSystem: InventorySystem {
         upperBandwidth = above
         freshLogFeedFlux = systems.map(\.steady.logFeedFlux)
         freshLogAqueousFeedFlux = systems.map(\.steady.logAqueousFeedFlux)
+        freshLogCationFeedFlux = systems.map(\.steady.logCationFeedFlux)
         localUnknowns = systems.map { Array(repeating: 0, count: $0.unknownCount) }
         localResidual = localUnknowns
         localJacobian = systems.map { BandMatrix(order: $0.unknownCount, lowerBandwidth: $0.lowerBandwidth, upperBandwidth: $0.upperBandwidth) }
@@ -217,6 +219,15 @@ public struct DynamicTrainSystem: InventorySystem {
         return log(l.flow) + (l.phase == .aqueous ? s.lx[l.sourceStage * ne + j] : s.ly[l.sourceStage * ne + j])
     }
 
+    /// ln of the saponifying cation a link carries, mol/h (F·[C⁺] of an aqueous outlet, F·[CA]
+    /// of an organic one, as `TrainSolver.fill` passes them on); −∞ when the source has none or
+    /// the receiver has no cation balance.
+    func logLinkCationFlux(_ l: Link) -> Double {
+        let s = parts[l.source].steady
+        guard s.network.hasCation, parts[l.receiver].network.hasCation else { return -.infinity }
+        return log(l.flow) + (l.phase == .aqueous ? s.logCation[l.sourceStage] : s.logOrganicCation[l.sourceStage])
+    }
+
     /// Evaluates every cascade's state, then adds the links' fluxes to their receiving stages'
     /// feeds and inflows (which read the sources' states just evaluated).
     /// Sets the acid the links bring into loaded stages (`CascadeSystem.linkedAcidFlux`, mol/h)
@@ -238,6 +249,7 @@ public struct DynamicTrainSystem: InventorySystem {
         for c in parts.indices {
             parts[c].steady.logFeedFlux = freshLogFeedFlux[c]
             parts[c].steady.logAqueousFeedFlux = freshLogAqueousFeedFlux[c]
+            parts[c].steady.logCationFeedFlux = freshLogCationFeedFlux[c]
         }
         var touched = Set<[Int]>()
         for l in links {
@@ -253,6 +265,13 @@ public struct DynamicTrainSystem: InventorySystem {
                 }
             }
             touched.insert([l.receiver, l.stage])
+            // The saponifying cation (mass action): its balance reads the feed flux directly.
+            let cation = logLinkCationFlux(l)
+            if cation > -.infinity {
+                var all = LogSumExp()
+                all.add(parts[l.receiver].steady.logCationFeedFlux[l.stage]); all.add(cation)
+                parts[l.receiver].steady.logCationFeedFlux[l.stage] = all.value
+            }
         }
         for t in touched {
             let ne = parts[t[0]].network.elementCount
@@ -315,6 +334,25 @@ public struct DynamicTrainSystem: InventorySystem {
                 }
             }
             if l.stripsLoadedStage { addLinkedAcidJacobian(l, unknowns, &jacobian) }
+            addLinkedCationJacobian(l, &jacobian)
+        }
+    }
+
+    /// Adds ∂R/∂u of the cation a link brings into its receiving stage's cation row: the
+    /// linked flux's weight in the row's inflow side times ∂ln [C⁺] (an aqueous outlet: the
+    /// source stage's unknown) or ∂ln [CA] (an organic one: the model's derivative).
+    func addLinkedCationJacobian(_ l: Link, _ jacobian: inout BandMatrix) {
+        let flux = logLinkCationFlux(l)
+        guard flux > -.infinity else { return }
+        let r = parts[l.receiver], s = parts[l.source], rn = r.network, sn = s.network
+        let logIn = step != nil ? r.scaling.logCationIn[l.stage] : r.steady.logCationInflow(stage: l.stage)
+        let w = exp((step != nil ? r.scaling.logFluxFactor : 0) + flux - logIn)
+        let row = unknownOffset[l.receiver] + l.stage * rn.blockSize + r.steady.cationIndex
+        if l.phase == .aqueous {
+            if w != 0 { jacobian.add(w, row: row, column: unknownOffset[l.source] + l.sourceStage * sn.blockSize + s.steady.cationIndex) }
+        } else {
+            s.steady.addLogYDerivative(&jacobian, row: row, stage: l.sourceStage, component: sn.elementCount, scale: w,
+                                       columnOffset: unknownOffset[l.source])
         }
     }
 
@@ -349,6 +387,44 @@ public struct DynamicTrainSystem: InventorySystem {
                     add(exp(lf + sys.logOrganicLinkFlow[q] + sys.ly[k] - into), row: i * b + j)
                 }
             }
+        }
+    }
+
+    // MARK: - Conserving quadrature
+
+    /// Each cascade's rows' tolerances of the error-weighted Newton test
+    /// (`DynamicCascadeSystem.residualTolerances`), in the train's numbering.
+    public func residualTolerances(inventoryTolerances: [Double], relativeTolerance: Double, floor: Double, ceiling: Double,
+                                   into tolerances: inout [Double]) {
+        for c in parts.indices {
+            var local = [Double](repeating: 0, count: parts[c].unknownCount)
+            parts[c].residualTolerances(inventoryTolerances: Array(inventoryTolerances[inventoryOffset[c]..<inventoryOffset[c + 1]]),
+                                        relativeTolerance: relativeTolerance, floor: floor, ceiling: ceiling, into: &local)
+            for (k, v) in local.enumerated() { tolerances[unknownOffset[c] + k] = v }
+        }
+    }
+
+    /// The inventories at `unknowns`, each cascade's element inventories scaled to its step
+    /// formula's quadrature as a single cascade's are (`DynamicCascadeSystem.steppedLogInventory`),
+    /// its boundary being its fresh feeds and linked inflows in, every outlet (products and the
+    /// linked ones) out. A link's flux is the same number on both sides at the step's end, so the
+    /// sum over the cascades telescopes to the train's fresh feeds less its products, however
+    /// loosely each row was solved; each cascade conserves on its own too, and an unlinked
+    /// cascade is advanced exactly as alone.
+    public mutating func steppedLogInventory(at unknowns: [Double], into logInventory: inout [Double]) throws(DomainViolation) {
+        try self.logInventory(at: unknowns, into: &logInventory)
+        guard step != nil else { return }
+        for c in parts.indices {
+            var (fed, out) = parts[c].boundaryFluxes()
+            for l in links where l.receiver == c {
+                for j in fed.indices { fed[j] += exp(logLinkFlux(l, element: j)) }
+            }
+            let range = inventoryOffset[c]..<inventoryOffset[c + 1]
+            var local = Array(logInventory[range])
+            do { try parts[c].scaleToStepQuadrature(&local, fed: fed, out: out) } catch {
+                throw DomainViolation(index: error.index.map { $0 + unknownOffset[c] }, reason: "cascade '\(parts[c].network.cascade.name)', \(error.reason)")
+            }
+            for (k, v) in local.enumerated() { logInventory[range.lowerBound + k] = v }
         }
     }
 

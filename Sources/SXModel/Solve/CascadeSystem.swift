@@ -43,7 +43,9 @@ public struct CascadeSystem: NewtonSystem {
     /// sets from the source cascade's state (`DynamicTrainSystem`).
     var logFeedFlux: [Double]
     var logAqueousFeedFlux: [Double]
-    let logCationFeedFlux: [Double]
+    /// ln of the saponifying cation fed into each stage (mol/h); variable for a train's linked
+    /// feeds like `logFeedFlux` (`DynamicTrainSystem`).
+    var logCationFeedFlux: [Double]
     let logAqueousLinkFlow: [Double]
     let logOrganicLinkFlow: [Double]
 

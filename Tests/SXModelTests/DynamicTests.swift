@@ -299,8 +299,6 @@ struct DynamicTests {
         }
     }
 
-    @Test("The step equations' analytic Jacobian matches central differences", arguments: JacobianTests.cases)
-    func stepJacobian(_ c: JacobianTests.Case) throws {
     /// The dynamic system of a Jacobian test case with graded holdups, its steady unknowns and
     /// ln N there; nil when the steady solve gives no state.
     private func steadyStepSystem(_ c: JacobianTests.Case) throws

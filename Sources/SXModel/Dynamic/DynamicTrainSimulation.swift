@@ -273,7 +273,7 @@ public enum DynamicTrainSimulation {
             }
             let limit = min(options.until, period < eventTimes.count ? eventTimes[period] : .infinity)
             if let failure = integrator.advance(notBeyond: limit) {
-                outcome = .failed(time: integrator.time, reason: failure.description)
+                outcome = .failed(time: integrator.time, reason: DynamicSimulation.explanation(failure, cascades: train.cascades))
                 break run
             }
             let step = integrator.lastStep!

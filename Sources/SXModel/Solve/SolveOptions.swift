@@ -117,7 +117,7 @@ public struct StartOptions: Sendable, Equatable {
     /// takes the model's D at the aqueous of the linear solves, with [(HA)₂] that closes the
     /// extractant balance there). At 0.5 (until 2026-11-30) D was taken at a free dimer half
     /// way to that root, which no aqueous balances, and the strip of mass action 500 × 6
-    /// swung between [H⁺] at its floor and the anion for 30 passes (50 passes before Newton,
+    /// swung between [H⁺] at its floor and the anion for 30 passes (51 passes before Newton,
     /// 6 undamped; docs/engine.md §6).
     public var acidExchangeDamping = 1.0
     /// Xu's model: from pass `relaxationDelay` on, the damping falls (× `relaxationDecrease`,

@@ -113,8 +113,13 @@ public struct StartOptions: Sendable, Equatable {
     public var maximumLogStep = 2.0
     /// Damping of the ln D update under a fixed organic loading (Xu's model).
     public var loadedDamping = 0.7
-    /// Damping of the ln D and ln [(HA)₂] updates under acid exchange.
-    public var acidExchangeDamping = 0.5
+    /// Damping of the ln D and ln [(HA)₂] updates under acid exchange (1: undamped, each pass
+    /// takes the model's D at the aqueous of the linear solves, with [(HA)₂] that closes the
+    /// extractant balance there). At 0.5 (until 2026-11-30) D was taken at a free dimer half
+    /// way to that root, which no aqueous balances, and the strip of mass action 500 × 6
+    /// swung between [H⁺] at its floor and the anion for 30 passes (51 passes before Newton,
+    /// 6 undamped; docs/engine.md §6).
+    public var acidExchangeDamping = 1.0
     /// Xu's model: from pass `relaxationDelay` on, the damping falls (× `relaxationDecrease`,
     /// down to `minimumRelaxation`) whenever a pass changed some ln D by more than
     /// `cyclingChange` and by more than the pass before, and recovers (× `relaxationRecovery`,

@@ -76,15 +76,17 @@ enum StartingPoint {
     /// fits every organic species as a power law in e through that point (exponent
     /// ∂ln y/∂ln e from the model); the fitted balance is solved by Newton on ln e kept in its
     /// bracket (`MonotoneRoot`). For mass action (y ∝ e³, [CA] ∝ e^½) the fit is exact and
-    /// one pass gives the root; a model whose exponents vary takes a few passes.
+    /// one pass gives the root; a model whose exponents vary takes a few passes. `guess`
+    /// (ln e, e.g. the previous substitution pass's root) is where the first pass is fitted
+    /// and the root search starts; nil starts at the bracket's top, ln(C_HA/ν_free).
     static func freeExtractant(_ system: inout CascadeSystem, stage i: Int, logX: [Double], acidity h: Double,
-                               logCation: Double, maximumPasses: Int = 20) -> Double {
+                               logCation: Double, startingAt guess: Double? = nil, maximumPasses: Int = 20) -> Double {
         let net = system.network, ne = net.elementCount
         let c = net.extractantConcentration[i]
         let nu = system.stoichiometry
         let logH = log(h)
         let lower = log(c) - 60, upper = log(c / nu.perFreeExtractant)
-        var t = upper
+        var t = guess.map { min(max($0, lower), upper) } ?? upper
         for _ in 0..<maximumPasses {
             probe(&system, stage: i, logX: logX, logAcidity: logH, logFreeExtractant: t, logCation: logCation,
                   organicLoading: nil, derivatives: true)
@@ -234,7 +236,10 @@ enum StartingPoint {
                     let h = max(net.freeAcid(stage: i, cation: c, metalCharge: metalCharge(net, stage: i, logX: logX)),
                                 options.minimumAcidFraction * anion)
                     let lc = net.hasCation ? logCation[i] : -Double.infinity
-                    let free = freeExtractant(&system, stage: i, logX: logX, acidity: h, logCation: lc)
+                    // Started at the previous pass's root (ln [(HA)₂]), which moves little
+                    // between passes: fewer Newton steps of the scalar root than from C_HA/2.
+                    let free = freeExtractant(&system, stage: i, logX: logX, acidity: h, logCation: lc,
+                                              startingAt: sweep > 0 ? logDimer[i] : nil)
                     let dimerStep = clamp(options.acidExchangeDamping * (log(free) - logDimer[i]), options.maximumLogStep)
                     logDimer[i] += dimerStep
                     change = max(change, abs(dimerStep))

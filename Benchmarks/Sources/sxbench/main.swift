@@ -16,6 +16,7 @@
 //                                              totals, pH, free dimer, Na⁺, the three largest metals
 //   SXBENCH_STAGE_CONTINUATION_MINIMUM=N       (peak, plants) SolveOptions.stageContinuation.minimumStages
 //                                              = N; 0 turns the continuation in the number of stages off
+//   SXBENCH_STAGE_CONTINUATION_BEFORE_START=0|1 (peak, plants) SolveOptions.stageContinuation.beforeStart
 //
 // CASE is written as in the table, e.g. mass-action/500x6/band.
 // Allocation counts need the malloc interposer preloaded (run.sh does this); without it

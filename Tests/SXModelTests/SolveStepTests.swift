@@ -13,12 +13,14 @@ struct SolveStepTests {
 
     @Test("The observer sees every recorded step, numbered over all phases, in order")
     func observerMatchesHistory() throws {
-        // A 1000 × 2 mass-action cascade goes through the continuation in the number of stages
-        // after its direct attempt (docs/engine.md §5; the pseudo-transient phase before it), so
-        // more than one phase is numbered, the coarser cascades' steps among them.
+        // A 1000 × 2 mass-action cascade with the continuation in the number of stages after its
+        // direct attempt (`beforeStart` off; docs/engine.md §5): the direct attempt's probe fails,
+        // so more than one phase is numbered, the coarser cascades' steps among them.
         let cascade = Build.fractionalWithStrip(model: "mass-action", elements: 2, n: 400, m: 400, k: 200, reflux: 0.2)
         let collector = Collector()
-        let r = try CascadeSolver.solve(cascade, observer: { collector.add($0) })
+        var options = SolveOptions()
+        options.stageContinuation.beforeStart = false
+        let r = try CascadeSolver.solve(cascade, options: options, observer: { collector.add($0) })
         Check.solved(r)
         #expect(!r.history.isEmpty)
         #expect(collector.steps == r.history)

@@ -28,9 +28,77 @@ struct StageContinuationTests {
         interior.aqueousFeeds[0].stage = 30
         #expect(StageContinuation.coarser(interior, factor: 2) == nil)
         #expect(StageContinuation.coarser(fine, factor: 1) == nil)
-        // 80 + 80 + 40 halved twice is 20 + 20 + 10; a third time would leave a 5-stage strip.
+        // 80 + 80 + 40 halved twice is 20 + 20 + 10; a section that dividing would leave shorter
+        // than the minimum keeps its stages (40 / 4 = 10 + 10 + 5 keeps the 20-stage strip),
+        // and when every section would, there is no coarser cascade.
         #expect(StageContinuation.coarser(coarse, factor: 2, minimumSectionStages: 10)?.sections.map(\.stageCount) == [20, 20, 10])
-        #expect(StageContinuation.coarser(coarse, factor: 4, minimumSectionStages: 6) == nil)
+        #expect(StageContinuation.coarser(coarse, factor: 4, minimumSectionStages: 6)?.sections.map(\.stageCount) == [10, 10, 20])
+        #expect(StageContinuation.coarser(coarse, factor: 4, minimumSectionStages: 11) == nil)
+    }
+
+    /// Only the long sections shrink (`StageContinuationOptions.longSectionFraction`): the
+    /// Pr|Nd split with a 500-stage scrub halves its scrub alone until the extraction section
+    /// is long beside it, and the short strip keeps its 12 stages throughout.
+    @Test("Only sections with at least half the longest section's stages are halved")
+    func onlyLongSectionsShrink() throws {
+        let fine = Self.prNd(extraction: 40, scrub: 500, strip: 12)
+        let fraction = SolveOptions().stageContinuation.longSectionFraction
+        var counts: [[Int]] = []
+        var cascade = fine
+        while let coarse = StageContinuation.coarser(cascade, factor: 2, minimumSectionStages: 5, longSectionFraction: fraction) {
+            counts.append(coarse.sections.map(\.stageCount))
+            cascade = coarse
+        }
+        // 500 → 250 → 125 → 63 → 32 alone; at 40 + 63 + 12 the extraction section is long too.
+        #expect(counts.prefix(5) == [[40, 250, 12], [40, 125, 12], [40, 63, 12], [20, 32, 12], [10, 16, 12]], "\(counts)")
+        // Every stream keeps its section end: the feed at the last extraction stage, the scrub
+        // acid at the last scrub stage, the product draw at the first strip stage.
+        let first = try #require(StageContinuation.coarser(fine, factor: 2, minimumSectionStages: 5, longSectionFraction: fraction))
+        #expect(first.aqueousFeeds.map(\.stage) == [40, 290, 302])
+        #expect(first.splits.map(\.stage) == [291])
+    }
+
+    /// The Pr|Nd split of `Flowsheets/prnd-mass-action.yaml` (`FeasibilityTests.prNd`) with
+    /// sections of the given lengths.
+    static func prNd(extraction: Int, scrub: Int, strip: Int) -> Cascade {
+        var cascade = FeasibilityTests.prNd(organic: 20, scrub: 2.52)
+        let counts = [extraction, scrub, strip]
+        for k in cascade.sections.indices { cascade.sections[k].stageCount = counts[k] }
+        let ranges = cascade.sectionStageRanges
+        cascade.aqueousFeeds[0].stage = ranges[0].upperBound   // feed: last extraction stage
+        cascade.aqueousFeeds[1].stage = ranges[1].upperBound   // scrub acid: last scrub stage
+        cascade.aqueousFeeds[2].stage = ranges[2].upperBound   // strip acid: last stage
+        cascade.splits[0].stage = ranges[2].lowerBound         // Nd product: first strip stage
+        return cascade
+    }
+
+    /// The fuzz finding of issue 9: `prnd-mass-action.yaml` with a 500-stage scrub converged
+    /// only through the time-stepping fallback (362 iterations of the earlier phases, 39 s of
+    /// CPU). Its coarser cascades now shorten the long sections only, and it converges through
+    /// them, as do a long extraction + scrub and a long strip, each conserving every element
+    /// with every stage at equilibrium (`Check.solved`).
+    @Test("Pr|Nd split with one or two long sections converges through the coarser cascades, without time stepping",
+          arguments: [(40, 500, 12), (400, 400, 12), (40, 50, 200)])
+    func longSectionsOfThePrNdSplit(_ counts: (Int, Int, Int)) throws {
+        let r = try CascadeSolver.solve(Self.prNd(extraction: counts.0, scrub: counts.1, strip: counts.2))
+        Check.solved(r)
+        #expect(r.history.contains { $0.phase == .stageContinuation })
+        #expect(!r.history.contains { $0.phase == .timeStepping }, "\(r.iterations) iterations")
+        print("Pr|Nd split \(counts.0) + \(counts.1) + \(counts.2): \(r.outcome.code), \(r.iterations) iterations")
+    }
+
+    /// With the strategy after the direct attempt (`beforeStart` false), a direct attempt that
+    /// does not halve ‖F‖∞ in `directProbeIterations` gives way to it at once instead of after
+    /// the full trial (`SolveOptions.directTrialIterations`).
+    @Test("A direct attempt that makes no progress gives way to the coarser cascades after the probe")
+    func directProbe() throws {
+        var options = SolveOptions()
+        options.stageContinuation.beforeStart = false
+        let r = try CascadeSolver.solve(Self.massAction15(stages: 150), options: options)
+        Check.solved(r)
+        let direct = r.history.prefix { $0.phase == .newton }
+        #expect(direct.count == options.stageContinuation.directProbeIterations, "\(direct.count) direct iterations")
+        #expect(r.history.contains { $0.phase == .stageContinuation })
     }
 
     @Test("The stretched coarse solution starts Newton within a few iterations of the long cascade's steady state")

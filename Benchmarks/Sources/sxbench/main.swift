@@ -1,9 +1,11 @@
 // sxbench: times the benchmark grid with a monotonic clock and prints markdown.
 //
 //   sxbench table [--quick] [--filter TEXT]    results table (README.md, via run.sh)
-//   sxbench peak CASE [--unscored-start] [--history]
+//   sxbench peak CASE [--unscored-start] [--history] [--steps]
 //                                              one cold solve; peak resident memory of this process
-//                                              (--history: the solve's phases and every 25th step)
+//                                              (--history: the solve's phases and every 25th step;
+//                                              --steps: every step as taken, with the CPU seconds
+//                                              since the solve began)
 //                                              (--unscored-start: the start without pass scoring)
 //   sxbench loop CASE [--dense]                allocations and time inside the Newton loop
 //   sxbench plants [--count N] [--seed S] [--model M] [--only I] [--feasibility-only]
@@ -14,6 +16,7 @@
 //                                              totals, pH, free dimer, Na⁺, the three largest metals
 //   SXBENCH_STAGE_CONTINUATION_MINIMUM=N       (peak, plants) SolveOptions.stageContinuation.minimumStages
 //                                              = N; 0 turns the continuation in the number of stages off
+//   SXBENCH_STAGE_CONTINUATION_BEFORE_START=0|1 (peak, plants) SolveOptions.stageContinuation.beforeStart
 //
 // CASE is written as in the table, e.g. mass-action/500x6/band.
 // Allocation counts need the malloc interposer preloaded (run.sh does this); without it
@@ -263,16 +266,28 @@ func stageContinuationOverride(_ options: inout SolveOptions) {
         options.stageContinuation.minimumStages = n
         options.stageContinuation.enabled = n > 0
     }
+    if let v = ProcessInfo.processInfo.environment["SXBENCH_STAGE_CONTINUATION_BEFORE_START"] {
+        options.stageContinuation.beforeStart = v == "1"
+    }
 }
 
-func peak(_ c: BenchmarkCase, unscoredStart: Bool = false, history: Bool = false) {
+func peak(_ c: BenchmarkCase, unscoredStart: Bool = false, history: Bool = false, steps: Bool = false) {
     let before = peakResidentBytes()
     let w0 = monotonicSeconds()
     var options = c.options()
     stageContinuationOverride(&options)
     // The start as it was before its passes were scored (StartOptions.stagnationSweeps), for comparison.
     if unscoredStart { options.start.stagnationSweeps = 0 }
-    guard let r = try? CascadeSolver.solve(c.cascade, options: options) else { print("\(c): rejected"); return }
+    let cpu0 = processCPUSeconds()
+    var observer: SolveObserver?
+    if steps {
+        observer = { (step: SolveStep) in
+            let norm = String(format: "%.3e", step.residualNorm), damping = String(format: "%.3g", step.damping)
+            let cpu = String(format: "%.3f", processCPUSeconds() - cpu0)
+            print("  \(step.phase) \(step.iteration): ‖R‖∞ \(norm), damping \(damping), CPU \(cpu) s")
+        }
+    }
+    guard let r = try? CascadeSolver.solve(c.cascade, options: options, observer: observer) else { print("\(c): rejected"); return }
     let w1 = monotonicSeconds()
     let after = peakResidentBytes()
     if history { printHistory(r) }
@@ -426,7 +441,8 @@ case "table":
     table(quick: arguments.contains("--quick"), filter: filter)
 case "peak" where arguments.count > 1:
     guard let c = parseCase(arguments[1]) else { FileHandle.standardError.write("bad case \(arguments[1])\n".data(using: .utf8)!); exit(64) }
-    peak(c, unscoredStart: arguments.contains("--unscored-start"), history: arguments.contains("--history"))
+    peak(c, unscoredStart: arguments.contains("--unscored-start"), history: arguments.contains("--history"),
+         steps: arguments.contains("--steps"))
 case "loop" where arguments.count > 1:
     guard let c = parseCase(arguments[1]) else { FileHandle.standardError.write("bad case \(arguments[1])\n".data(using: .utf8)!); exit(64) }
     loop(c, solver: arguments.contains("--dense") ? .dense : .band)

@@ -100,16 +100,21 @@ public enum CascadeSolver {
         /// fewer stages per section solved (its own steps recorded as this phase), its steady
         /// state stretched to this cascade's stages, and Newton from there. Nil when the strategy
         /// does not apply or does not converge.
+        let settings = options.stageContinuation
+        let coarser: Cascade? = settings.enabled && (network.exchangesAcid || settings.withoutAcidExchange)
+            && network.stageCount >= settings.minimumStages
+            ? StageContinuation.coarser(network.cascade, factor: settings.coarseningFactor,
+                                        minimumSectionStages: settings.minimumSectionStages,
+                                        longSectionFraction: settings.longSectionFraction) : nil
         var stageContinuationTried = false
         func solveThroughCoarser() -> (unknowns: [Double], report: NewtonReport)? {
-            let settings = options.stageContinuation
-            guard !stageContinuationTried, settings.enabled, network.exchangesAcid || settings.withoutAcidExchange,
-                  network.stageCount >= settings.minimumStages,
-                  let coarse = StageContinuation.coarser(network.cascade, factor: settings.coarseningFactor,
-                                                         minimumSectionStages: settings.minimumSectionStages) else { return nil }
+            guard !stageContinuationTried, let coarse = coarser else { return nil }
             stageContinuationTried = true
             var nested = options
             nested.timeStepping.enabled = false   // a fallback for the real cascade, not for a stepping stone
+            // A stepping stone need not be solved to round-off (`StageContinuationOptions.coarseTolerance`).
+            nested.newton.residualTolerance = max(nested.newton.residualTolerance, settings.coarseTolerance)
+            nested.newton.polishIterations = 0
             let base = totalIterations
             let relabel: SolveObserver = { step in
                 let s = SolveStep(cascade: cascade.name, phase: .stageContinuation, iteration: base + step.iteration,
@@ -133,7 +138,7 @@ public enum CascadeSolver {
             totalIterations += report.iterations
             return report.reason.isConverged ? (u, report) : nil
         }
-        if coarseFirst, let (u, _) = solveThroughCoarser() { return finish(u, .converged) }
+        if coarseFirst || settings.beforeStart, let (u, _) = solveThroughCoarser() { return finish(u, .converged) }
 
         var unknowns: [Double]
         switch StartingPoint.make(network, system: &system, options: options.start) {
@@ -150,8 +155,29 @@ public enum CascadeSolver {
         var solver = NewtonSolver(for: system, options: direct)
         solver.observer = watch(.newton, from: totalIterations)
         let start = unknowns
-        var report = solver.solve(&system, unknowns: &unknowns)
-        totalIterations += report.iterations
+        var report: NewtonReport
+        let probe = settings.directProbeIterations
+        if coarser != nil && !stageContinuationTried && probe > 0 && probe < direct.maximumIterations {
+            // The continuation in the number of stages can take over: a direct attempt that has
+            // not gained `directProbeProgressFactor` in its first iterations gives way to it at
+            // once (`StageContinuationOptions.directProbeIterations`).
+            solver.options.maximumIterations = probe
+            report = solver.solve(&system, unknowns: &unknowns)
+            totalIterations += report.iterations
+            if Self.cutShort(report, limit: probe, progressFactor: settings.directProbeProgressFactor) {
+                let first = report
+                solver.options.maximumIterations = direct.maximumIterations - first.iterations
+                solver.observer = watch(.newton, from: totalIterations)
+                report = solver.solve(&system, unknowns: &unknowns)
+                totalIterations += report.iterations
+                report.iterations += first.iterations
+                report.history = first.history + report.history
+            }
+            solver.options.maximumIterations = direct.maximumIterations
+        } else {
+            report = solver.solve(&system, unknowns: &unknowns)
+            totalIterations += report.iterations
+        }
         var directUnfinished = false
         var directLeft = directLimit - report.iterations
         if directLeft > 0 {

@@ -82,15 +82,20 @@ public struct StageContinuationOptions: Sendable, Equatable {
     /// level is solved by the pseudo-transient phase (284) and 100 × 15 takes 300; at 20,
     /// 200 × 2 takes 98 (35 without).
     public var minimumStages = 40
-    /// No coarser cascade is made when one of its sections would have fewer stages than this.
-    /// `Flowsheets/prnd-mass-action.yaml` (40 + 50 + 12 stages): 70 iterations through its
-    /// 20 + 25 + 6-stage cascade (debug build, `ExampleTests`), 168 when that went on to
-    /// 10 + 13 + 3 (101 without the strategy); the benchmark's 15-element cascades go down to
-    /// 10 + 10 + 5 (the measurements above). A cascade with a section shorter than twice this
-    /// is never coarsened.
+    /// A section that halving would leave with fewer stages than this keeps its stage count in
+    /// the coarser cascade (the others are halved). `Flowsheets/prnd-mass-action.yaml`
+    /// (40 + 50 + 12 stages): 70 iterations through its 20 + 25 + 6-stage cascade (debug build,
+    /// `ExampleTests`), 168 when that went on to 10 + 13 + 3 (101 without the strategy); the
+    /// benchmark's 15-element cascades go down to 10 + 10 + 5 (the measurements above).
     public var minimumSectionStages = 5
-    /// Each coarser cascade has every section's stage count divided by this (rounded up).
+    /// Each coarser cascade has every long section's stage count divided by this (rounded up).
     public var coarseningFactor = 2
+    /// A section is long, and is shortened in the coarser cascade, when it has at least this
+    /// fraction of the longest section's stages (`StageContinuation.coarser`): only a section
+    /// longer than its separation needs has a plateau to shorten. With every section halved,
+    /// `Flowsheets/prnd-mass-action.yaml` with a 500-stage scrub did not converge through the
+    /// strategy (docs/engine.md §5); the benchmark's 2 : 2 : 1 sections are all long.
+    public var longSectionFraction = 0.5
     /// Where the stages are inserted, a metal (or the saponifying cation) below `tailFraction`
     /// of the stage's aqueous metals and cation (mol/L over mol/L), or whose ln x changes by more
     /// than `tailStep` from one stage to the next, is a geometric tail: its far end is moved by
@@ -99,6 +104,34 @@ public struct StageContinuationOptions: Sendable, Equatable {
     /// a few % of the stage's metals.)
     public var tailFraction = 0.01
     public var tailStep = 0.1
+    /// When the strategy can run (acid exchange, at least `minimumStages`, a coarser cascade
+    /// exists), the direct Newton attempt gives way to it after this many iterations unless
+    /// ‖F‖∞ has fallen by `directProbeProgressFactor` by then (instead of after the full
+    /// `SolveOptions.directTrialIterations`). A direct attempt that will fail on a long
+    /// cascade shows it at once: its steps are damped to 1e-2–1e-4 and ‖F‖∞ barely moves
+    /// (mass action 1000 × 15: 547 → 546 in its first two iterations, 1000 × 2: 5.36 → 5.25,
+    /// 500 × 15: 4.81 → 4.79), while one that converges takes full steps (500 × 6: 2.8 → 0.018
+    /// in two). Each iteration of such a failing attempt costs several residual evaluations in
+    /// the line search (0.06–0.22 s CPU each at 1000 × 15, against 0.026 s for a full Newton
+    /// step there; release `sxbench peak mass-action/1000x15 --steps`, 2026-11-30).
+    /// Whether a cascade that can go through a coarser one does so before its own start and
+    /// direct attempt (which then run only when the strategy fails), so that a long cascade
+    /// never pays for its own start. Measured (release, `sxbench peak mass-action/NxE`, user
+    /// CPU of the process, shared machine, 2026-11-30; before → after): 1000 × 15 0.78 → 0.19 s
+    /// (52 → 50 iterations), 500 × 15 0.38 → 0.13 s, 200 × 15 0.14 → 0.06 s, 50 × 15 0.06 →
+    /// 0.03 s, 1000 × 2 0.17 → 0.01 s, 500 × 6 0.05 → 0.03 s (7 → 16 iterations: those of the
+    /// coarser cascades are cheap, and the 500-stage start, most of the direct solve, is not
+    /// made). On the plant-like mass-action sample (`sxbench plants --count 90 --seed 1
+    /// --model mass-action`) the same 25 converge and 5 are refused, iterations min / median /
+    /// p90 4 / 52 / 192 → 11 / 34 / 155, median solve time 673 → 177 ms.
+    public var beforeStart = true
+    public var directProbeIterations = 2
+    public var directProbeProgressFactor = 0.5
+    /// ‖F‖∞ to which the coarser cascades are solved (with no polishing steps): they are only
+    /// starts for the next finer one, whose stretched start is off by about 1e-2 anyway
+    /// (`StageContinuationTests`), so their last quadratic Newton steps down to round-off
+    /// change nothing but the cost.
+    public var coarseTolerance = 1e-6
     public init() {}
 }
 

@@ -16,18 +16,34 @@ import Foundation
 /// several hundred stages long settle, which damped Newton and the pseudo-transient phase do at
 /// the speed the front moves.
 enum StageContinuation {
-    /// The cascade with each section's stage count divided by `factor` (rounded up), or nil
-    /// when that leaves a section with fewer than `minimumSectionStages` stages (too short to
-    /// hold the fronts of its feed end and its far end apart), changes nothing, or when a feed,
-    /// split or routing refers to a stage that is not the first or last of its section (such a
-    /// stage has no image).
-    static func coarser(_ cascade: Cascade, factor: Int, minimumSectionStages: Int = 1) -> Cascade? {
+    /// The cascade with the stage count of each long section divided by `factor` (rounded up);
+    /// nil when no section gets shorter, or when a feed, split or routing refers to a stage that
+    /// is not the first or last of its section (such a stage has no image). A section is long
+    /// when it has at least `longSectionFraction` of the longest section's stages; the others,
+    /// and a section that dividing would leave with fewer than `minimumSectionStages` stages
+    /// (too short to hold the fronts of its feed end and its far end apart), keep their stage
+    /// count.
+    ///
+    /// Only a section with more stages than its separation needs has a plateau to shorten;
+    /// a short one cut further changes its steady state instead (a 5-stage extraction section
+    /// no longer separates, and its scrub pinches at the feed composition). With every section
+    /// halved, `Flowsheets/prnd-mass-action.yaml` with a 500-stage scrub (40 + 500 + 12) went to
+    /// 20 + 250 + 6 and no further (the strip would have had 3 stages), and that 276-stage
+    /// cascade is as hard for a cold start as the real one; with only the sections that fell
+    /// short of halving kept, it went on to 5 + 16 + 6, whose pinched scrub stretched into no
+    /// start for 5 + 63 + 6 (Newton stalled at ‖R‖∞ = 0.12; docs/engine.md §5).
+    static func coarser(_ cascade: Cascade, factor: Int, minimumSectionStages: Int = 1,
+                        longSectionFraction: Double = 0) -> Cascade? {
         guard factor > 1 else { return nil }
         let ranges = cascade.sectionStageRanges
+        let longest = cascade.sections.map(\.stageCount).max() ?? 0
         var coarse = cascade
         for k in coarse.sections.indices {
-            coarse.sections[k].stageCount = (cascade.sections[k].stageCount + factor - 1) / factor
-            if coarse.sections[k].stageCount < max(minimumSectionStages, 1) { return nil }
+            let count = cascade.sections[k].stageCount
+            let divided = (count + factor - 1) / factor
+            if Double(count) >= longSectionFraction * Double(longest) && divided >= max(minimumSectionStages, 1) {
+                coarse.sections[k].stageCount = divided
+            }
         }
         guard coarse.stageCount < cascade.stageCount else { return nil }
         let coarseRanges = coarse.sectionStageRanges

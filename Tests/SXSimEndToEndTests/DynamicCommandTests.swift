@@ -138,6 +138,20 @@ struct DynamicCommandTests {
         #expect(out.standardError.contains("simulate this upset under the mass-action model"), "\(out.standardError)")
     }
 
+    /// In a train, an event that leaves a phase standing in some stages (the rougher's only
+    /// organic stopped) is refused with the remedy instead of "no organic feed".
+    @Test func stoppedFlowInATrainIsRefused() throws {
+        let path = "Flowsheets/recycle-polish.yaml"
+        var settings = DynamicSettings()
+        settings.defaultResidenceTime = 0.5
+        settings.until = 3
+        let out = Pipeline.dynamic(text: try Repository.text(path), fileName: path,
+                                   events: EventsDocument(text: "- {at: 1 h, stream: organic-a, stop: true}\n", fileName: "trip.yaml"), settings: settings)
+        #expect(out.status == .inputError)
+        #expect(out.standardError.contains("the event at 1 h stops a phase in stages of cascade 'rougher': stopped flows are simulated for a single cascade, not yet in a train"),
+                "\(out.standardError)")
+    }
+
     /// A train with a recycle (issue 11, item 3): `sxsim dynamic Flowsheets/recycle-polish.yaml
     /// --residence-time 0.5h` runs the whole train, reports every product of both cascades, the
     /// inventory of each cascade and of the train, and conserves the train to 1e-10.

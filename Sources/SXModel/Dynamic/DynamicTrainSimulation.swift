@@ -189,6 +189,14 @@ public enum DynamicTrainSimulation {
         }
         if fed.isEmpty { throw refuse(0, "no rare earth is fed to the train: every fresh feed concentration is zero") }
 
+        // A period in which an event leaves a phase standing in some stages of a cascade (what a
+        // single cascade simulates, docs/dynamic.md §4) is not coupled across links yet.
+        for (k, period) in periods.enumerated().dropFirst() {
+            for (c, cascade) in period.cascades.enumerated() where (try? CascadeNetwork(cascade)) == nil
+                && (try? CascadeNetwork(cascade, allowingStoppedFlows: true)) != nil {
+                throw refuse(c, "the event at \(EngineeringFormat.string(eventTimes[k - 1])) h stops a phase in stages of cascade '\(cascade.name)': stopped flows are simulated for a single cascade, not yet in a train; reduce the flow instead of stopping it, or simulate the cascade alone")
+            }
+        }
         let systems = try periods.map { p throws(TrainSpecificationError) in try system(for: p, elements: fed, holdups: holdups) }
         for (k, s) in systems.enumerated().dropFirst() where s.unknownCount != systems[0].unknownCount {
             throw refuse(0, "the event at \(eventTimes[k - 1]) h changes the stages' unknowns (a saponifying cation or the model family); simulate the two periods separately")

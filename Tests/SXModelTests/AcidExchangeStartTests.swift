@@ -53,7 +53,11 @@ struct AcidExchangeStartTests {
     @Test("Mass action 500 x 6 converges in the direct Newton attempt from the undamped start")
     func benchmarkCaseConvergesDirectly() throws {
         let cascade = StandardCascades.fractionalWithStrip(model: .massAction, elementCount: 6, totalStages: 500, reflux: 0.2)
-        let r = try CascadeSolver.solve(cascade)
+        // The start itself is under test: the coarser cascades, which by default run before it
+        // (`StageContinuationOptions.beforeStart`), are kept after the direct attempt.
+        var options = SolveOptions()
+        options.stageContinuation.beforeStart = false
+        let r = try CascadeSolver.solve(cascade, options: options)
         Check.solved(r)
         #expect(r.history.allSatisfy { $0.phase == .newton }, "phases: \(Set(r.history.map(\.phase.rawValue)))")
     }

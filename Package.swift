@@ -37,9 +37,12 @@ let package = Package(
             providers: [.apt(["liblapack-dev", "libblas-dev"])]
         ),
 
+        // Flush-to-zero of subnormal doubles around the band LU (Sources/SXNumerics/BandLU.swift).
+        .target(name: "CFloatingPointMode", path: "Sources/CFloatingPointMode"),
+
         // MARK: - Public API
         // Band/dense linear algebra, damped Newton, convergence reasons.
-        .target(name: "SXNumerics", dependencies: ["CLAPACK"]),
+        .target(name: "SXNumerics", dependencies: ["CLAPACK", "CFloatingPointMode"]),
         // Elements, equilibrium models, cascades, the cascade residual and solver driver.
         .target(name: "SXModel", dependencies: ["SXNumerics"]),
         // Flowsheet text -> model, with located diagnostics. Reads no files.

@@ -1,4 +1,6 @@
 // The only file in SXSim that talks to LAPACK. Every INFO code becomes a typed error.
+// (The solvers' band LU is SXSim's own, `BandLUWorkspace` in BandLU.swift; LAPACK's is kept
+// here as its reference and baseline.)
 import CLAPACK
 
 /// A failure reported by a LAPACK routine, in LAPACK's own terms.
@@ -36,11 +38,10 @@ func checkInfo(_ info: Int32, routine: String) throws(LinearAlgebraError) {
     throw .singular(pivot: Int(info) - 1)
 }
 
-/// LU factors of a band matrix (`dgbtrf`), reusable for several right-hand sides (`dgbtrs`).
-///
-/// The factorisation happens in place in the matrix's storage; the pivot array is kept
-/// here so that repeated factorisations of same-shaped matrices allocate nothing.
-public struct BandLUWorkspace: Sendable {
+/// LAPACK's band LU (`dgbtrf`/`dgbtrs`) at the matrix's declared bandwidths: the reference
+/// that `BandLUWorkspace` (SXSim's own band LU, which the solvers use) is tested against bit
+/// for bit, and the baseline `sxbench kernels` times it against.
+public struct LAPACKBandLU: Sendable {
     public private(set) var pivots: [Int32]
 
     public init(order: Int) {

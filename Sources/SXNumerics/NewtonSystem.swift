@@ -19,6 +19,13 @@ public protocol NewtonSystem {
     mutating func residualAndJacobian(at unknowns: [Double], residual: inout [Double],
                                       jacobian: inout BandMatrix) throws(DomainViolation)
 
+    /// Writes F(u) and ∂F/∂u at `unknowns`, where the system's last evaluation was
+    /// `residual(at: unknowns, …)` with nothing changed since (the solver calls it only then): a
+    /// system may reuse what that evaluation computed. `jacobian` arrives zeroed. The default
+    /// evaluates both again (`residualAndJacobian`).
+    mutating func jacobianAfterResidual(at unknowns: [Double], residual: inout [Double],
+                                        jacobian: inout BandMatrix) throws(DomainViolation)
+
     /// Writes the largest change of each unknown in one Newton step at the last evaluated
     /// point into `limits` and returns true, or returns false for the solver's uniform
     /// `maximumStep`. A system whose unknowns span many orders of magnitude (logarithms of
@@ -41,6 +48,10 @@ public protocol NewtonSystem {
 }
 
 extension NewtonSystem {
+    public mutating func jacobianAfterResidual(at unknowns: [Double], residual: inout [Double],
+                                               jacobian: inout BandMatrix) throws(DomainViolation) {
+        try residualAndJacobian(at: unknowns, residual: &residual, jacobian: &jacobian)
+    }
     public func stepLimits(uniform: Double, into limits: inout [Double]) -> Bool { false }
     public func pseudoTransientWeights(into weights: inout [Double]) -> Bool { false }
     public func negligibleUnknowns(limits: [Double], uniform: Double, into negligible: inout [Bool]) {

@@ -84,5 +84,63 @@ struct JacobianTests {
             #expect(system.loadingProfile[5] < 0.18 - 1e-3, "loading at the reflux stage \(system.loadingProfile[5])")
         }
     }
-}
 
+    @Test("The Jacobian after a residual at the same point equals the full evaluation, bit for bit", arguments: cases)
+    func jacobianAfterResidualIsTheSame(_ c: Case) throws {
+        let cascade = Self.cascade(c)
+        let net = try CascadeNetwork(cascade)
+        var system = CascadeSystem(network: net)
+        let solved = try CascadeSolver.solve(cascade)
+        var u = try #require(solved.solverState).unknowns
+        var rng = SplitMix64(seed: 7)
+        var r = [Double](repeating: 0, count: u.count)
+        var moved = u
+        for k in u.indices { moved[k] += 0.01 * (rng.nextUnit() - 0.5) }
+        if (try? system.residual(at: moved, into: &r)) != nil { u = moved }
+        var full = BandMatrix(order: u.count, lowerBandwidth: system.lowerBandwidth, upperBandwidth: system.upperBandwidth)
+        var reused = full
+        var fullResidual = r, reusedResidual = r
+        try system.residualAndJacobian(at: u, residual: &fullResidual, jacobian: &full)
+        try system.residual(at: u, into: &reusedResidual)
+        try system.jacobianAfterResidual(at: u, residual: &reusedResidual, jacobian: &reused)
+        #expect(fullResidual.map(\.bitPattern) == reusedResidual.map(\.bitPattern), "\(c): residuals differ")
+        #expect(full.storage.map(\.bitPattern) == reused.storage.map(\.bitPattern), "\(c): Jacobians differ")
+        // Called after an evaluation elsewhere, it evaluates everything again (the same matrix).
+        var elsewhere = u
+        elsewhere[0] += 0.001
+        try system.residual(at: elsewhere, into: &r)
+        var again = BandMatrix(order: u.count, lowerBandwidth: system.lowerBandwidth, upperBandwidth: system.upperBandwidth)
+        try system.jacobianAfterResidual(at: u, residual: &reusedResidual, jacobian: &again)
+        #expect(full.storage.map(\.bitPattern) == again.storage.map(\.bitPattern), "\(c): not re-evaluated after a residual elsewhere")
+    }
+
+    @Test("The band LU on cascade Jacobians: LAPACK's solution, at the band the non-zeros reach", arguments: cases)
+    func bandLUOnCascadeJacobians(_ c: Case) throws {
+        let cascade = Self.cascade(c)
+        let net = try CascadeNetwork(cascade)
+        var system = CascadeSystem(network: net)
+        let u = try #require(try CascadeSolver.solve(cascade).solverState).unknowns
+        var r = [Double](repeating: 0, count: u.count)
+        var jacobian = BandMatrix(order: u.count, lowerBandwidth: system.lowerBandwidth, upperBandwidth: system.upperBandwidth)
+        try system.residualAndJacobian(at: u, residual: &r, jacobian: &jacobian)
+        var ours = jacobian, theirs = jacobian
+        var lu = BandLUWorkspace(order: u.count), lapack = LAPACKBandLU(order: u.count)
+        try lu.factorize(&ours)
+        try lapack.factorize(&theirs)
+        var x = r, y = r
+        try lu.solve(ours, &x)
+        try lapack.solve(theirs, &y)
+        // LAPACK (reference): the same up to the flushed subnormals, which are below 2.2e-308.
+        let scale = max(y.map(abs).max()!, 1e-300)
+        #expect(zip(x, y).map { abs($0 - $1) }.max()! <= 1e-10 * scale, "\(c)")
+        #expect(lu.factoredLowerBandwidth <= system.lowerBandwidth && lu.factoredUpperBandwidth <= system.upperBandwidth)
+        if c.model.hasPrefix("mass-action") && !c.model.contains("NaA") && c.efficiency == 1 {
+            // Mass action couples an element to its own neighbours and to the stage's
+            // extractant, cation and acidity only (docs/engine.md §5): b + 1 below, b above,
+            // against the declared 2b − 1.
+            let b = net.blockSize
+            #expect(lu.factoredLowerBandwidth <= b + 1 && lu.factoredUpperBandwidth <= b, "\(lu.factoredLowerBandwidth), \(lu.factoredUpperBandwidth) for b = \(b)")
+            #expect(system.lowerBandwidth == 2 * b - 1)
+        }
+    }
+}

@@ -72,7 +72,7 @@ public struct CascadeResult: Sendable {
 
     init(cascade: Cascade, fedElements: [Int], system: CascadeSystem, outcome: SolveOutcome,
          iterations: Int, residualNorm: Double, continuationSteps: Int, history: [SolveStep] = [],
-         unknowns: [Double]? = nil, startedWarm: Bool = false) {
+         unknowns: [Double]? = nil, startedWarm: Bool = false, readOut: Bool = true) {
         self.cascade = cascade
         self.history = history
         self.startedWarm = startedWarm
@@ -82,6 +82,14 @@ public struct CascadeResult: Sendable {
         self.residualNorm = residualNorm
         self.continuationSteps = continuationSteps
         let net = system.network
+        aqueousFlow = net.aqueousFlow
+        organicFlow = net.organicFlow
+        guard readOut else {
+            // A stepping stone of the continuation in the number of stages: only its state is used.
+            (aqueous, organic, equilibriumAqueous, outlets) = ([], [], [], [])
+            (acidity, fullLoading, freeDimer, aqueousCation, organicCation) = (nil, nil, nil, nil, nil)
+            return
+        }
         let n = net.stageCount, ne = net.elementCount, full = cascade.elements.count
         func expand(_ flat: [Double]) -> [[Double]] {
             (0..<n).map { i in
@@ -98,8 +106,6 @@ public struct CascadeResult: Sendable {
         freeDimer = net.exchangesAcid ? system.freeDimerProfile : nil
         aqueousCation = net.hasCation ? system.cationProfile : nil
         organicCation = net.hasCation ? system.organicCationProfile : nil
-        aqueousFlow = net.aqueousFlow
-        organicFlow = net.organicFlow
         let aq = aqueous, org = organic, h = acidity
         outlets = net.outlets.map { o in
             var out = OutletStream(name: o.name, phase: o.phase, stage: o.stage + 1, flow: o.flow,

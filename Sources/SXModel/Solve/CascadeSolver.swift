@@ -54,13 +54,22 @@ public enum CascadeSolver {
         func watch(_ phase: SolveStep.Phase, from base: Int) -> (NewtonIterationRecord) -> Void {
             { record in
                 let step = SolveStep(cascade: cascade.name, phase: phase, iteration: base + record.iteration,
-                                     residualNorm: record.residualNorm, damping: record.damping)
+                                     residualNorm: record.residualNorm, damping: record.damping,
+                                     reusedJacobian: record.reusedFactorization)
                 log.steps.append(step)
                 observer?(step)
             }
         }
         /// The result at `unknowns`, re-evaluated there so that the read-out matches them.
         func finish(_ unknowns: [Double], _ outcome: SolveOutcome, warm: Bool = false) -> CascadeResult {
+            if coarseFirst {
+                // A coarser cascade of the continuation in the number of stages: the finer one
+                // uses only its state and outcome, so neither the read-out nor the residual there
+                // (which the read-out would have to match) is evaluated; its residual norm is NaN.
+                return CascadeResult(cascade: cascade, fedElements: fed, system: system, outcome: outcome,
+                                     iterations: totalIterations, residualNorm: .nan, continuationSteps: continuationSteps,
+                                     history: log.steps, unknowns: unknowns, startedWarm: warm, readOut: false)
+            }
             var r = [Double](repeating: 0, count: system.unknownCount)
             var norm = Double.infinity
             if (try? system.residual(at: unknowns, into: &r)) != nil {
@@ -118,7 +127,7 @@ public enum CascadeSolver {
             let base = totalIterations
             let relabel: SolveObserver = { step in
                 let s = SolveStep(cascade: cascade.name, phase: .stageContinuation, iteration: base + step.iteration,
-                                  residualNorm: step.residualNorm, damping: step.damping)
+                                  residualNorm: step.residualNorm, damping: step.damping, reusedJacobian: step.reusedJacobian)
                 log.steps.append(s)
                 observer?(s)
             }

@@ -31,13 +31,18 @@ public struct SolveStep: Sendable, Equatable {
     /// Fraction of the Newton step taken (line search), or 1/0 for an accepted/refused
     /// pseudo-transient step.
     public var damping: Double
+    /// True for a chord step: the step reused an earlier step's factorised Jacobian instead of
+    /// evaluating and factorising its own (`NewtonOptions.chordContraction`, docs/engine.md §5).
+    public var reusedJacobian: Bool
 
-    public init(cascade: String, phase: Phase, iteration: Int, residualNorm: Double, damping: Double) {
+    public init(cascade: String, phase: Phase, iteration: Int, residualNorm: Double, damping: Double,
+                reusedJacobian: Bool = false) {
         self.cascade = cascade
         self.phase = phase
         self.iteration = iteration
         self.residualNorm = residualNorm
         self.damping = damping
+        self.reusedJacobian = reusedJacobian
     }
 
     /// The header of `traceLine`, the one fixed trace format (`sxsim run --trace`).

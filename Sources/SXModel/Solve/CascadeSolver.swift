@@ -140,11 +140,29 @@ public enum CascadeSolver {
                                              tailFraction: settings.tailFraction,
                                              tailStep: settings.tailStep)
             var refining = options.newton
-            refining.maximumIterations = min(refining.maximumIterations, options.directIterations)
+            var left = min(refining.maximumIterations, options.directIterations)
+            // A coarser cascade (itself a stepping stone) runs Newton from the stretched state
+            // in rounds of `directTrialIterations` that must each lower ‖F‖∞ by
+            // `directRoundProgressFactor`, as the direct attempt does: a stretched state that is
+            // no start gives way at once to the cascade's own start. The cascade asked for
+            // keeps the whole budget (a refinement that creeps there still ends sooner than the
+            // rest of the chain). Measured on Flowsheets/prnd-mass-action.yaml (2026-11-30): its
+            // 20 + 25 + 12 level, stretched from 10 + 13 + 12, crept at ‖F‖∞ ≈ 0.076 and damping
+            // 1e-2 to 1e-3 for 60 iterations before solving itself cold.
+            let round = coarseFirst ? min(left, options.directTrialIterations) : left
+            refining.maximumIterations = round
             var solver = NewtonSolver(for: system, options: refining)
-            solver.observer = watch(.stageContinuation, from: totalIterations)
-            let report = solver.solve(&system, unknowns: &u)
-            totalIterations += report.iterations
+            var report: NewtonReport
+            repeat {
+                solver.options.maximumIterations = min(left, round)
+                solver.observer = watch(.stageContinuation, from: totalIterations)
+                report = solver.solve(&system, unknowns: &u)
+                totalIterations += report.iterations
+                left -= report.iterations
+                // Another round when this one progressed, or converged in its last iteration
+                // without its polishing steps (`cutShort`).
+            } while left > 0
+                && Self.cutShort(report, limit: solver.options.maximumIterations, progressFactor: options.directRoundProgressFactor)
             return report.reason.isConverged ? (u, report) : nil
         }
         if coarseFirst || settings.beforeStart, let (u, _) = solveThroughCoarser() { return finish(u, .converged) }

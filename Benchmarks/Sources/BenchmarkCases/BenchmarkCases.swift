@@ -35,6 +35,7 @@ public struct BenchmarkCase: Hashable, Sendable, CustomStringConvertible {
         var o = SolveOptions()
         o.newton.linearSolver = solver
         if let maximumIterations { o.newton.maximumIterations = maximumIterations }
+        stageContinuationOverride(&o)
         return o
     }
 
@@ -141,5 +142,27 @@ public struct NewtonLoopProbe {
     @inline(never)
     public mutating func iterate() -> NewtonReport {
         solver.solve(&system, unknowns: &unknowns)
+    }
+}
+
+/// For comparisons (every sxbench command): `SXBENCH_STAGE_CONTINUATION_MINIMUM=N` sets
+/// `SolveOptions.stageContinuation.minimumStages` to N, and 0 turns the strategy off;
+/// `SXBENCH_STAGE_CONTINUATION_BEFORE_START=0|1` sets `beforeStart`;
+/// `SXBENCH_MINIMUM_SECTION_STAGES=N` sets `minimumSectionStages`; `SXBENCH_COARSE_TOLERANCE=T`
+/// sets `coarseTolerance`.
+public func stageContinuationOverride(_ options: inout SolveOptions) {
+    let environment = ProcessInfo.processInfo.environment
+    if let v = environment["SXBENCH_STAGE_CONTINUATION_MINIMUM"], let n = Int(v) {
+        options.stageContinuation.minimumStages = n
+        options.stageContinuation.enabled = n > 0
+    }
+    if let v = environment["SXBENCH_STAGE_CONTINUATION_BEFORE_START"] {
+        options.stageContinuation.beforeStart = v == "1"
+    }
+    if let v = environment["SXBENCH_MINIMUM_SECTION_STAGES"], let n = Int(v) {
+        options.stageContinuation.minimumSectionStages = n
+    }
+    if let v = environment["SXBENCH_COARSE_TOLERANCE"], let t = Double(v) {
+        options.stageContinuation.coarseTolerance = t
     }
 }

@@ -12,6 +12,8 @@
 //                                              the plant-like population (issue 9 item 5): outcomes
 //                                              and iteration distribution per model
 //   sxbench startup [NAME]                     dynamic start-ups to the steady state (StartupCase)
+//   sxbench kernels CASE                       the Newton kernels timed one by one (residual, Jacobian,
+//                                              factorisation against LAPACK's, solve) at the solution
 //   sxbench profile CASE [--start] [--every K] the solution (--start: the cold start) stage by stage:
 //                                              totals, pH, free dimer, Na⁺, the three largest metals
 //   SXBENCH_STAGE_CONTINUATION_MINIMUM=N       (peak, plants) SolveOptions.stageContinuation.minimumStages
@@ -259,16 +261,60 @@ func printHistory(_ r: CascadeResult) {
     }
 }
 
-/// For comparisons: `SXBENCH_STAGE_CONTINUATION_MINIMUM=N` sets
-/// `SolveOptions.stageContinuation.minimumStages` to N, and 0 turns the strategy off.
-func stageContinuationOverride(_ options: inout SolveOptions) {
-    if let v = ProcessInfo.processInfo.environment["SXBENCH_STAGE_CONTINUATION_MINIMUM"], let n = Int(v) {
-        options.stageContinuation.minimumStages = n
-        options.stageContinuation.enabled = n > 0
+
+/// The Newton kernels one by one at the converged state of `c` (the probe's unperturbed
+/// start): set-up, residual, Jacobian, band factorisation (SXSim's and LAPACK's), one solve;
+/// medians of `repetitions`, the band the Jacobian's non-zeros reach against the declared one,
+/// and its subnormal entries (docs/engine.md §5, "What a Newton iteration costs").
+func kernels(_ c: BenchmarkCase, repetitions: Int = 50) {
+    guard let probe = try? NewtonLoopProbe(c, linearSolver: .band, maximumIterations: 1, perturbation: 0) else {
+        print("set-up failed"); return
     }
-    if let v = ProcessInfo.processInfo.environment["SXBENCH_STAGE_CONTINUATION_BEFORE_START"] {
-        options.stageContinuation.beforeStart = v == "1"
+    var system = probe.system
+    let u = probe.unknowns
+    let n = system.unknownCount
+    var r = [Double](repeating: 0, count: n)
+    var jacobian = BandMatrix(order: n, lowerBandwidth: system.lowerBandwidth, upperBandwidth: system.upperBandwidth)
+    var lu = BandLUWorkspace(order: n)
+    var lapack = LAPACKBandLU(order: n)
+    func median(_ body: () -> Void) -> Double {
+        var times: [Double] = []
+        for _ in 0..<repetitions { let t0 = monotonicSeconds(); body(); times.append(monotonicSeconds() - t0) }
+        return times.sorted()[repetitions / 2]
     }
+    let cascade = c.cascade
+    let tNetwork = median { _ = try? CascadeNetwork(cascade) }
+    let network = try! CascadeNetwork(cascade)
+    let tSystem = median { _ = CascadeSystem(network: network) }
+    let tSolver = median { _ = NewtonSolver(for: system) }
+    let tResidual = median { try? system.residual(at: u, into: &r) }
+    let tJacobian = median { jacobian.setZero(); try? system.residualAndJacobian(at: u, residual: &r, jacobian: &jacobian) }
+    let tAfter = median {
+        jacobian.setZero(); try? system.residual(at: u, into: &r)
+        try? system.jacobianAfterResidual(at: u, residual: &r, jacobian: &jacobian)
+    }
+    let tZero = median { jacobian.setZero() }
+    jacobian.setZero(); try? system.residualAndJacobian(at: u, residual: &r, jacobian: &jacobian)
+    let assembled = jacobian
+    var factored = assembled, lapackFactored = assembled
+    let tCopy = median { factored = assembled; factored.storage[0] += 0 }
+    let tFactor = median { factored = assembled; try? lu.factorize(&factored) }
+    let tLAPACKFactor = median { lapackFactored = assembled; try? lapack.factorize(&lapackFactored) }
+    var rhs = r
+    let tSolve = median { rhs = r; try? lu.solve(factored, &rhs) }
+    let tLAPACKSolve = median { rhs = r; try? lapack.solve(lapackFactored, &rhs) }
+    var ours = r, theirs = r
+    try? lu.solve(factored, &ours)
+    try? lapack.solve(lapackFactored, &theirs)
+    let difference = zip(ours, theirs).map { abs($0 - $1) }.max()! / max(theirs.map(abs).max()!, 1e-300)
+    let swaps = lu.pivots.enumerated().filter { $0.offset != $0.element }.count
+    let subnormalJacobian = assembled.storage.filter(\.isSubnormal).count
+    let subnormalLAPACK = lapackFactored.storage.filter(\.isSubnormal).count
+    print("\(c): \(n) unknowns, declared band kl = \(system.lowerBandwidth), ku = \(system.upperBandwidth); non-zeros reach kl = \(lu.factoredLowerBandwidth), ku = \(lu.factoredUpperBandwidth)")
+    print("  set-up: network \(ms(tNetwork)) ms, system \(ms(tSystem)) ms, Newton workspace \(ms(tSolver)) ms")
+    print("  residual \(ms(tResidual)) ms; residual + Jacobian \(ms(tJacobian)) ms (zeroing the band \(ms(tZero)) ms); residual, then the Jacobian after it \(ms(tAfter)) ms")
+    print("  factorisation \(ms(tFactor - tCopy)) ms (LAPACK dgbtrf at the declared band \(ms(tLAPACKFactor - tCopy)) ms), \(swaps) row interchanges; solve \(ms(tSolve)) ms (dgbtrs \(ms(tLAPACKSolve)) ms)")
+    print("  solutions differ by \(String(format: "%.1e", difference)) relative; subnormal entries: \(subnormalJacobian) in the Jacobian, \(subnormalLAPACK) in LAPACK's factors")
 }
 
 func peak(_ c: BenchmarkCase, unscoredStart: Bool = false, history: Bool = false, steps: Bool = false) {
@@ -446,6 +492,9 @@ case "peak" where arguments.count > 1:
 case "loop" where arguments.count > 1:
     guard let c = parseCase(arguments[1]) else { FileHandle.standardError.write("bad case \(arguments[1])\n".data(using: .utf8)!); exit(64) }
     loop(c, solver: arguments.contains("--dense") ? .dense : .band)
+case "kernels" where arguments.count > 1:
+    guard let c = parseCase(arguments[1]) else { exit(64) }
+    kernels(c)
 case "profile" where arguments.count > 1:
     guard let c = parseCase(arguments[1]) else { exit(64) }
     let every = arguments.firstIndex(of: "--every").flatMap { Int(arguments[$0 + 1]) } ?? 1
@@ -460,6 +509,6 @@ case "plants":
 case "startup":
     startup(arguments.count > 1 ? arguments[1] : nil)
 default:
-    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE [--history] | loop CASE [--dense] | plants [--count N] [--seed S] [--model M] [--only I] [--feasibility-only] | startup [NAME] | profile CASE [--start] [--every K]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: sxbench table [--quick] [--filter TEXT] | peak CASE [--history] | loop CASE [--dense] | plants [--count N] [--seed S] [--model M] [--only I] [--feasibility-only] | startup [NAME] | kernels CASE | profile CASE [--start] [--every K]\n".data(using: .utf8)!)
     exit(64)
 }

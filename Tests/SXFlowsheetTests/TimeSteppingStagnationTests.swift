@@ -77,4 +77,14 @@ struct TimeSteppingStagnationTests {
         }
         #expect(result.outcome.explanation.contains("physical time stepping used its budget (50 steps"))
     }
+
+    /// A collapsed time step is quoted in engineering form with its unit, not as a raw double
+    /// (`sxsim run` on Flowsheets/prnd-mass-action.yaml with every efficiency 0.6 printed
+    /// "the time step fell to 7.078916819245235e-13 at t = 0.6057242824651967").
+    @Test func aCollapsedStepIsQuotedInEngineeringForm() {
+        let ending = TimeSteppingEnding.integratorFailed(.stepTooSmall(time: 0.6057242824651967, step: 7.078916819245235e-13, newton: nil))
+        let text = ending.description
+        #expect(text.contains("the time step fell to \(EngineeringFormat.string(7.078916819245235e-13)) h at t = 0.605724 h"), "\(text)")
+        #expect(!text.contains("7.078916819245235e-13"))
+    }
 }

@@ -120,7 +120,7 @@ public enum IntegrationFailure: Error, Sendable, Equatable, CustomStringConverti
     public var description: String {
         switch self {
         case .stepTooSmall(let t, let h, let reason):
-            let why = reason.map { " (the last Newton iteration: \($0))" } ?? " (the error estimate stayed above the tolerance)"
+            let why = reason.map { " (\($0))" } ?? " (the error estimate stayed above the tolerance)"
             return "the time step fell to \(h) at t = \(t)\(why)"
         case .invalidState(let v): return "the state is outside the physical domain: \(v.reason)"
         }

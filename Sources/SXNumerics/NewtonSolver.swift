@@ -22,6 +22,22 @@ public enum ConvergenceReason: Sendable, Equatable {
     public var isConverged: Bool { self == .converged }
 }
 
+extension ConvergenceReason: CustomStringConvertible {
+    /// In words, for messages ("Newton stalled after 5 iterations", not "stalled(iterations: 5)").
+    public var description: String {
+        switch self {
+        case .converged: "Newton converged"
+        case .iterationLimit(let k): "Newton did not converge in \(k) iterations"
+        case .stalled(let k): "Newton stalled after \(k) iterations"
+        case .singularJacobian(let unknown): "the Jacobian is singular (no pivot for unknown \(unknown + 1))"
+        case .leftDomain(let v): "Newton left the physical domain: \(v.reason)"
+        case .invalidStart(let v): "Newton's starting point is outside the physical domain: \(v.reason)"
+        case .nonFinite(let k): "a residual or step was not finite after \(k) Newton iterations"
+        case .linearAlgebraFailure(let error): "linear algebra failed: \(error.description)"
+        }
+    }
+}
+
 /// Settings of the damped Newton method. They are part of the solver's interface: the
 /// residual's scaling decides what `residualTolerance` means (SXSim's cascade residuals are
 /// logarithms of inflow over outflow, so it is a relative balance error).

@@ -78,13 +78,17 @@ struct TimeSteppingStagnationTests {
         #expect(result.outcome.explanation.contains("physical time stepping used its budget (50 steps"))
     }
 
-    /// A collapsed time step is quoted in engineering form with its unit, not as a raw double
-    /// (`sxsim run` on Flowsheets/prnd-mass-action.yaml with every efficiency 0.6 printed
-    /// "the time step fell to 7.078916819245235e-13 at t = 0.6057242824651967").
+    /// A collapsed time step is quoted in engineering form with its unit, not as a raw double,
+    /// and Newton's reason in words (`sxsim run` on Flowsheets/prnd-mass-action.yaml with every
+    /// efficiency 0.6 printed "the time step fell to 7.078916819245235e-13 at t =
+    /// 0.6057242824651967 (the last Newton iteration: stalled(iterations: 5))").
     @Test func aCollapsedStepIsQuotedInEngineeringForm() {
-        let ending = TimeSteppingEnding.integratorFailed(.stepTooSmall(time: 0.6057242824651967, step: 7.078916819245235e-13, newton: nil))
+        let ending = TimeSteppingEnding.integratorFailed(.stepTooSmall(time: 0.6057242824651967, step: 7.078916819245235e-13,
+                                                                       newton: .stalled(iterations: 5)))
         let text = ending.description
         #expect(text.contains("the time step fell to \(EngineeringFormat.string(7.078916819245235e-13)) h at t = 0.605724 h"), "\(text)")
         #expect(!text.contains("7.078916819245235e-13"))
+        // The Newton reason in words, not the enum case ("stalled(iterations: 5)").
+        #expect(text.contains("(Newton stalled after 5 iterations)"), "\(text)")
     }
 }

@@ -333,14 +333,7 @@ public enum DynamicSimulation {
     /// too small means, and under Xu's model (a fully loaded section) the likely cause.
     public static func explanation(_ failure: IntegrationFailure, cascades: [Cascade]) -> String {
         guard case .stepTooSmall(let t, let h, let reason) = failure else { return failure.description }
-        let newton: String
-        switch reason {
-        case .none: newton = "the error estimate stayed above the tolerance"
-        case .stalled(let k)?: newton = "Newton stalled after \(k) iterations"
-        case .iterationLimit(let k)?: newton = "Newton did not converge in \(k) iterations"
-        case .leftDomain(let v)?: newton = "Newton left the physical domain: \(v.reason)"
-        case let other?: newton = "Newton: \(other)"
-        }
+        let newton = reason?.description ?? "the error estimate stayed above the tolerance"
         var text = "the time step fell to \(EngineeringFormat.string(h)) h at t = \(EngineeringFormat.string(t, digits: 6)) h (\(newton)): the step equations have no solution there"
         if cascades.contains(where: { $0.sections.contains { $0.equilibrium.fixedOrganicLoading != nil } }) {
             text += "; under the separation-factor model this is typically a fully loaded stage draining the aqueous it holds, since its organic cannot load less (docs/dynamic.md §4): simulate the upset under the mass-action model, or make it milder"

@@ -59,7 +59,7 @@ public enum TimeSteppingEnding: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .integratorFailed(.stepTooSmall(let t, let h, let newton)):
             // In engineering form, with units (the integrator's own text prints raw doubles).
-            let why = newton.map { " (the last Newton iteration: \($0))" } ?? " (the error estimate stayed above the tolerance)"
+            let why = newton.map { " (\($0))" } ?? " (the error estimate stayed above the tolerance)"
             return "physical time stepping broke down: the time step fell to \(EngineeringFormat.string(h)) h at t = \(EngineeringFormat.string(t, digits: 6)) h\(why)"
         case .integratorFailed(let failure):
             return "physical time stepping broke down: \(failure)"
